@@ -1,0 +1,146 @@
+# dkimkeys - DKIM key lifecycle manager
+#
+#   make deps     install the Debian packages the project needs (as root)
+#   make          build ./dkimkeys
+#   make check    build and run every test (unit, integration, man lint)
+#   make run      build and run the main job on etc/dkimkeys.conf
+#   make install  PREFIX=/usr/local DESTDIR= MANDIR= SYSCONFDIR=
+#
+# Variants: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
+# V=1 (show commands).
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON     ?= /usr/bin/python3
+
+LIBS_PC  = libcrypto libsodium libcurl inih
+DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
+	   libcurl4-openssl-dev libinih-dev check mandoc python3-dkim \
+	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \
+       -Wwrite-strings -Wundef -Wvla -Wnull-dereference \
+       -Wimplicit-fallthrough -Wdouble-promotion -Wold-style-definition
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Isrc
+CFLAGS  += -std=c11 $(WARN) -fstack-protector-strong -fPIE
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+CPPFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
+endif
+ifeq ($(TESTHOOKS),1)
+CPPFLAGS += -DDKIMKEYS_FAULTS
+endif
+
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+LIB_SRCS = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS = $(LIB_SRCS:.c=.o)
+TEST_SRCS = $(wildcard tests/check_*.c)
+TEST_BINS = $(TEST_SRCS:.c=)
+MANS = man/dkimkeys.8 man/dkimkeys.conf.5 $(wildcard man/dkimkeys-hooks.7)
+
+.PHONY: all deps check unit integration manlint format-check run install \
+	uninstall clean bench
+
+all: dkimkeys
+
+src/%.o: src/%.c $(wildcard src/*.h)
+	@[ -n "$(Q)" ] && echo "  CC      $@" || true
+	$(Q)$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+libdkimkeys.a: $(LIB_OBJS)
+	@[ -n "$(Q)" ] && echo "  AR      $@" || true
+	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJS)
+
+dkimkeys: src/main.o libdkimkeys.a
+	@[ -n "$(Q)" ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ src/main.o libdkimkeys.a $(PC_LIBS)
+
+tests/check_%: tests/check_%.c tests/testutil.h libdkimkeys.a
+	@[ -n "$(Q)" ] && echo "  CC      $@" || true
+	$(Q)$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) \
+		-Wno-missing-prototypes -o $@ $< libdkimkeys.a $(PC_LIBS) \
+		$(CHECK_LIBS) $(LDFLAGS)
+
+# deps: as root, installs what is missing; otherwise prints the apt-get line.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+		echo "dkimkeys: missing packages; run as root:"; \
+		echo "  apt-get install -y $$missing"; exit 1; fi; \
+	echo "  DEPS    $$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	{ apt-get update -qq && apt-get install -y -qq $$missing; }
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory unit integration manlint
+
+unit: $(TEST_BINS)
+	$(Q)fail=0; for t in $(TEST_BINS); do \
+		CK_DEFAULT_TIMEOUT=120 ./$$t || fail=1; done; \
+	[ $$fail -eq 0 ] || { echo "unit tests failed"; exit 1; }
+
+integration: dkimkeys
+	$(Q)PYTHON=$(PYTHON) sh tests/integration/run.sh
+
+manlint:
+	@[ -n "$(Q)" ] && echo "  MANDOC  $(MANS)" || true
+	$(Q)mandoc -Tlint -W warning $(MANS)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh etc/demo.sh
+
+bench: dkimkeys
+	$(Q)sh tests/bench.sh
+
+install: dkimkeys
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(SYSCONFDIR)/dkimkeys
+	install -m 0755 dkimkeys $(DESTDIR)$(BINDIR)/dkimkeys
+	install -m 0644 man/dkimkeys.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/dkimkeys.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	for m in $(wildcard man/*.7); do \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man7/; done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf ] || \
+		install -m 0600 etc/dkimkeys.conf.sample \
+		$(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/dkimkeys \
+		$(DESTDIR)$(MANDIR)/man8/dkimkeys.8 \
+		$(DESTDIR)$(MANDIR)/man5/dkimkeys.conf.5 \
+		$(DESTDIR)$(MANDIR)/man7/dkimkeys-hooks.7
+
+clean:
+	rm -f dkimkeys libdkimkeys.a src/*.o $(TEST_BINS) tests/*.o
+	rm -rf tests/tmp

@@ -1,0 +1,85 @@
+/*
+ * lifecycle.h - what happens to keys, and when.
+ *
+ * The one place that decides and sequences key operations: it ties the
+ * configuration, key pairs and the keystore together. It prints nothing
+ * (the CLI prints what it returns) and takes "now" as a parameter, so every
+ * rule here can be tested with any clock.
+ */
+#ifndef DKIMKEYS_LIFECYCLE_H
+#define DKIMKEYS_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "keygen.h"
+#include "keystore.h"
+
+/* One run: configuration, keystore, the run's now. */
+struct lc {
+	const struct config *cfg;
+	struct ks *ks;
+	int64_t now;
+	bool simulated;
+};
+
+/*
+ * Expands a vendor's selector template for a key of alg created at t
+ * (SPEC section 4), appending -2, -3, ... while the result is taken in the
+ * keystore. Returns a malloc'd selector, or NULL after logging (78 when the
+ * expansion is not a valid selector).
+ */
+char *lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    int64_t t);
+
+/* The vendor's key of alg in state st that is not compromised, or NULL. */
+struct ks_key *lc_key_in(struct lc *lc, const struct vendor *v,
+    enum dk_alg alg, enum ks_state st);
+/* The successor of (vendor, alg): its pending or published key, or NULL. */
+struct ks_key *lc_successor(struct lc *lc, const struct vendor *v,
+    enum dk_alg alg);
+
+/* 0 when (v, alg) has no successor yet, else -1 after logging (64). */
+int lc_no_successor(struct lc *lc, const struct vendor *v, enum dk_alg alg);
+
+/*
+ * Resolves a KEY argument: "SELECTOR._domainkey.DOMAIN" (final dot
+ * optional) or a bare selector that exactly one key has. NULL after logging
+ * (64, listing the matches when ambiguous).
+ */
+struct ks_key *lc_find(struct lc *lc, const char *arg);
+
+/*
+ * Resolves the algorithm for a command on vendor v: want (DK_ALG_NONE for
+ * "not given") must be one of the vendor's; with none given the vendor must
+ * have exactly one. Returns the spec, or NULL after logging (64).
+ */
+const struct alg_spec *lc_alg(const struct vendor *v, enum dk_alg want);
+
+/*
+ * Stores kp as the pending successor of (v, kp->alg) under selector (NULL:
+ * expand the template), audits it as event ("keygen" or "import") and
+ * commits. Refused (64) when a successor exists or the selector is invalid
+ * or taken. Needs the keystore unlocked. Returns the key or NULL.
+ */
+struct ks_key *lc_add_successor(struct lc *lc, const struct vendor *v,
+    struct keypair *kp, const char *selector, const char *event);
+
+/*
+ * Decrypts a key and derives its public half again; refuses (65) a file
+ * whose key does not match the stored fingerprint.
+ */
+int lc_load(struct lc *lc, const struct ks_key *key, struct keypair *kp);
+
+/*
+ * Whether the record of key belongs in DNS now (SPEC: keys whose publish is
+ * due, and published, active, retired and revoked keys); *revoked tells
+ * whether the revocation value is to be served.
+ */
+bool lc_served(const struct lc *lc, const struct ks_key *key, bool *revoked);
+
+/* The vendor a key belongs to, or NULL for an orphan. */
+const struct vendor *lc_vendor(const struct lc *lc, const struct ks_key *key);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * main.c - global options, the command table, exit status.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "keygen.h"
+#include "log.h"
+#include "secret.h"
+
+/* Global options; returns the index of the command in argv or -1. */
+static int
+global_options(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "wait", optional_argument, NULL, 'W' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t jobs;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+c:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cli->config_opt = optarg;
+			break;
+		case 'J':
+			cli->json = true;
+			break;
+		case 'j':
+			if (util_parse_uint(optarg, 1, 1024, &jobs) == -1) {
+				log_fail(EX_USAGE, "--jobs: '%s' is not a "
+				    "number from 1 to 1024", optarg);
+				return -1;
+			}
+			cli->jobs = (unsigned)jobs;
+			break;
+		case 'W':
+			cli->wait = true;
+			if (optarg != NULL &&
+			    util_parse_duration(optarg, &cli->wait_for) == -1) {
+				log_fail(EX_USAGE, "--wait: '%s' is not a "
+				    "duration such as 30s or 5m", optarg);
+				return -1;
+			}
+			break;
+		case 'v':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'q':
+			log_set_level(LOG_LVL_ERR);
+			break;
+		case 'h':
+			cli_print_usage(stdout);
+			exit(0);
+		default:
+			cli_print_usage(stderr);
+			log_status_set(EX_USAGE);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		cli_print_usage(stderr);
+		log_status_set(EX_USAGE);
+		return -1;
+	}
+	return optind;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Configuration, keystore and now, as the command's flags ask. */
+static int
+prepare(struct cli *cli, const struct cmd *cmd)
+{
+	int flags = 0;
+	char when[UTIL_TIME_LEN];
+	struct sigaction sa;
+
+	if (util_now(&cli->lc.now, &cli->lc.simulated) == -1)
+		return -1;
+	if (cli->lc.simulated)
+		log_warn("simulated time %s (DKIMKEYS_NOW)",
+		    util_fmt_time(cli->lc.now, when));
+	if ((cmd->flags & CMD_CONFIG) != 0) {
+		if (config_load(config_path(cli->config_opt), &cli->cfg) == -1)
+			return -1;
+		cli->lc.cfg = cli->cfg;
+		if (log_open(cli->cfg->log) == -1)
+			return -1;
+	}
+	if ((cmd->flags & (CMD_STORE | CMD_LOCKED)) == 0)
+		return 0;
+	if ((cmd->flags & CMD_LOCKED) != 0)
+		flags |= KS_LOCK | (cli->wait ? KS_WAIT : 0);
+	if (cli->wait && cli->wait_for > 0) {
+		/* an interrupted flock() ends the wait */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigaction(SIGALRM, &sa, NULL);
+		alarm((unsigned)cli->wait_for);
+	}
+	if (ks_open(cli->cfg->keystore, flags, &cli->ks) == -1)
+		return -1;
+	alarm(0);
+	cli->lc.ks = cli->ks;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cli;
+	const struct cmd *cmd = NULL;
+	int first, rc = -1;
+	memset(&cli, 0, sizeof(cli));
+	umask(077);
+	if (secret_setup() == -1 || keygen_setup() == -1)
+		goto out;
+	if ((first = global_options(&cli, argc, argv)) == -1)
+		goto out;
+	if ((cmd = cli_command(argv[first])) == NULL) {
+		log_fail(EX_USAGE, "unknown command '%s'; see dkimkeys --help",
+		    argv[first]);
+		goto out;
+	}
+	if (prepare(&cli, cmd) == -1)
+		goto out;
+	optind = 0;
+	rc = cmd->run(&cli, argc - first, argv + first);
+out:
+	secret_free(cli.pass);
+	ks_close(cli.ks);
+	config_free(cli.cfg);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_fail(EX_IOERR, "standard output: write error");
+		rc = -1;
+	}
+	log_close();
+	if (log_status() != 0)
+		return log_status();
+	return rc == 0 ? 0 : 1;
+}

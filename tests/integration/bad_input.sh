@@ -1,0 +1,95 @@
+#!/bin/sh
+# Bad input: each case gives one clear line on standard error, the exit
+# status of SPEC section 3, and leaves the keystore unchanged byte for byte.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+
+mkpass pass 'the right passphrase'
+writeconf dkimkeys.conf <<'CONF'
+[vendor:esp]
+domain = mg.example.com
+selector = mg%n
+algorithms = rsa-2048
+
+[vendor:mta]
+domain = example.com
+selector = mta%n%a
+algorithms = ed25519 rsa
+CONF
+dk() { "$DK" -c "$T/dkimkeys.conf" "$@"; }
+check "init" run 0 dk init --kdf interactive --new-passphrase-file pass
+check "keygen esp" run 0 dk keygen esp
+check "keygen mta ed25519" run 0 dk keygen mta --alg ed25519
+
+# configuration
+cp dkimkeys.conf good.conf
+printf '[vendor:x]\ndomain = x.example.com\nselektor = a\n' >>dkimkeys.conf
+refuse 78 "dkimkeys.conf:14: " "malformed config: FILE:LINE, 78" dk list
+cp good.conf dkimkeys.conf
+
+# vendors, selectors, sizes
+refuse 64 "unknown vendor 'nope'" "unknown vendor: 64" dk keygen nope
+refuse 64 "selector 'a_b'" "selector with an underscore: 64" \
+    dk keygen mta --alg rsa --selector a_b
+long=$(printf '%064d' 0 | tr 0 a)
+refuse 64 "selector '$long'" "selector label over 63 octets: 64" \
+    dk keygen mta --alg rsa --selector "$long"
+refuse 64 "mg1._domainkey.mg.example.com" "reused selector (live key): 64" \
+    dk import esp "$VECTORS/rfc6376-brisbane.key" --selector mg1
+refuse 64 "successor" "second successor: 64" dk keygen esp
+refuse 64 "below 1024 bits" "rsa below 1024 bits: 64" \
+    dk keygen mta --alg rsa --bits 512
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 -out rsa512.pem 2>/dev/null
+refuse 65 "1024" "import of an rsa-512 key: 65" dk import mta rsa512.pem
+refuse 64 "ambiguous|no key" "unknown KEY: 64" dk export nosuch
+
+# import garbage
+printf 'this is not a key\n' >garbage
+refuse 65 "garbage: not a private key" "import of garbage: 65" \
+    dk import mta garbage
+openssl genpkey -algorithm ed25519 -out ed.pem 2>/dev/null
+openssl pkey -in ed.pem -aes256 -passout pass:x -out enc.pem 2>/dev/null
+refuse 65 "enc.pem: encrypted" "import of an encrypted PEM: 65" \
+    dk import mta enc.pem
+openssl pkey -in ed.pem -pubout -out pub.pem 2>/dev/null
+refuse 65 "public key" "import of a public key: 65" dk import mta pub.pem
+
+# passphrases
+mkpass wrong 'not the passphrase'
+sed 's/^passphrase_file = pass$/passphrase_file = wrong/' good.conf >dkimkeys.conf
+refuse 77 "wrong passphrase" "wrong passphrase: 77" \
+    dk export mg1 --format pem -o out1.pem
+sed 's/^passphrase_file = pass$/passphrase_file = missing/' good.conf >dkimkeys.conf
+refuse 77 "missing" "missing passphrase file: 77" \
+    dk export mg1 --format pem -o out2.pem
+sed 's/^passphrase_file = pass$//' good.conf >dkimkeys.conf
+refuse 77 "passphrase" "no passphrase source and no terminal: 77" \
+    dk export mg1 --format pem -o out3.pem </dev/null
+cp good.conf dkimkeys.conf
+chmod 640 pass
+refuse 77 "pass: mode 0640" "group-readable passphrase file: 77" \
+    dk export mg1 --format pem -o out4.pem
+chmod 600 pass
+check "no half-written export left behind" \
+    sh -c '! ls out1.pem out2.pem out3.pem out4.pem 2>/dev/null'
+
+# a tampered key file: refused naming it, the other key keeps working
+f=$(ls store/keys | head -n 1)
+cp "store/keys/$f" saved
+size=$(stat -c %s "store/keys/$f")
+printf '\377' | dd of="store/keys/$f" bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
+if run 65 dk export mg1 --format pem -o t1.pem; then
+	run 65 dk export mta1e --format raw -o t2.pem
+fi
+check "tampered key file: one of the two exports is refused with 65, naming the file" \
+    grep -q "$f" "$T/err"
+check "the other key still exports" sh -c 'test -s t1.pem || test -s t2.pem'
+cp saved "store/keys/$f"
+check "restored key file works again" run 0 dk export mg1 --format pem -o t3.pem
+
+# usage
+refuse 64 "usage" "unknown option: 64" dk list --frobnicate
+refuse 64 "unknown command" "unknown command: 64" dk frobnicate
+DKIMKEYS_NOW=yesterday refuse 64 "DKIMKEYS_NOW" "bad DKIMKEYS_NOW: 64" dk list
+
+finish
