@@ -50,6 +50,24 @@ cli_print_usage(FILE *f)
 	fprintf(f, "\nsee dkimkeys(8) and dkimkeys.conf(5)\n");
 }
 
+void
+cli_bad_option(char **argv, int c, const char *name)
+{
+	const struct cmd *cmd = cli_command(name);
+	const char *opt = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	if (optopt != 0)
+		opt = shortopt;
+	if (cmd != NULL)
+		log_fail(EX_USAGE, "%s: %s option %s; usage: dkimkeys %s %s",
+		    name, c == ':' ? "missing value for" : "unknown", opt, name,
+		    cmd->args);
+	else
+		log_fail(EX_USAGE, "%s option %s; see dkimkeys --help",
+		    c == ':' ? "missing value for" : "unknown", opt);
+}
+
 int
 cli_usage(const char *name)
 {
@@ -79,6 +97,7 @@ cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
     const struct option *longopts, const char *name)
 {
 	struct option all[16];
+	char optstr[32];
 	size_t n = 0;
 	int c;
 
@@ -87,10 +106,13 @@ cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
 		all[n] = longopts[n];
 	all[n++] = (struct option){ "json", no_argument, NULL, 0x100 };
 	all[n] = (struct option){ NULL, 0, NULL, 0 };
-	while ((c = getopt_long(argc, argv, opts, all, NULL)) == 0x100)
+	/* a leading ':' makes a missing value ':' rather than '?' */
+	snprintf(optstr, sizeof(optstr), ":%s", opts);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, optstr, all, NULL)) == 0x100)
 		cli->json = true;
 	if (c == '?' || c == ':')
-		cli_usage(name);
+		cli_bad_option(argv, c, name);
 	return c;
 }
 

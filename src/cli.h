@@ -48,6 +48,8 @@ int cli_unlock(struct cli *cli);
 const struct vendor *cli_vendor(struct cli *cli, const char *name);
 /* Prints "usage: dkimkeys NAME ARGS" for the command and records 64. */
 int cli_usage(const char *name);
+/* One line for an unknown option or a missing value (getopt's c) and 64. */
+void cli_bad_option(char **argv, int c, const char *name);
 /* getopt_long over a command's arguments (argv[0] is the command); returns
  * as getopt_long, '?' after printing the command's usage. */
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,

@@ -180,48 +180,42 @@ out:
 	return rc;
 }
 
-/* Writes text to -o FILE (created 0600, never over an existing file) or to
- * standard output, which must not be a terminal unless force. */
+/* Creates -o FILE: 0600, never over an existing file or through a link. */
 static int
-write_private(const struct secret *text, const char *path, bool force)
+create_output(const char *path)
 {
-	int fd = STDOUT_FILENO, rc = -1;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		log_fail(EX_CANTCREAT, "export: %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* Writes text to fd (named path for messages) and makes it durable. */
+static int
+write_private(int fd, const struct secret *text, const char *path)
+{
 	size_t off = 0;
 	ssize_t n;
 
-	if (path == NULL && isatty(STDOUT_FILENO) && !force) {
-		log_fail(EX_USAGE, "export: refusing to print a private key on "
-		    "a terminal; use -o FILE, a pipe, or --force");
-		return -1;
-	}
-	if (path != NULL && (fd = open(path, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
-		log_fail(EX_CANTCREAT, "export: %s: %s", path, strerror(errno));
-		return -1;
-	}
 	while (off < text->len) {
 		n = write(fd, text->data + off, text->len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			log_fail(EX_IOERR, "export: %s: %s", path != NULL ?
-			    path : "standard output", strerror(errno));
-			goto out;
+			log_fail(EX_IOERR, "export: %s: %s", path,
+			    strerror(errno));
+			return -1;
 		}
 		off += (size_t)n;
 	}
-	if (path != NULL && fsync(fd) == -1) {
+	if (fd != STDOUT_FILENO && fsync(fd) == -1) {
 		log_fail(EX_IOERR, "export: %s: %s", path, strerror(errno));
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	if (path != NULL) {
-		close(fd);
-		if (rc == -1)
-			unlink(path);
-	}
-	return rc;
+	return 0;
 }
 
 static int
@@ -256,7 +250,7 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	struct keypair kp;
 	bool force = false;
 	char *extra = NULL;
-	int c, rc = -1;
+	int c, fd = STDOUT_FILENO, rc = -1;
 
 	memset(&kp, 0, sizeof(kp));
 	while ((c = cli_getopt(cli, argc, argv, "o:", longopts, "export")) != -1) {
@@ -271,6 +265,11 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("export");
+	if (path == NULL && isatty(STDOUT_FILENO) && !force) {
+		log_fail(EX_USAGE, "export: refusing to print a private key on "
+		    "a terminal; use -o FILE, a pipe, or --force");
+		return -1;
+	}
 	if ((key = lc_find(&cli->lc, argv[optind])) == NULL)
 		return -1;
 	if (key->state == KS_DESTROYED) {
@@ -278,15 +277,23 @@ cmd_export(struct cli *cli, int argc, char **argv)
 		    key->selector, key->domain);
 		return -1;
 	}
+	if (path != NULL && (fd = create_output(path)) == -1)
+		return -1;
 	extra = xasprintf(",\"format\":\"%s\",\"to\":\"%s\"", names[fmt],
 	    path != NULL ? "file" : "stdout");
 	if (cli_unlock(cli) == -1 || lc_load(&cli->lc, key, &kp) == -1 ||
 	    keygen_export(&kp, fmt, &text) == -1 ||
 	    ks_audit(cli->ks, cli->lc.now, cli->lc.simulated, "export", key,
-	    extra) == -1 || write_private(text, path, force) == -1)
+	    extra) == -1 || write_private(fd, text, path != NULL ? path :
+	    "standard output") == -1)
 		goto out;
 	rc = 0;
 out:
+	if (fd != STDOUT_FILENO) {
+		close(fd);
+		if (rc == -1)
+			unlink(path);
+	}
 	free(extra);
 	secret_free(text);
 	keypair_clear(&kp);

@@ -31,7 +31,8 @@ global_options(struct cli *cli, int argc, char **argv)
 	uint64_t jobs;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+c:vqh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:c:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			cli->config_opt = optarg;
@@ -66,8 +67,7 @@ global_options(struct cli *cli, int argc, char **argv)
 			cli_print_usage(stdout);
 			exit(0);
 		default:
-			cli_print_usage(stderr);
-			log_status_set(EX_USAGE);
+			cli_bad_option(argv, c, "dkimkeys");
 			return -1;
 		}
 	}
@@ -95,8 +95,9 @@ prepare(struct cli *cli, const struct cmd *cmd)
 
 	if (util_now(&cli->lc.now, &cli->lc.simulated) == -1)
 		return -1;
+	/* said even with -q: every output of this run is simulated */
 	if (cli->lc.simulated)
-		log_warn("simulated time %s (DKIMKEYS_NOW)",
+		fprintf(stderr, "dkimkeys: simulated time %s (DKIMKEYS_NOW)\n",
 		    util_fmt_time(cli->lc.now, when));
 	if ((cmd->flags & CMD_CONFIG) != 0) {
 		if (config_load(config_path(cli->config_opt), &cli->cfg) == -1)

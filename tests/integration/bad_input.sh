@@ -23,8 +23,8 @@ check "keygen mta ed25519" run 0 dk keygen mta --alg ed25519
 
 # configuration
 cp dkimkeys.conf good.conf
-printf '[vendor:x]\ndomain = x.example.com\nselektor = a\n' >>dkimkeys.conf
-refuse 78 "dkimkeys.conf:14: " "malformed config: FILE:LINE, 78" dk list
+printf '[vendor:x]\ndomain = x.example.com\nselector = x%%n\nrotate_every = soon\n' >>dkimkeys.conf
+refuse 78 "dkimkeys.conf:18: rotate_every: .*soon" "malformed config: FILE:LINE, 78" dk list
 cp good.conf dkimkeys.conf
 
 # vendors, selectors, sizes
@@ -34,8 +34,8 @@ refuse 64 "selector 'a_b'" "selector with an underscore: 64" \
 long=$(printf '%064d' 0 | tr 0 a)
 refuse 64 "selector '$long'" "selector label over 63 octets: 64" \
     dk keygen mta --alg rsa --selector "$long"
-refuse 64 "mg1._domainkey.mg.example.com" "reused selector (live key): 64" \
-    dk import esp "$VECTORS/rfc6376-brisbane.key" --selector mg1
+refuse 64 "mta1e._domainkey.example.com was used before" \
+    "reused selector (live key): 64" dk keygen mta --alg rsa --selector mta1e
 refuse 64 "successor" "second successor: 64" dk keygen esp
 refuse 64 "below 1024 bits" "rsa below 1024 bits: 64" \
     dk keygen mta --alg rsa --bits 512
@@ -78,12 +78,14 @@ f=$(ls store/keys | head -n 1)
 cp "store/keys/$f" saved
 size=$(stat -c %s "store/keys/$f")
 printf '\377' | dd of="store/keys/$f" bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
-if run 65 dk export mg1 --format pem -o t1.pem; then
-	run 65 dk export mta1e --format raw -o t2.pem
-fi
-check "tampered key file: one of the two exports is refused with 65, naming the file" \
-    grep -q "$f" "$T/err"
-check "the other key still exports" sh -c 'test -s t1.pem || test -s t2.pem'
+"$DK" -c dkimkeys.conf export mg1 --format pem -o t1.pem 2>err1
+r1=$?
+"$DK" -c dkimkeys.conf export mta1e --format raw -o t2.pem 2>err2
+r2=$?
+check "tampered key file: refused with 65, the other key still exports" \
+    test "$r1$r2" = 650 -o "$r1$r2" = 065
+check "the refusal is one line naming the file" \
+    sh -c "cat err1 err2 | wc -l | grep -qx 1 && grep -q '$f' err1 err2"
 cp saved "store/keys/$f"
 check "restored key file works again" run 0 dk export mg1 --format pem -o t3.pem
 

@@ -74,8 +74,10 @@ check "RFC 8463 A.3 message: both signatures verify against our records" \
 check "RFC 4871 A.2 message verifies against our brisbane record" \
     $PY "$ROOT/tests/integration/dkim_interop.py" records.json verify "$VECTORS/rfc4871-signed.eml" 1
 
-# The exported PKCS#8 key of the RFC's RSA key is that key.
-check "export of an imported key gives the same key" sh -c \
-    "'$DK' -c '$T/dkimkeys.conf' export test._domainkey.football.example.com --format pkcs1 2>/dev/null | openssl pkey -pubout | cmp -s - \$(openssl pkey -in '$VECTORS/rfc8463-rsa.key' -pubout -out /dev/stdout >pub.pem; echo pub.pem)"
+# Exporting an imported key gives back that very key.
+check "export of an imported key" run 0 dk export test._domainkey.football.example.com --format pkcs1 -o rfc.pem
+openssl pkey -in rfc.pem -pubout -out rfc.pub 2>/dev/null
+openssl pkey -in "$VECTORS/rfc8463-rsa.key" -pubout -out vec.pub 2>/dev/null
+check "exported imported key is the RFC's key" cmp -s rfc.pub vec.pub
 
 finish
