@@ -1,0 +1,53 @@
+/*
+ * ksfile.h - files beneath the keystore folder's descriptor.
+ *
+ * Every name is opened with openat(2) beneath an open folder, with
+ * O_NOFOLLOW|O_CLOEXEC, and checked with fstat(2): the right type, owned by
+ * root or the effective user, and mode & 077 == 0. A symbolic link, another
+ * owner or a looser mode is refused (77), never fixed. `shown` is the path
+ * used in messages. Every function logs once and returns -1 on failure:
+ * a missing file is 65 (the keystore is damaged), other errors 74.
+ */
+#ifndef DKIMKEYS_KSFILE_H
+#define DKIMKEYS_KSFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Opens and checks the folder name beneath dfd (or AT_FDCWD). */
+int ksfile_open_dir(int dfd, const char *name, const char *shown);
+/* Opens and checks the regular file name beneath dfd, with open flags
+ * (O_RDONLY, O_RDWR, O_APPEND...); returns the descriptor. */
+int ksfile_open(int dfd, const char *name, const char *shown, int flags);
+/* Reads the whole file into a malloc'd buffer (NUL-terminated, not
+ * counted in *len); more than max bytes is 65 ("too large"). */
+int ksfile_read(int dfd, const char *name, const char *shown, size_t max,
+    unsigned char **buf, size_t *len);
+/*
+ * Writes a new version of name: a temp file in the same folder created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600, all bytes, fsync, renameat over
+ * name. The folder itself is not synced (ksfile_sync_dir, once per batch).
+ * On failure (disk full included: 74) the temp file is removed and the old
+ * name is untouched.
+ */
+int ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
+    size_t len);
+/* ksfile_put, then fsync of the folder: atomic and durable. */
+int ksfile_replace(int dfd, const char *name, const char *shown,
+    const void *buf, size_t len);
+/* fsync of an open folder. */
+int ksfile_sync_dir(int dfd, const char *shown);
+/* fsync of the folder holding path, so that path itself is durable. */
+int ksfile_sync_parent(const char *path);
+/* Whether the folder at path is empty: 1 or 0; -1 (73) when unreadable. */
+int ksfile_empty_dir(const char *path);
+/*
+ * Removes every entry of the folder dfd for which match(name, arg) holds
+ * (a missing one is no error), then syncs the folder if anything went.
+ */
+int ksfile_prune(int dfd, const char *shown,
+    bool (*match)(const char *name, const void *arg), const void *arg);
+/* Whether a temp file name of ksfile_put's ("*.tmp-XXXXXXXXXXXXXXXX"). */
+int ksfile_is_temp(const char *name);
+
+#endif

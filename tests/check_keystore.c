@@ -1,0 +1,1237 @@
+/*
+ * check_keystore.c - the keystore on disk, on temporary folders.
+ *
+ * Every test starts from a fresh keystore made with the interactive KDF
+ * (each derivation still costs a fraction of a second). Private keys are
+ * random bytes: this module treats them as opaque.
+ */
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+
+#include <sodium.h>
+
+#include "keystore.h"
+#include "ksformat.h"
+#include "log.h"
+#include "secret.h"
+#include "testutil.h"
+
+#define NOW 1764400000 /* 2025-11-29T07:06:40Z */
+
+static char *tmp, *store, *logpath;
+static char vendor_name[] = "mailgun", domain_name[] = "mg.example.com";
+static struct secret *pass1, *pass2;
+
+static char *
+path(const char *name)
+{
+	return xasprintf("%s/%s", store, name);
+}
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(secret_setup(), 0);
+	tmp = tu_tmpdir();
+	store = xasprintf("%s/store", tmp);
+	logpath = xasprintf("%s/log", tmp);
+	ck_assert_int_eq(log_open(logpath), 0);
+	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr)); /* quiet */
+	pass1 = secret_from("first passphrase", 16);
+	pass2 = secret_from("second passphrase", 17);
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass1, NOW), 0);
+	log_status_reset();
+}
+
+static void
+teardown(void)
+{
+	log_close();
+	tu_rmtree(tmp);
+	secret_free(pass1);
+	secret_free(pass2);
+}
+
+/* Whether the log file holds needle. */
+static bool
+logged(const char *needle)
+{
+	char *text = tu_slurp(logpath, NULL);
+	bool found = strstr(text, needle) != NULL;
+
+	if (!found)
+		printf("log lacks \"%s\":\n%s", needle, text);
+	free(text);
+	return found;
+}
+
+static struct ks *
+open_unlocked(const struct secret *pass)
+{
+	struct ks *ks = NULL;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_int_eq(ks_unlock(ks, pass), 0);
+	return ks;
+}
+
+/*
+ * Metadata of an Ed25519-shaped key with a random public key. (The char *
+ * fields of struct ks_key are never written through; the casts only let
+ * string literals in.)
+ */
+static void
+make_meta(struct ks_key *meta, const char *sel)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->vendor = vendor_name;
+	meta->domain = domain_name;
+	meta->selector = (char *)(uintptr_t)sel;
+	meta->alg = DK_ALG_ED25519;
+	meta->bits = 256;
+	meta->publen = 32;
+	randombytes_buf(meta->pub, 32);
+	crypto_hash_sha256(meta->fpr, meta->pub, 32);
+	meta->state = KS_PENDING;
+	meta->created = NOW;
+}
+
+/* Adds such a key whose private bytes are random (len of them). */
+static struct ks_key *
+add_key(struct ks *ks, const char *sel, size_t len, struct secret **priv)
+{
+	struct ks_key meta, *key;
+
+	make_meta(&meta, sel);
+	*priv = secret_new(len, len);
+	randombytes_buf((*priv)->data, len);
+	key = ks_add(ks, &meta, *priv);
+	ck_assert_ptr_nonnull(key);
+	return key;
+}
+
+static char *
+key_path(const struct ks_key *key, unsigned epoch)
+{
+	char hex[2 * KS_FPR_LEN + 1];
+
+	util_hex(key->fpr, KS_FPR_LEN, hex);
+	return xasprintf("%s/keys/%s-%u.key", store, hex, epoch);
+}
+
+static void
+assert_private(struct ks *ks, const struct ks_key *key,
+    const struct secret *want)
+{
+	struct secret *got = NULL;
+
+	ck_assert_int_eq(ks_private(ks, key, &got), 0);
+	ck_assert_uint_eq(got->len, want->len);
+	ck_assert_int_eq(memcmp(got->data, want->data, want->len), 0);
+	secret_free(got);
+}
+
+static void
+assert_private_fails(struct ks *ks, const struct ks_key *key, int status)
+{
+	struct secret *got = NULL;
+
+	log_status_reset();
+	ck_assert_int_eq(ks_private(ks, key, &got), -1);
+	ck_assert_ptr_null(got);
+	ck_assert_int_eq(log_status(), status);
+}
+
+static void
+assert_open_fails(int status)
+{
+	struct ks *ks = NULL;
+
+	log_status_reset();
+	ck_assert_int_eq(ks_open(store, 0, &ks), -1);
+	ck_assert_ptr_null(ks);
+	ck_assert_int_eq(log_status(), status);
+}
+
+/* Flips one byte of a file in place. */
+static void
+flip(const char *file, long off)
+{
+	size_t len;
+	char *buf = tu_slurp(file, &len);
+
+	ck_assert_int_lt(off < 0 ? -off : off, (long)len + 1);
+	buf[off < 0 ? (long)len + off : off] ^= 0x01;
+	tu_spit(file, buf, len, 0600);
+	free(buf);
+}
+
+START_TEST(test_create_open_unlock_round_trip)
+{
+	struct ks *ks = NULL;
+	struct stat sb;
+	size_t n = 99;
+	char *p;
+
+	ck_assert_int_eq(stat(store, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
+	p = path("header");
+	ck_assert_int_eq(stat(p, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	ck_assert_uint_eq(sb.st_size, KSF_HEADER_LEN);
+	free(p);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ck_assert(!ks_unlocked(ks));
+	ck_assert_int_eq(ks_last_now(ks), NOW);
+	ks_keys(ks, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(ks_unlock(ks, pass1), 0);
+	ck_assert(ks_unlocked(ks));
+	ck_assert_int_eq(ks_unlock(ks, pass1), 0); /* no second derivation */
+	ks_close(ks);
+	ck_assert_int_eq(log_status(), 0);
+}
+END_TEST
+
+START_TEST(test_unlock_with_wrong_passphrase_is_77)
+{
+	struct ks *ks = NULL;
+
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ck_assert_int_eq(ks_unlock(ks, pass2), -1);
+	ck_assert(!ks_unlocked(ks));
+	ck_assert_int_eq(log_status(), EX_NOPERM);
+	ck_assert(logged("wrong passphrase"));
+	ks_close(ks);
+}
+END_TEST
+
+START_TEST(test_open_refuses_a_damaged_header_with_65)
+{
+	char *p = path("header");
+
+	flip(p, 100);
+	assert_open_fails(EX_DATAERR);
+	ck_assert(logged("header: damaged"));
+	free(p);
+}
+END_TEST
+
+/* Rewrites the header with other KDF parameters and a good checksum. */
+static void
+rewrite_kdf(uint32_t ops, uint64_t mem)
+{
+	unsigned char buf[KSF_HEADER_LEN];
+	struct ksf_header h;
+	char *p = path("header"), *old;
+	size_t len;
+
+	old = tu_slurp(p, &len);
+	/* BADKDF still fills h: the checksum was good */
+	ck_assert_int_ne(ksf_header_decode((unsigned char *)old, len, &h),
+	    KSF_DAMAGED);
+	h.opslimit = ops;
+	h.memlimit = mem;
+	ksf_header_encode(&h, buf);
+	tu_spit(p, buf, sizeof(buf), 0600);
+	free(old);
+	free(p);
+}
+
+START_TEST(test_open_refuses_bad_kdf_parameters_before_any_derivation)
+{
+	/* an hour of Argon2id over 4 TiB if anything tried to derive */
+	rewrite_kdf(100000, 4398046511104ULL);
+	assert_open_fails(EX_DATAERR);
+	ck_assert(logged("bad kdf parameters"));
+	rewrite_kdf(crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE);
+	assert_open_fails(EX_DATAERR);
+}
+END_TEST
+
+START_TEST(test_create_refuses_an_existing_keystore_with_73)
+{
+	char *other = xasprintf("%s/other", tmp);
+	char *file = xasprintf("%s/file", tmp);
+	char *orphan = xasprintf("%s/no/such/folder", tmp);
+
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass2, NOW), -1);
+	ck_assert_int_eq(log_status(), EX_CANTCREAT);
+	ck_assert(logged("already exists"));
+	log_status_reset();
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	tu_spit(file, "x", 1, 0600);
+	ck_assert_int_eq(ks_create(file, KS_KDF_INTERACTIVE, pass2, NOW), -1);
+	ck_assert_int_eq(log_status(), EX_CANTCREAT);
+	log_status_reset();
+	ck_assert_int_eq(ks_create(orphan, KS_KDF_INTERACTIVE, pass2, NOW), -1);
+	ck_assert_int_eq(log_status(), EX_CANTCREAT);
+	ck_assert(logged("parent folder does not exist"));
+	/* an empty folder of ours is used as it is */
+	log_status_reset();
+	ck_assert_int_eq(ks_create(other, KS_KDF_INTERACTIVE, pass2, NOW), 0);
+	ck_assert_int_eq(log_status(), 0);
+	free(other);
+	free(file);
+	free(orphan);
+}
+END_TEST
+
+START_TEST(test_open_of_a_missing_keystore_is_74_with_a_hint)
+{
+	struct ks *ks = NULL;
+	char *none = xasprintf("%s/none", tmp);
+
+	ck_assert_int_eq(ks_open(none, 0, &ks), -1);
+	ck_assert_int_eq(log_status(), EX_IOERR);
+	ck_assert(logged("dkimkeys init"));
+	free(none);
+}
+END_TEST
+
+START_TEST(test_add_and_private_round_trip_across_reopen)
+{
+	struct secret *priv;
+	struct ks_key *key;
+	struct ks *ks = open_unlocked(pass1);
+	size_t n;
+
+	key = add_key(ks, "s1", 1217, &priv);
+	assert_private(ks, key, priv);
+	ck_assert_int_eq(ks_commit(ks, NOW + 60), 0);
+	ks_close(ks);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ck_assert_int_eq(ks_last_now(ks), NOW + 60);
+	key = ks_find(ks, "mg.example.com", "s1");
+	ck_assert_ptr_nonnull(key);
+	ck_assert_ptr_eq(key, ks_keys(ks, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(key->vendor, "mailgun");
+	ck_assert_int_eq(key->state, KS_PENDING);
+	ck_assert_int_eq(key->created, NOW);
+	ck_assert_ptr_null(ks_find(ks, "mg.example.com", "s2"));
+	assert_private_fails(ks, key, EX_SOFTWARE); /* not unlocked */
+	ck_assert_int_eq(ks_unlock(ks, pass1), 0);
+	assert_private(ks, key, priv);
+	ks_close(ks);
+	secret_free(priv);
+}
+END_TEST
+
+START_TEST(test_add_refuses_taken_names_read_only_handles_and_bad_keys)
+{
+	struct ks *ks = open_unlocked(pass1), *ro = NULL;
+	struct ks_key *key, meta;
+	struct secret *priv;
+
+	key = add_key(ks, "s1", 64, &priv);
+	meta = *key;
+	ck_assert_ptr_null(ks_add(ks, &meta, priv)); /* same name */
+	ck_assert_int_eq(log_status(), EX_DATAERR);
+	ck_assert(logged("name already used"));
+	meta.selector = (char *)(uintptr_t)"s2"; /* same key, another name */
+	ck_assert_ptr_null(ks_add(ks, &meta, priv));
+	ck_assert(logged("same key as s1._domainkey.mg.example.com"));
+	meta.fpr[0] ^= 1; /* a fingerprint that is not the public key's */
+	ck_assert_ptr_null(ks_add(ks, &meta, priv));
+	ck_assert(logged("fingerprint is not the sha-256"));
+	make_meta(&meta, "S3");
+	ck_assert_ptr_null(ks_add(ks, &meta, priv));
+	ck_assert(logged("invalid domain or selector"));
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	/* a read-only handle changes nothing, even unlocked */
+	ck_assert_int_eq(ks_open(store, 0, &ro), 0);
+	ck_assert_int_eq(ks_unlock(ro, pass1), 0);
+	log_status_reset();
+	make_meta(&meta, "s4");
+	ck_assert_ptr_null(ks_add(ro, &meta, priv));
+	ck_assert_int_eq(log_status(), EX_SOFTWARE);
+	ck_assert_int_eq(ks_commit(ro, NOW), -1);
+	ks_close(ro);
+	ks_close(ks);
+	secret_free(priv);
+}
+END_TEST
+
+/* A keystore with keys s1 and s2 committed; returns the open handle. */
+static struct ks *
+two_keys(struct ks_key **k1, struct ks_key **k2, struct secret **p1,
+    struct secret **p2)
+{
+	struct ks *ks = open_unlocked(pass1);
+
+	add_key(ks, "s1", 64, p1);
+	add_key(ks, "s2", 64, p2);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	*k1 = ks_find(ks, "mg.example.com", "s1");
+	*k2 = ks_find(ks, "mg.example.com", "s2");
+	return ks;
+}
+
+START_TEST(test_tampered_key_file_is_refused_by_name_others_still_work)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *f1 = key_path(k1, 1), *name = strrchr(f1, '/') + 1;
+
+	flip(f1, -3); /* inside the tag */
+	assert_private_fails(ks, k1, EX_DATAERR);
+	ck_assert(logged(name));
+	ck_assert(logged("(s1._domainkey.mg.example.com): authentication "
+	    "failed"));
+	assert_private(ks, k2, p2);
+	ks_close(ks);
+	free(f1);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+START_TEST(test_swapped_key_files_are_refused)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *f1 = key_path(k1, 1), *f2 = key_path(k2, 1), *t;
+
+	t = xasprintf("%s.tmp", f1);
+	ck_assert_int_eq(rename(f1, t), 0);
+	ck_assert_int_eq(rename(f2, f1), 0);
+	ck_assert_int_eq(rename(t, f2), 0);
+	assert_private_fails(ks, k1, EX_DATAERR);
+	assert_private_fails(ks, k2, EX_DATAERR);
+	ck_assert(logged("belongs to another key"));
+	ks_close(ks);
+	free(f1);
+	free(f2);
+	free(t);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+START_TEST(test_truncated_or_missing_key_file_is_refused)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *f1 = key_path(k1, 1), *f2 = key_path(k2, 1);
+
+	ck_assert_int_eq(truncate(f1, 100), 0);
+	assert_private_fails(ks, k1, EX_DATAERR);
+	ck_assert(logged("truncated"));
+	ck_assert_int_eq(unlink(f2), 0);
+	assert_private_fails(ks, k2, EX_DATAERR);
+	ck_assert(logged("(s2._domainkey.mg.example.com): missing"));
+	ks_close(ks);
+	free(f1);
+	free(f2);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+static const char *const loose_files[] = { "header", "state", "audit.log",
+	"audit.head" };
+
+START_TEST(test_group_readable_file_is_refused_with_77)
+{
+	char *p = path(loose_files[_i]);
+
+	ck_assert_int_eq(chmod(p, 0640), 0);
+	assert_open_fails(EX_NOPERM);
+	ck_assert(logged(p));
+	ck_assert(logged("mode 0640"));
+	free(p);
+}
+END_TEST
+
+START_TEST(test_group_readable_key_file_is_refused_with_77)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *f1 = key_path(k1, 1);
+
+	ck_assert_int_eq(chmod(f1, 0604), 0);
+	assert_private_fails(ks, k1, EX_NOPERM);
+	assert_private(ks, k2, p2);
+	ks_close(ks);
+	free(f1);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+START_TEST(test_loose_folders_are_refused_with_77)
+{
+	char *keys = path("keys");
+
+	ck_assert_int_eq(chmod(store, 0755), 0);
+	assert_open_fails(EX_NOPERM);
+	ck_assert(logged("mode 0755"));
+	ck_assert_int_eq(chmod(store, 0700), 0);
+	ck_assert_int_eq(chmod(keys, 0710), 0);
+	assert_open_fails(EX_NOPERM);
+	ck_assert(logged(keys));
+	free(keys);
+}
+END_TEST
+
+START_TEST(test_symlinks_are_refused_with_77)
+{
+	char *state = path("state"), *moved = xasprintf("%s/state", tmp);
+	char *link = xasprintf("%s/link", tmp);
+	struct ks *ks = NULL;
+
+	ck_assert_int_eq(rename(state, moved), 0);
+	ck_assert_int_eq(symlink(moved, state), 0);
+	assert_open_fails(EX_NOPERM);
+	ck_assert(logged("is a symbolic link"));
+	ck_assert_int_eq(unlink(state), 0);
+	ck_assert_int_eq(rename(moved, state), 0);
+	ck_assert_int_eq(symlink(store, link), 0);
+	log_status_reset();
+	ck_assert_int_eq(ks_open(link, 0, &ks), -1);
+	ck_assert_int_eq(log_status(), EX_NOPERM);
+	free(state);
+	free(moved);
+	free(link);
+}
+END_TEST
+
+START_TEST(test_symlinked_key_file_is_refused_with_77)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *f1 = key_path(k1, 1), *moved = xasprintf("%s/k", tmp);
+
+	ck_assert_int_eq(rename(f1, moved), 0);
+	ck_assert_int_eq(symlink(moved, f1), 0);
+	assert_private_fails(ks, k1, EX_NOPERM);
+	ks_close(ks);
+	free(f1);
+	free(moved);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+/* Runs fn in a child and returns its exit status. */
+static int
+in_child(int (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0)
+		_exit(fn());
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static int
+child_lock(void)
+{
+	struct ks *ks = NULL;
+
+	log_status_reset();
+	if (ks_open(store, KS_LOCK, &ks) == 0)
+		return 0;
+	return log_status();
+}
+
+static int
+child_read_only(void)
+{
+	struct ks *ks = NULL;
+	int rc = ks_open(store, 0, &ks);
+
+	ks_close(ks);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+child_wait(void)
+{
+	struct ks *ks = NULL;
+	int fd;
+
+	/* the parent's lock descriptor, inherited by fork, would hold the
+	 * lock for us forever (hooks exec, and the lock is O_CLOEXEC) */
+	for (fd = 3; fd < 1024; fd++)
+		close(fd);
+	return ks_open(store, KS_LOCK | KS_WAIT, &ks) == 0 ? 0 : 1;
+}
+
+START_TEST(test_second_locked_open_fails_with_75)
+{
+	struct ks *ks = NULL;
+	pid_t pid;
+	int st;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_int_eq(in_child(child_lock), EX_TEMPFAIL);
+	ck_assert(logged("locked by another run (use --wait to wait)"));
+	ck_assert_int_eq(in_child(child_read_only), 0);
+	/* --wait: the child gets the lock once the parent lets go */
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0)
+		_exit(child_wait());
+	usleep(300000);
+	ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0); /* still waiting */
+	ks_close(ks);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_eq(in_child(child_lock), 0);
+}
+END_TEST
+
+/* Whether any 16-byte window of secret occurs in a file below dir. */
+static bool
+leaks(const char *dir, const struct secret *s)
+{
+	struct dirent *de;
+	char *p, *buf;
+	DIR *d = opendir(dir);
+	bool found = false;
+	size_t len, i, j;
+	struct stat sb;
+
+	ck_assert_ptr_nonnull(d);
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    strcmp(de->d_name, "..") == 0))
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		ck_assert_int_eq(lstat(p, &sb), 0);
+		if (S_ISDIR(sb.st_mode))
+			found = leaks(p, s);
+		else {
+			buf = tu_slurp(p, &len);
+			for (i = 0; !found && i + 16 <= s->len; i++)
+				for (j = 0; !found && j + 16 <= len; j++)
+					found = memcmp(buf + j, s->data + i,
+					    16) == 0;
+			free(buf);
+		}
+		free(p);
+	}
+	closedir(d);
+	return found;
+}
+
+START_TEST(test_no_plaintext_of_a_private_key_reaches_any_file)
+{
+	struct secret *priv, *window;
+	struct ks *ks = open_unlocked(pass1);
+	struct ks_key *key;
+
+	key = add_key(ks, "s1", 64, &priv);
+	ck_assert_int_eq(ks_audit(ks, NOW, false, "generate", key, ""), 0);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	/* the scan itself finds a planted copy */
+	window = secret_from(priv->data + 10, 16);
+	ck_assert(!leaks(store, priv));
+	ck_assert_int_eq(ks_passwd(ks, pass2, true), 0);
+	ck_assert(!leaks(store, priv));
+	ck_assert(!leaks(store, pass1) && !leaks(store, pass2));
+	tu_spit(logpath, window->data, 16, 0600);
+	ck_assert(leaks(tmp, priv));
+	ks_close(ks);
+	secret_free(priv);
+	secret_free(window);
+}
+END_TEST
+
+START_TEST(test_passwd_round_trip)
+{
+	struct secret *priv;
+	struct ks *ks = open_unlocked(pass1);
+	struct ks_key *key;
+	char *f = NULL;
+
+	key = add_key(ks, "s1", 300, &priv);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	f = key_path(key, 1);
+	ck_assert_int_eq(ks_passwd(ks, pass2, false), 0);
+	assert_private(ks, key, priv);
+	ks_close(ks);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ck_assert_int_eq(ks_unlock(ks, pass1), -1);
+	ck_assert_int_eq(log_status(), EX_NOPERM);
+	ks_close(ks);
+	ks = open_unlocked(pass2);
+	key = ks_find(ks, "mg.example.com", "s1");
+	assert_private(ks, key, priv);
+	ck_assert_int_eq(access(f, F_OK), 0); /* same epoch, same file */
+	ks_close(ks);
+	free(f);
+	secret_free(priv);
+}
+END_TEST
+
+START_TEST(test_passwd_rekey_round_trip_removes_old_epoch_files)
+{
+	struct secret *p1, *p2, *p3;
+	struct ks_key *k1, *k2, *k3;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *old1 = key_path(k1, 1), *old2 = key_path(k2, 1), *new1, *new3;
+
+	k3 = add_key(ks, "s3", 64, &p3);
+	ck_assert_int_eq(ks_erase_private(ks, k3), 0);
+	k3->state = KS_DESTROYED;
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	new1 = key_path(k1, 2);
+	new3 = key_path(k3, 2);
+	ck_assert_int_eq(ks_passwd(ks, pass2, true), 0);
+	assert_private(ks, k1, p1);
+	ks_close(ks);
+	ck_assert_int_ne(access(old1, F_OK), 0);
+	ck_assert_int_ne(access(old2, F_OK), 0);
+	ck_assert_int_eq(access(new1, F_OK), 0);
+	ck_assert_int_ne(access(new3, F_OK), 0);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ck_assert_int_eq(ks_unlock(ks, pass1), -1);
+	ks_close(ks);
+	ks = open_unlocked(pass2);
+	assert_private(ks, ks_find(ks, "mg.example.com", "s1"), p1);
+	assert_private(ks, ks_find(ks, "mg.example.com", "s2"), p2);
+	ks_close(ks);
+	free(old1);
+	free(old2);
+	free(new1);
+	free(new3);
+	secret_free(p1);
+	secret_free(p2);
+	secret_free(p3);
+}
+END_TEST
+
+/*
+ * A rekey killed before its header replacement leaves new-epoch files
+ * behind: the old passphrase and files still work, and the next rekey
+ * replaces the leftovers.
+ */
+START_TEST(test_rekey_leftovers_are_ignored_then_replaced)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *stale = key_path(k1, 2), *tmpfile;
+	size_t len;
+	char *before;
+
+	tmpfile = xasprintf("%s.tmp-0123456789abcdef", stale);
+	tu_spit(stale, "leftover", 8, 0600);
+	tu_spit(tmpfile, "leftover", 8, 0600);
+	ks_close(ks);
+	ks = open_unlocked(pass1);
+	k1 = ks_find(ks, "mg.example.com", "s1");
+	assert_private(ks, k1, p1);
+	ck_assert_int_eq(ks_passwd(ks, pass2, true), 0);
+	before = tu_slurp(stale, &len);
+	ck_assert_uint_gt(len, 8);
+	ck_assert_int_ne(access(tmpfile, F_OK), 0);
+	ks_close(ks);
+	ks = open_unlocked(pass2);
+	assert_private(ks, ks_find(ks, "mg.example.com", "s1"), p1);
+	ks_close(ks);
+	free(before);
+	free(stale);
+	free(tmpfile);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+START_TEST(test_locked_open_removes_temp_files_left_by_a_crash)
+{
+	char *t1 = path("state.tmp-0123456789abcdef");
+	char *t2 = path("header.tmp-fedcba9876543210");
+	char *other = path("state.tmp-x"), *head = path("audit.head.tmp-"
+	    "0123456789abcdef");
+	struct ks *ks = NULL;
+
+	tu_spit(t1, "x", 1, 0600);
+	tu_spit(t2, "x", 1, 0600);
+	tu_spit(other, "x", 1, 0600);
+	tu_spit(head, "x", 1, 0600);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ks_close(ks);
+	ck_assert_int_eq(access(t1, F_OK), 0); /* read-only: left alone */
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ks_close(ks);
+	ck_assert_int_ne(access(t1, F_OK), 0);
+	ck_assert_int_ne(access(t2, F_OK), 0);
+	/* not ours, or written without the lock (by exports): kept */
+	ck_assert_int_eq(access(other, F_OK), 0);
+	ck_assert_int_eq(access(head, F_OK), 0);
+	free(t1);
+	free(t2);
+	free(other);
+	free(head);
+}
+END_TEST
+
+START_TEST(test_erase_private_removes_every_epoch_and_is_idempotent)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *f1 = key_path(k1, 1), *f1b = key_path(k1, 9);
+
+	tu_spit(f1b, "x", 1, 0600);
+	ck_assert_int_eq(ks_erase_private(ks, k1), 0);
+	ck_assert_int_ne(access(f1, F_OK), 0);
+	ck_assert_int_ne(access(f1b, F_OK), 0);
+	ck_assert_int_eq(ks_erase_private(ks, k1), 0);
+	assert_private(ks, k2, p2);
+	ks_close(ks);
+	free(f1);
+	free(f1b);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+START_TEST(test_tombstones_survive_reopen)
+{
+	struct secret *priv;
+	struct ks *ks = open_unlocked(pass1);
+	struct ks_key *key, meta;
+
+	key = add_key(ks, "s1", 64, &priv);
+	ck_assert_int_eq(ks_erase_private(ks, key), 0);
+	key->state = KS_DESTROYED;
+	key->destroyed = NOW + 5;
+	ck_assert_int_eq(ks_commit(ks, NOW + 5), 0);
+	ks_close(ks);
+	ks = open_unlocked(pass1);
+	ck_assert(ks_name_taken(ks, "mg.example.com", "s1"));
+	ck_assert(!ks_name_taken(ks, "mg.example.com", "s2"));
+	ck_assert(!ks_name_taken(ks, "example.com", "s1"));
+	key = ks_find(ks, "mg.example.com", "s1");
+	ck_assert_int_eq(key->state, KS_DESTROYED);
+	ck_assert_int_eq(key->destroyed, NOW + 5);
+	assert_private_fails(ks, key, EX_DATAERR);
+	make_meta(&meta, "s1");
+	ck_assert_ptr_null(ks_add(ks, &meta, priv));
+	ks_close(ks);
+	secret_free(priv);
+}
+END_TEST
+
+START_TEST(test_counters_persist_across_commit_and_reopen)
+{
+	struct ks *ks = NULL;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_uint_eq(ks_counter_next(ks, "mailgun"), 1);
+	ck_assert_uint_eq(ks_counter_next(ks, "mailgun"), 2);
+	ck_assert_uint_eq(ks_counter_next(ks, "customers/example.org"), 1);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ck_assert_uint_eq(ks_counter_next(ks, "mailgun"), 3); /* not stored */
+	ks_close(ks);
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_uint_eq(ks_counter_next(ks, "mailgun"), 3);
+	ck_assert_uint_eq(ks_counter_next(ks, "customers/example.org"), 2);
+	ck_assert_uint_eq(ks_counter_next(ks, "sendgrid"), 1);
+	ks_close(ks);
+}
+END_TEST
+
+START_TEST(test_state_tampering_is_detected_with_65)
+{
+	struct ks *ks = NULL;
+	char *p = path("state");
+	size_t len;
+	char *text = tu_slurp(p, &len);
+
+	flip(p, 20);
+	assert_open_fails(EX_DATAERR);
+	ck_assert(logged("state: damaged"));
+	tu_spit(p, text, len - 10, 0600);
+	assert_open_fails(EX_DATAERR);
+	tu_spit(p, text, len, 0600);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0); /* restored */
+	ks_close(ks);
+	free(text);
+	free(p);
+}
+END_TEST
+
+/* Three entries: one about the keystore, two about a key. */
+static struct ks *
+audited(struct ks_key **key)
+{
+	struct ks *ks = open_unlocked(pass1);
+	struct secret *priv;
+
+	ck_assert_int_eq(ks_audit(ks, NOW, false, "init", NULL, ""), 0);
+	*key = add_key(ks, "s1", 64, &priv);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ck_assert_int_eq(ks_audit(ks, NOW + 1, true, "generate", *key, NULL),
+	    0);
+	ck_assert_int_eq(ks_audit(ks, NOW + 2, false, "export", *key,
+	    ",\"format\":\"pem\""), 0);
+	secret_free(priv);
+	return ks;
+}
+
+static void
+sha256_hex(const char *s, size_t len, char out[65])
+{
+	unsigned char h[32];
+
+	crypto_hash_sha256(h, (const unsigned char *)s, len);
+	util_hex(h, sizeof(h), out);
+}
+
+/* The audit log's lines, split in place (at most 8). */
+static size_t
+audit_lines(char *text, char *line[8])
+{
+	size_t n = 0;
+	char *nl;
+
+	while (n < 8 && (nl = strchr(text, '\n')) != NULL) {
+		*nl = '\0';
+		line[n++] = text;
+		text = nl + 1;
+	}
+	return n;
+}
+
+START_TEST(test_audit_entries_are_chained_and_verify)
+{
+	char *log = path("audit.log"), *head = path("audit.head");
+	char *text, *headtext, *line[8], h1[65], h3[65], fpr[65], want[300];
+	unsigned long n = 0;
+	struct ks_key *key;
+	struct ks *ks = audited(&key);
+
+	ck_assert_str_eq(ks_audit_path(ks), log);
+	ck_assert_int_eq(ks_audit_verify(ks, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	text = tu_slurp(log, NULL);
+	ck_assert_uint_eq(audit_lines(text, line), 3);
+	ck_assert_str_eq(line[0], "{\"seq\":1,"
+	    "\"time\":\"2025-11-29T07:06:40Z\",\"event\":\"init\","
+	    "\"simulated\":false,\"prev\":\""
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "\"}");
+	sha256_hex(line[0], strlen(line[0]), h1);
+	util_hex(key->fpr, KS_FPR_LEN, fpr);
+	snprintf(want, sizeof(want), "{\"seq\":2,"
+	    "\"time\":\"2025-11-29T07:06:41Z\",\"event\":\"generate\","
+	    "\"key\":\"s1._domainkey.mg.example.com\","
+	    "\"vendor\":\"mailgun\",\"fingerprint\":\"sha256:%s\","
+	    "\"simulated\":true,\"prev\":\"%s\"}", fpr, h1);
+	ck_assert_str_eq(line[1], want);
+	ck_assert_ptr_nonnull(strstr(line[2], ",\"format\":\"pem\","
+	    "\"simulated\":false,"));
+	sha256_hex(line[2], strlen(line[2]), h3);
+	headtext = tu_slurp(head, NULL);
+	snprintf(want, sizeof(want), "3 %s\n", h3);
+	ck_assert_str_eq(headtext, want);
+	ks_close(ks);
+	ck_assert(logged(h3)); /* the head went to the log as a witness */
+	free(text);
+	free(headtext);
+	free(log);
+	free(head);
+}
+END_TEST
+
+/* Rewrites the audit log with line i (0-based) replaced by repl, or
+ * dropped when repl is NULL, or the whole cut to len bytes (i < 0). */
+static void
+rewrite_log(int i, const char *repl, size_t len)
+{
+	char *log = path("audit.log"), *text, *line[8];
+	struct buf b = { NULL, 0, 0 };
+	size_t n, j;
+
+	text = tu_slurp(log, NULL);
+	if (i < 0) {
+		tu_spit(log, text, len, 0600);
+	} else {
+		n = audit_lines(text, line);
+		for (j = 0; j < n; j++)
+			if ((int)j != i)
+				buf_printf(&b, "%s\n", line[j]);
+			else if (repl != NULL)
+				buf_printf(&b, "%s\n", repl);
+		tu_spit(log, b.data, b.len, 0600);
+	}
+	buf_free(&b);
+	free(text);
+	free(log);
+}
+
+static void
+assert_verify_fails(struct ks *ks, const char *why)
+{
+	unsigned long n;
+
+	log_status_reset();
+	ck_assert_int_eq(ks_audit_verify(ks, &n), -1);
+	ck_assert_int_eq(log_status(), EX_DATAERR);
+	ck_assert(logged(why));
+}
+
+START_TEST(test_audit_verify_detects_an_edited_line)
+{
+	char *log = path("audit.log"), *text, *line[8], *ev;
+	struct ks_key *key;
+	struct ks *ks = audited(&key);
+
+	text = tu_slurp(log, NULL);
+	audit_lines(text, line);
+	ev = strstr(line[1], "generate");
+	ev[0] = 'G';
+	rewrite_log(1, line[1], 0);
+	assert_verify_fails(ks, "line 3: prev does not match line 2");
+	ev[0] = 'g';
+	rewrite_log(1, line[1], 0);
+	ck_assert_int_eq(ks_audit_verify(ks, NULL), 0);
+	ev = strstr(line[2], "export");
+	ev[0] = 'E';
+	rewrite_log(2, line[2], 0);
+	assert_verify_fails(ks, "line 3: does not match audit.head");
+	/* an append refuses to extend a log that was tampered with */
+	log_status_reset();
+	ck_assert_int_eq(ks_audit(ks, NOW, false, "x", NULL, ""), -1);
+	ck_assert_int_eq(log_status(), EX_DATAERR);
+	ks_close(ks);
+	free(text);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_audit_verify_detects_a_deleted_line)
+{
+	struct ks_key *key;
+	struct ks *ks = audited(&key);
+
+	rewrite_log(1, NULL, 0);
+	assert_verify_fails(ks, "line 2: seq 3 where 2 was expected");
+	ks_close(ks);
+}
+END_TEST
+
+START_TEST(test_audit_verify_detects_truncation)
+{
+	char *log = path("audit.log"), *text;
+	struct ks_key *key;
+	struct ks *ks = audited(&key);
+	size_t len;
+
+	text = tu_slurp(log, &len);
+	rewrite_log(2, NULL, 0);
+	assert_verify_fails(ks, "2 entries but audit.head records 3");
+	tu_spit(log, text, len - 20, 0600);
+	assert_verify_fails(ks, "line 3: incomplete");
+	tu_spit(log, "", 0, 0600);
+	assert_verify_fails(ks, "0 entries but audit.head records 3");
+	ks_close(ks);
+	free(text);
+	free(log);
+}
+END_TEST
+
+/* A crash after the line was written but before audit.head was. */
+START_TEST(test_audit_recovers_from_a_crash_between_line_and_head)
+{
+	char *head = path("audit.head"), *log = path("audit.log"), *saved;
+	unsigned long n = 0;
+	struct ks_key *key;
+	struct ks *ks = audited(&key);
+	size_t len, loglen;
+
+	saved = tu_slurp(head, &len);
+	ck_assert_int_eq(ks_audit(ks, NOW + 3, false, "deploy", key, ""), 0);
+	tu_spit(head, saved, len, 0600);
+	ck_assert_int_eq(ks_audit_verify(ks, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(ks_audit(ks, NOW + 4, false, "retire", key, ""), 0);
+	ck_assert_int_eq(ks_audit_verify(ks, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	/* and a torn last line (a crash mid-write) is cut off */
+	free(tu_slurp(log, &loglen));
+	rewrite_log(-1, NULL, loglen); /* no-op rewrite keeps the bytes */
+	{
+		FILE *f = fopen(log, "a");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("{\"seq\":6,\"ti", f);
+		fclose(f);
+	}
+	ck_assert_int_eq(ks_audit(ks, NOW + 5, false, "revoke", key, ""), 0);
+	ck_assert_int_eq(ks_audit_verify(ks, &n), 0);
+	ck_assert_uint_eq(n, 6);
+	ks_close(ks);
+	free(saved);
+	free(head);
+	free(log);
+}
+END_TEST
+
+static int
+child_audit(void)
+{
+	struct ks *ks = NULL;
+	int rc = 1;
+
+	if (ks_open(store, 0, &ks) == 0 &&
+	    ks_audit(ks, NOW, false, "export", NULL, "") == 0)
+		rc = 0;
+	ks_close(ks);
+	return rc;
+}
+
+START_TEST(test_audit_appends_from_read_only_runs_while_locked)
+{
+	struct ks *ks = NULL;
+	unsigned long n = 0;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_int_eq(ks_audit(ks, NOW, false, "init", NULL, ""), 0);
+	ck_assert_int_eq(in_child(child_audit), 0);
+	ck_assert_int_eq(in_child(child_audit), 0);
+	ck_assert_int_eq(ks_audit(ks, NOW, false, "rotate", NULL, ""), 0);
+	ck_assert_int_eq(ks_audit_verify(ks, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ks_close(ks);
+}
+END_TEST
+
+/* Any file over limit bytes fails to grow (EFBIG), like a full disk. */
+static void
+limit_file_size(rlim_t limit)
+{
+	struct rlimit rl;
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = limit;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+static bool
+temp_files_in(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	bool found = false;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		found |= strstr(de->d_name, ".tmp-") != NULL;
+	closedir(d);
+	return found;
+}
+
+START_TEST(test_failed_writes_leave_old_files_and_no_temp_files)
+{
+	char *state = path("state"), *log = path("audit.log"), *before, *after;
+	struct ks *ks = NULL;
+	char vendor[32];
+	size_t len, len2;
+	unsigned long n;
+	int i;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_int_eq(ks_audit(ks, NOW, false, "init", NULL, ""), 0);
+	for (i = 0; i < 200; i++) {
+		snprintf(vendor, sizeof(vendor), "vendor%d", i);
+		ks_counter_next(ks, vendor);
+	}
+	before = tu_slurp(state, &len);
+	free(tu_slurp(log, &len2));
+	limit_file_size(len2 + 20);
+	ck_assert_int_eq(ks_commit(ks, NOW + 1), -1);
+	ck_assert_int_eq(log_status(), EX_IOERR);
+	ck_assert(logged("cannot write"));
+	log_status_reset();
+	ck_assert_int_eq(ks_audit(ks, NOW, false, "a-rather-long-event-name",
+	    NULL, ""), -1);
+	ck_assert_int_eq(log_status(), EX_IOERR);
+	limit_file_size(RLIM_INFINITY);
+	after = tu_slurp(state, NULL);
+	ck_assert_str_eq(before, after);
+	ck_assert(!temp_files_in(store));
+	ck_assert_int_eq(ks_last_now(ks), NOW);
+	ck_assert_int_eq(ks_audit_verify(ks, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ks_commit(ks, NOW + 1), 0);
+	ks_close(ks);
+	free(before);
+	free(after);
+	free(state);
+	free(log);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("keystore");
+	TCase *tc = tcase_create("keystore");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_create_open_unlock_round_trip);
+	tcase_add_test(tc, test_unlock_with_wrong_passphrase_is_77);
+	tcase_add_test(tc, test_open_refuses_a_damaged_header_with_65);
+	tcase_add_test(tc,
+	    test_open_refuses_bad_kdf_parameters_before_any_derivation);
+	tcase_add_test(tc, test_create_refuses_an_existing_keystore_with_73);
+	tcase_add_test(tc, test_open_of_a_missing_keystore_is_74_with_a_hint);
+	tcase_add_test(tc, test_add_and_private_round_trip_across_reopen);
+	tcase_add_test(tc,
+	    test_add_refuses_taken_names_read_only_handles_and_bad_keys);
+	tcase_add_test(tc,
+	    test_tampered_key_file_is_refused_by_name_others_still_work);
+	tcase_add_test(tc, test_swapped_key_files_are_refused);
+	tcase_add_test(tc, test_truncated_or_missing_key_file_is_refused);
+	tcase_add_loop_test(tc, test_group_readable_file_is_refused_with_77, 0,
+	    (int)ARRAY_LEN(loose_files));
+	tcase_add_test(tc, test_group_readable_key_file_is_refused_with_77);
+	tcase_add_test(tc, test_loose_folders_are_refused_with_77);
+	tcase_add_test(tc, test_symlinks_are_refused_with_77);
+	tcase_add_test(tc, test_symlinked_key_file_is_refused_with_77);
+	tcase_add_test(tc, test_second_locked_open_fails_with_75);
+	tcase_add_test(tc, test_no_plaintext_of_a_private_key_reaches_any_file);
+	tcase_add_test(tc, test_passwd_round_trip);
+	tcase_add_test(tc,
+	    test_passwd_rekey_round_trip_removes_old_epoch_files);
+	tcase_add_test(tc, test_rekey_leftovers_are_ignored_then_replaced);
+	tcase_add_test(tc, test_locked_open_removes_temp_files_left_by_a_crash);
+	tcase_add_test(tc,
+	    test_erase_private_removes_every_epoch_and_is_idempotent);
+	tcase_add_test(tc, test_tombstones_survive_reopen);
+	tcase_add_test(tc, test_counters_persist_across_commit_and_reopen);
+	tcase_add_test(tc, test_state_tampering_is_detected_with_65);
+	tcase_add_test(tc, test_audit_entries_are_chained_and_verify);
+	tcase_add_test(tc, test_audit_verify_detects_an_edited_line);
+	tcase_add_test(tc, test_audit_verify_detects_a_deleted_line);
+	tcase_add_test(tc, test_audit_verify_detects_truncation);
+	tcase_add_test(tc,
+	    test_audit_recovers_from_a_crash_between_line_and_head);
+	tcase_add_test(tc, test_audit_appends_from_read_only_runs_while_locked);
+	tcase_add_test(tc,
+	    test_failed_writes_leave_old_files_and_no_temp_files);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
