@@ -1,0 +1,198 @@
+/*
+ * check_secret.c - guarded secrets and the passphrase sources.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "secret.h"
+#include "testutil.h"
+#include "util.h"
+
+static char *dir;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(secret_setup(), 0);
+	dir = tu_tmpdir();
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unsetenv("DKIMKEYS_TEST_PASS");
+	log_status_reset();
+}
+
+static void
+teardown(void)
+{
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* Writes a passphrase file under dir and returns its path. */
+static char *
+passfile(const char *name, const void *data, size_t len, mode_t mode)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	tu_spit(path, data, len, mode);
+	return path;
+}
+
+static const struct {
+	const char *content;
+	size_t len;
+	int rc;
+	const char *want;
+} files[] = {
+	{ "hunter2\n", 8, 0, "hunter2" },
+	{ "hunter2\r\n", 9, 0, "hunter2" },
+	{ "hunter2", 7, 0, "hunter2" },
+	{ "hunter2\n\n", 9, 0, "hunter2\n" },
+	{ " spaced out \n", 13, 0, " spaced out " },
+	{ "\n", 1, -1, NULL },
+	{ "", 0, -1, NULL },
+	{ "a\0b\n", 4, -1, NULL },
+};
+
+START_TEST(test_passphrase_file_loses_one_trailing_newline_only)
+{
+	char *path = passfile("pass", files[_i].content, files[_i].len, 0600);
+	struct secret *s = NULL;
+
+	ck_assert_int_eq(secret_read_file(path, &s), files[_i].rc);
+	if (files[_i].rc == 0) {
+		ck_assert_uint_eq(s->len, strlen(files[_i].want));
+		ck_assert_mem_eq(s->data, files[_i].want, s->len);
+	} else {
+		ck_assert_ptr_null(s);
+		ck_assert_int_eq(log_status(), 77);
+	}
+	secret_free(s);
+	free(path);
+}
+END_TEST
+
+static const mode_t loose[] = { 0640, 0604, 0660, 0644, 0610, 0601 };
+
+START_TEST(test_passphrase_file_readable_by_others_is_refused)
+{
+	char *path = passfile("pass", "x\n", 2, loose[_i]);
+	struct secret *s = NULL;
+
+	ck_assert_int_eq(secret_read_file(path, &s), -1);
+	ck_assert_int_eq(log_status(), 77);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_passphrase_symlink_and_folder_are_refused)
+{
+	char *path = passfile("pass", "x\n", 2, 0600);
+	char *link = xasprintf("%s/link", dir);
+	struct secret *s = NULL;
+
+	ck_assert_int_eq(symlink(path, link), 0);
+	ck_assert_int_eq(secret_read_file(link, &s), -1);
+	ck_assert_int_eq(log_status(), 77);
+	log_status_reset();
+	ck_assert_int_eq(secret_read_file(dir, &s), -1);
+	ck_assert_int_eq(log_status(), 77);
+	free(path);
+	free(link);
+}
+END_TEST
+
+START_TEST(test_credentials_directory_comes_first)
+{
+	char *cred = passfile("dkimkeys-passphrase", "from-cred\n", 10, 0600);
+	char *file = passfile("pass", "from-file\n", 10, 0600);
+	struct secret *s = NULL;
+
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	setenv("DKIMKEYS_TEST_PASS", "from-env", 1);
+	ck_assert_int_eq(secret_passphrase(file, "DKIMKEYS_TEST_PASS", &s), 0);
+	ck_assert_uint_eq(s->len, 9);
+	ck_assert_mem_eq(s->data, "from-cred", 9);
+	secret_free(s);
+	free(cred);
+	free(file);
+}
+END_TEST
+
+START_TEST(test_file_comes_before_environment)
+{
+	char *file = passfile("pass", "from-file\n", 10, 0600);
+	struct secret *s = NULL;
+
+	setenv("DKIMKEYS_TEST_PASS", "from-env", 1);
+	ck_assert_int_eq(secret_passphrase(file, "DKIMKEYS_TEST_PASS", &s), 0);
+	ck_assert_mem_eq(s->data, "from-file", 9);
+	secret_free(s);
+	free(file);
+}
+END_TEST
+
+START_TEST(test_environment_variable_is_unset_after_reading)
+{
+	struct secret *s = NULL;
+
+	setenv("DKIMKEYS_TEST_PASS", "from-env", 1);
+	ck_assert_int_eq(secret_passphrase(NULL, "DKIMKEYS_TEST_PASS", &s), 0);
+	ck_assert_uint_eq(s->len, 8);
+	ck_assert_mem_eq(s->data, "from-env", 8);
+	ck_assert_ptr_null(getenv("DKIMKEYS_TEST_PASS"));
+	secret_free(s);
+}
+END_TEST
+
+START_TEST(test_no_source_and_no_terminal_is_77)
+{
+	struct secret *s = NULL;
+	int fd = open("/dev/null", O_RDONLY);
+
+	/* standard input is not a terminal here */
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+	ck_assert_int_eq(secret_passphrase(NULL, "DKIMKEYS_TEST_PASS", &s), -1);
+	ck_assert_int_eq(log_status(), 77);
+	ck_assert_int_eq(secret_new_passphrase(NULL, &s), -1);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_secret_copies_into_guarded_memory)
+{
+	struct secret *s = secret_from("abc", 3);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->len, 3);
+	ck_assert_uint_eq(s->cap, 3);
+	ck_assert_mem_eq(s->data, "abc", 3);
+	secret_free(s);
+	secret_free(NULL);
+	ck_assert_ptr_null(secret_new(2, 3));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("secret");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc,
+	    test_passphrase_file_loses_one_trailing_newline_only, 0,
+	    (int)(sizeof(files) / sizeof(files[0])));
+	tcase_add_loop_test(tc,
+	    test_passphrase_file_readable_by_others_is_refused, 0,
+	    (int)(sizeof(loose) / sizeof(loose[0])));
+	tcase_add_test(tc, test_passphrase_symlink_and_folder_are_refused);
+	tcase_add_test(tc, test_credentials_directory_comes_first);
+	tcase_add_test(tc, test_file_comes_before_environment);
+	tcase_add_test(tc, test_environment_variable_is_unset_after_reading);
+	tcase_add_test(tc, test_no_source_and_no_terminal_is_77);
+	tcase_add_test(tc, test_secret_copies_into_guarded_memory);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
