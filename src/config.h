@@ -94,8 +94,8 @@ struct config {
 /* Which path to read: -c, else $DKIMKEYS_CONFIG, else the default. */
 const char *config_path(const char *opt);
 /* Parse and validate. Returns 0, or -1 after logging every error (78; 77
- * for a file that fails the trust checks of SPEC section 4; 73 when the file
- * cannot be opened). */
+ * for a file that fails the trust checks of SPEC section 4; 78 too when
+ * the file cannot be opened). */
 int config_load(const char *path, struct config **out);
 void config_free(struct config *cfg);
 /* The vendor of that name, or NULL. */
