@@ -62,8 +62,8 @@ TEST_SRCS = $(wildcard tests/check_*.c)
 TEST_BINS = $(TEST_SRCS:.c=)
 MANS = man/dkimkeys.8 man/dkimkeys.conf.5 $(wildcard man/dkimkeys-hooks.7)
 
-.PHONY: all deps check unit integration manlint format-check run install \
-	uninstall clean bench
+.PHONY: all deps check style unit integration manlint run install \
+	uninstall clean
 
 all: dkimkeys
 
@@ -101,7 +101,7 @@ deps:
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
-	$(Q)$(MAKE) --no-print-directory unit integration manlint
+	$(Q)$(MAKE) --no-print-directory style unit integration manlint
 
 unit: $(TEST_BINS)
 	$(Q)fail=0; for t in $(TEST_BINS); do \
@@ -111,6 +111,9 @@ unit: $(TEST_BINS)
 integration: dkimkeys
 	$(Q)PYTHON=$(PYTHON) sh tests/integration/run.sh
 
+style:
+	$(Q)sh tests/style.sh
+
 manlint:
 	@[ -n "$(Q)" ] && echo "  MANDOC  $(MANS)" || true
 	$(Q)mandoc -Tlint -W warning $(MANS)
@@ -118,9 +121,6 @@ manlint:
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh etc/demo.sh
-
-bench: dkimkeys
-	$(Q)sh tests/bench.sh
 
 install: dkimkeys
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \

@@ -52,7 +52,8 @@ cmd_keygen(struct cli *cli, int argc, char **argv)
 	int c, rc = -1;
 
 	memset(&kp, 0, sizeof(kp));
-	while ((c = cli_getopt(cli, argc, argv, "", longopts, "keygen")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "keygen")) != -1) {
 		switch (c) {
 		case 'a':
 			if ((alg = util_alg_parse(optarg)) == DK_ALG_NONE) {
@@ -156,7 +157,8 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	int c, rc = -1;
 
 	memset(&kp, 0, sizeof(kp));
-	while ((c = cli_getopt(cli, argc, argv, "", longopts, "import")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "import")) != -1) {
 		if (c != 's')
 			return -1;
 		selector = optarg;
@@ -228,7 +230,8 @@ parse_export_format(const char *s, enum keygen_format *out)
 	else if (strcmp(s, "raw") == 0)
 		*out = KEYGEN_RAW;
 	else {
-		log_fail(EX_USAGE, "--format: '%s' is not pem, pkcs1 or raw", s);
+		log_fail(EX_USAGE, "--format: '%s' is not pem, pkcs1 or raw",
+		    s);
 		return -1;
 	}
 	return 0;
@@ -253,7 +256,8 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	int c, fd = STDOUT_FILENO, rc = -1;
 
 	memset(&kp, 0, sizeof(kp));
-	while ((c = cli_getopt(cli, argc, argv, "o:", longopts, "export")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "o:", longopts,
+	    "export")) != -1) {
 		if (c == 'f' && parse_export_format(optarg, &fmt) == -1)
 			return -1;
 		else if (c == 'o')

@@ -22,7 +22,8 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	struct secret *pass = NULL;
 	int c, rc = -1;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts, "init")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "init")) != -1) {
 		switch (c) {
 		case 'k':
 			if (ks_kdf_parse(optarg, &kdf) == -1) {
@@ -67,7 +68,8 @@ cmd_passwd(struct cli *cli, int argc, char **argv)
 	bool rekey = false;
 	int c, rc = -1;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts, "passwd")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "passwd")) != -1) {
 		switch (c) {
 		case 'r':
 			rekey = true;

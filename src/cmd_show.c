@@ -84,9 +84,10 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		util_hex(keys[i].fpr, sizeof(keys[i].fpr), fpr);
 		name = xasprintf("%s._domainkey.%s", keys[i].selector,
 		    keys[i].domain);
-		buf_printf(&b, "%-16s %-44s %-7s %4u %-9s %-20s sha256:%.16s%s\n",
-		    keys[i].vendor, name, util_alg_name(keys[i].alg),
-		    keys[i].bits, ks_state_name(keys[i].state),
+		buf_printf(&b, "%-16s %-44s %-7s %4u %-9s %-20s "
+		    "sha256:%.16s%s\n", keys[i].vendor, name,
+		    util_alg_name(keys[i].alg), keys[i].bits,
+		    ks_state_name(keys[i].state),
 		    util_fmt_time(since(&keys[i]), when), fpr,
 		    keys[i].compromised ? " compromised" : "");
 		free(name);
@@ -115,7 +116,8 @@ txt_collect(struct cli *cli, const char *arg, struct dnsrec **out, size_t *nout)
 	recs = xcalloc(n, sizeof(*recs));
 	for (i = 0; i < n; i++) {
 		if ((only != NULL && &keys[i] != only) ||
-		    (vendor != NULL && strcmp(keys[i].vendor, vendor->name) != 0) ||
+		    (vendor != NULL &&
+		    strcmp(keys[i].vendor, vendor->name) != 0) ||
 		    !lc_served(&cli->lc, &keys[i], &revoked))
 			continue;
 		if ((v = lc_vendor(&cli->lc, &keys[i])) == NULL)
@@ -145,7 +147,8 @@ cmd_txt(struct cli *cli, int argc, char **argv)
 	size_t n = 0, i;
 	int c, rc = -1;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts, "txt")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "txt")) != -1) {
 		if (c != 'f')
 			return -1;
 		if (dnsrec_format_parse(optarg, &fmt) == -1) {
@@ -183,7 +186,8 @@ cmd_log(struct cli *cli, int argc, char **argv)
 	FILE *f;
 	int c;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts, "log")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "log")) != -1) {
 		if (c != 'V')
 			return -1;
 		verify = true;

@@ -66,7 +66,8 @@ lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 	char *base, *sel;
 	unsigned i;
 
-	if ((base = expand(lc, v, alg, t)) == NULL || !util_valid_selector(base)) {
+	base = expand(lc, v, alg, t);
+	if (base == NULL || !util_valid_selector(base)) {
 		log_fail(EX_CONFIG, "vendor %s: selector template '%s' gives "
 		    "'%s', which is not a valid selector", v->name, v->selector,
 		    base != NULL ? base : "?");
@@ -92,7 +93,8 @@ lc_key_in(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 	keys = ks_keys(lc->ks, &n);
 	for (i = 0; i < n; i++)
 		if (keys[i].state == st && keys[i].alg == alg &&
-		    !keys[i].compromised && strcmp(keys[i].vendor, v->name) == 0)
+		    !keys[i].compromised &&
+		    strcmp(keys[i].vendor, v->name) == 0)
 			return &keys[i];
 	return NULL;
 }
@@ -145,8 +147,8 @@ lc_find(struct lc *lc, const char *arg)
 	log_fail(EX_USAGE, "selector %s is ambiguous; give one of:", arg);
 	for (i = 0; i < n; i++)
 		if (strcmp(keys[i].selector, arg) == 0)
-			fprintf(stderr, "  %s._domainkey.%s\n", keys[i].selector,
-			    keys[i].domain);
+			fprintf(stderr, "  %s._domainkey.%s\n",
+			    keys[i].selector, keys[i].domain);
 	return NULL;
 }
 

@@ -156,7 +156,8 @@ secret_read_file(const char *path, struct secret **out)
 	}
 	if ((st.st_mode & 077) != 0) {
 		log_fail(EX_NOPERM, "passphrase: %s: mode %04o is readable by "
-		    "others; chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		    "others; chmod 600 it", path,
+		    (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	if ((*out = read_fd(fd, path)) != NULL)
@@ -177,7 +178,8 @@ read_tty(const char *prompt)
 	char c;
 
 	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1) {
-		log_fail(EX_NOPERM, "passphrase: /dev/tty: %s", strerror(errno));
+		log_fail(EX_NOPERM, "passphrase: /dev/tty: %s",
+		    strerror(errno));
 		return NULL;
 	}
 	if (tcgetattr(fd, &old) == -1)

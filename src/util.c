@@ -85,8 +85,8 @@ util_parse_duration(const char *s, int64_t *out)
 	memcpy(num, s, len - 1);
 	num[len - 1] = '\0';
 	/* ten years of seconds is far beyond any sane schedule */
-	if (util_parse_uint(num, 0, (uint64_t)(3650 * 86400) / (uint64_t)units[i].secs,
-	    &v) == -1)
+	if (util_parse_uint(num, 0,
+	    (uint64_t)(3650 * 86400) / (uint64_t)units[i].secs, &v) == -1)
 		return -1;
 	*out = (int64_t)v * units[i].secs;
 	return 0;
@@ -154,7 +154,8 @@ parse_ymd(const char *s, int64_t *days)
 		return -1;
 	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return -1;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (m == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return -1;
 	*days = days_from_civil(y, m, d);
 	return 0;
@@ -276,7 +277,8 @@ valid_labels(const char *s, size_t max)
 		return false;
 	for (;;) {
 		dot = strchr(s, '.');
-		if (!valid_label(s, dot != NULL ? (size_t)(dot - s) : strlen(s)))
+		len = dot != NULL ? (size_t)(dot - s) : strlen(s);
+		if (!valid_label(s, len))
 			return false;
 		if (dot == NULL)
 			return true;

@@ -646,7 +646,8 @@ dnsrec_suite(void)
 	tcase_add_test(tc, test_format_names_parse_and_others_are_refused);
 	tcase_add_test(tc, test_write_quotes_and_escapes_unusual_octets);
 	tcase_add_loop_test(tc,
-	    test_write_error_returns_minus_one_with_status_74, DNSREC_ZONE, DNSREC_NSUPDATE + 1);
+	    test_write_error_returns_minus_one_with_status_74, DNSREC_ZONE,
+	    DNSREC_NSUPDATE + 1);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values");

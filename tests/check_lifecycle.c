@@ -228,7 +228,8 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_selector_template_expands_every_token);
-	tcase_add_test(tc, test_selector_counter_is_per_vendor_and_never_reused);
+	tcase_add_test(tc,
+	    test_selector_counter_is_per_vendor_and_never_reused);
 	tcase_add_test(tc,
 	    test_selector_expanding_to_a_bad_label_is_a_config_error);
 	tcase_add_test(tc, test_taken_selector_gets_a_numeric_suffix);
