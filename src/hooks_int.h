@@ -1,0 +1,76 @@
+/*
+ * hooks_int.h - shared by hooks.c and hooks_batch.c only.
+ *
+ * hooks_exec() runs one hook: it forks and executes it, feeds its standard
+ * input from io->more(), hands every complete output line to io->line()
+ * (or captures it), enforces the timeout, kills the process group, judges
+ * the exit, builds the redacted output and logs it.
+ */
+#ifndef DKIMKEYS_HOOKS_INT_H
+#define DKIMKEYS_HOOKS_INT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "hooks.h"
+
+#define HOOKS_LINE_MAX 4096 /* longer output lines are split */
+
+struct hook_run;
+
+/* A started hook: its process and the parent's ends of its pipes. */
+struct hook_proc {
+	pid_t pid;     /* leads a new session and process group */
+	int pidfd;     /* readable at its exit; -1 when the kernel has none */
+	int in;        /* its standard input, non-blocking */
+	int out;       /* its standard output (and error unless split) */
+	int err;       /* its standard error when split, else -1 */
+	int wstatus;   /* from waitpid() */
+	char *failure; /* why it could not be executed; malloc'd */
+};
+
+/*
+ * Starts the hook (see hooks.h for the process it gets). Returns 0 when it
+ * runs, 1 when it could not be executed (p->failure says why; reaped), -1
+ * after logging when dkimkeys failed (74) or the call is refused: no such
+ * hook_user (77), a relative path (78).
+ */
+int hooks_spawn(const struct hook_call *call, int split,
+    struct hook_proc *p);
+
+struct hook_io {
+	const struct hook_call *call;
+	int split; /* standard error on a pipe of its own (batch hooks) */
+	/*
+	 * The next bytes for standard input: 1 with *buf and *len set (valid
+	 * until the next call), 0 at the end, -1 on error (standard input is
+	 * closed either way). NULL: empty standard input.
+	 */
+	int (*more)(void *ctx, const unsigned char **buf, size_t *len);
+	/*
+	 * One output line of standard output (1) or error (2), NUL-terminated,
+	 * without its LF, in guarded memory the callee may change. NULL: every
+	 * line is captured with hooks_capture().
+	 */
+	void (*line)(void *ctx, struct hook_run *run, int stream, char *line,
+	    size_t len);
+	void *ctx;
+};
+
+int hooks_exec(const struct hook_io *io, struct hook_result *result);
+
+/* Adds a line to the run's captured output; dropped once it is full. */
+void hooks_capture(struct hook_run *run, const char *line, size_t len);
+
+/*
+ * 1 when a line must be redacted: it contains one of call->redact, or 16
+ * consecutive bytes of one, or a PEM private key marker or a "private_key"
+ * field name.
+ */
+int hooks_redacted(const struct hook_call *call, const char *line,
+    size_t len);
+
+/* Replaces control characters but tab with '?', in place. */
+void hooks_sanitize(char *line, size_t len);
+
+#endif

@@ -1,0 +1,4 @@
+#!/bin/sh
+# Standard input to standard output, then a mark.
+cat
+echo "end"

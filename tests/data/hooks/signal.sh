@@ -1,0 +1,3 @@
+#!/bin/sh
+# Killed by SIGKILL.
+kill -KILL $$
