@@ -1,0 +1,98 @@
+/*
+ * dnsquery.h - TXT lookups at every server a resolver setting implies
+ * (SPEC section 4). Knows nothing of DKIM and never sees key material.
+ *
+ * Resolver settings:
+ *  - "authoritative": the zone of a name is found by asking the system
+ *    resolver (the nameservers of /etc/resolv.conf) for the NS records of
+ *    the name's parents only, never for the name itself (a selector name
+ *    starts the walk after its "_domainkey" label); NS hosts are resolved
+ *    with getaddrinfo() (addresses this host has no route to are skipped
+ *    when the host has others); every address is then asked directly
+ *    with RD=0, and referrals to deeper zones are followed. NS sets are
+ *    cached in the struct dnsq. Discovery itself is sequential.
+ *  - a list of "IPv4", "IPv4:PORT", "IPv6", "[IPv6]:PORT": each server
+ *    is asked with RD=0 (they are meant to be authoritative).
+ *  - "system": the resolv.conf nameservers with RD=1, in order until one
+ *    answers; one answer.
+ *  - "https://HOST[:PORT]/PATH": DNS over HTTPS with RD=1; one answer.
+ * CNAME chains are followed inside a reply and, when the chain leaves it,
+ * by asking its end again: at the listed servers that led there, or at
+ * the servers of the end's own zone (8 CNAMEs at most, loops detected). Up to
+ * DNSNET_MAX_INFLIGHT queries are in flight at once. A struct dnsq belongs to
+ * one thread at a time.
+ */
+#ifndef DKIMKEYS_DNSQUERY_H
+#define DKIMKEYS_DNSQUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DNSQ_MAX_CNAMES 8
+
+struct dnsq;
+
+enum dnsq_status {
+	DNSQ_OK = 0, /* NOERROR with TXT records */
+	DNSQ_NODATA, /* NOERROR, no TXT record */
+	DNSQ_NXDOMAIN,
+	/* any other rcode, a CNAME loop, a lame or unusable reply */
+	DNSQ_SERVFAIL_OR_REFUSED,
+	DNSQ_UNREACHABLE, /* timeout, refused connection, TLS/HTTP */
+};
+
+/* One TXT resource record. */
+struct dnsq_txt {
+	char *text; /* the character-strings concatenated, NUL-ended */
+	size_t len; /* octets in text (the data may hold a NUL itself) */
+	size_t nstrings; /* character-strings in the record */
+	uint32_t ttl;
+};
+
+/* What one server said. */
+struct dnsq_answer {
+	/* "127.0.0.1:5300", "ns1.example.com/192.0.2.1",
+	 * "system/127.0.0.53", "https://…" */
+	char *server;
+	enum dnsq_status status;
+	/* the name status and records are for: the end of the CNAME
+	 * chain, else the name asked */
+	char *name;
+	struct dnsq_txt *rrs;
+	size_t nrrs;
+	char **chain; /* CNAME targets followed, in order (no final dots) */
+	size_t nchain;
+	bool loop; /* the CNAME chain loops or is too long */
+	bool tcp; /* the final reply came over TCP */
+	uint32_t max_ttl; /* largest TTL of rrs, 0 without */
+	char *error; /* why, for SERVFAIL_OR_REFUSED and UNREACHABLE */
+};
+
+/*
+ * A query context for one run. resolver as above; ca_file (may be NULL)
+ * adds trust anchors for DoH; timeout_secs > 0 applies to each query.
+ * Returns -1 after logging: a bad resolver setting (exit 78), an
+ * unreadable ca_file (78).
+ */
+int dnsq_new(const char *resolver, const char *ca_file, int64_t timeout_secs,
+    struct dnsq **out);
+void dnsq_free(struct dnsq *q);
+
+/*
+ * Looks up the TXT records of name (final dot optional) at every server
+ * the resolver implies; *out gets one answer per server (at least one).
+ * Unreachable servers are answers, not errors. Returns -1 after logging
+ * only for an invalid name (exit 65).
+ */
+int dnsq_txt(
+    struct dnsq *q, const char *name, struct dnsq_answer **out, size_t *n);
+void dnsq_answers_free(struct dnsq_answer *a, size_t n);
+
+/* 1 when there is no answer or every answer is DNSQ_UNREACHABLE, else 0. */
+int dnsq_all_unreachable(const struct dnsq_answer *a, size_t n);
+
+/* "OK", "NODATA", "NXDOMAIN", "SERVFAIL/REFUSED", "unreachable". */
+const char *dnsq_status_name(enum dnsq_status s);
+
+#endif
