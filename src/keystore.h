@@ -48,6 +48,19 @@ enum ks_state {
 	KS_DESTROYED,
 };
 
+/* Hook events, in their order within a run (SPEC section 6). */
+enum ks_event {
+	KS_EV_PUBLISH = 0,
+	KS_EV_DEPLOY,
+	KS_EV_RETIRE,
+	KS_EV_REVOKE,
+	KS_EV_WITHDRAW,
+	KS_EV_DESTROY,
+	KS_EV_REVEAL,
+	KS_EV_COUNT,
+};
+#define KS_EV_BIT(ev) (1u << (ev))
+
 struct ks_key {
 	char *vendor;   /* "mailgun", "customers/example.com" */
 	char *domain;   /* lowercase A-labels, no final dot */
@@ -62,6 +75,35 @@ struct ks_key {
 	/* times (Unix seconds), 0 = not yet */
 	int64_t created, published, visible, activated, retired, revoked,
 	    withdrawn, destroyed;
+	/* progress within the key's next transition: a bit per event whose
+	 * hooks have succeeded (KS_EV_BIT); cleared by the caller when the
+	 * transition is committed */
+	unsigned hooks_done;
+	uint32_t max_ttl;  /* largest TTL any server gave for the record */
+	char *error;       /* last failure, one line, or NULL (ks_set_error) */
+	int64_t error_at;
+	char *reason;      /* why it was revoked as compromised, or NULL */
+};
+
+/* What the keystore remembers of a vendor between runs. */
+struct ks_vendor {
+	char *name;
+	bool hold;          /* `hold`: no automatic transition */
+	bool decommission;  /* `decommission`: retire everything */
+	char *error;        /* last failure of the vendor, or NULL */
+	int64_t error_at;
+};
+
+/* A delegated vendor's key as last observed behind its CNAME. */
+struct ks_observation {
+	char *vendor;
+	char *selector;
+	char *target;       /* end of the CNAME chain, or NULL */
+	enum dk_alg alg;
+	unsigned bits;
+	unsigned char fpr[KS_FPR_LEN];
+	bool revoked;       /* served with an empty p= */
+	int64_t first_seen, last_seen; /* of this fingerprint */
 };
 
 /* ks_open flags */
@@ -99,8 +141,12 @@ void ks_close(struct ks *ks);
 int ks_unlock(struct ks *ks, const struct secret *pass);
 bool ks_unlocked(const struct ks *ks);
 
-/* All keys ever stored, in creation order (destroyed ones included). */
-struct ks_key *ks_keys(struct ks *ks, size_t *n);
+/*
+ * All keys ever stored, in creation order (destroyed ones included). The
+ * array holds pointers: a struct ks_key stays where it is for the life of
+ * the handle, whatever is added later.
+ */
+struct ks_key *const *ks_keys(struct ks *ks, size_t *n);
 /* The key at (domain, selector), or NULL. */
 struct ks_key *ks_find(struct ks *ks, const char *domain, const char *selector);
 /* Whether (domain, selector) was ever used (live key or tombstone). */
@@ -131,8 +177,60 @@ int ks_private(struct ks *ks, const struct ks_key *key, struct secret **out);
 /* Erases a key's private file (state destroyed is set by the caller). */
 int ks_erase_private(struct ks *ks, const struct ks_key *key);
 
-/* Atomically and durably replaces the state; records now as the latest. */
+/* Replaces a key's (or vendor's) error text; NULL clears it. */
+void ks_set_error(struct ks *ks, struct ks_key *key, const char *text,
+    int64_t now);
+void ks_set_vendor_error(struct ks *ks, struct ks_vendor *v, const char *text,
+    int64_t now);
+/* Replaces the compromise reason. */
+void ks_set_reason(struct ks *ks, struct ks_key *key, const char *text);
+
+/* The vendor's record; with create, a new empty one when there is none
+ * (stored by the next ks_commit). NULL when absent and !create. */
+struct ks_vendor *ks_vendor(struct ks *ks, const char *name, bool create);
+/* The observation of (vendor, selector), created empty when asked. */
+struct ks_observation *ks_observation(struct ks *ks, const char *vendor,
+    const char *selector, bool create);
+/* All observations, in the order they were first made. */
+struct ks_observation *const *ks_observations(struct ks *ks, size_t *n);
+/* Replaces an observation's target (NULL: none). */
+void ks_set_target(struct ks *ks, struct ks_observation *o,
+    const char *target);
+
+/*
+ * The stable id of a key's transition into event ev: the same for every
+ * retry, different for every (key, event); 32 lowercase hex digits.
+ */
+void ks_event_id(const struct ks *ks, const struct ks_key *key,
+    enum ks_event ev, char out[33]);
+
+/*
+ * Queues the audit entry of a transition; ks_commit makes it durable in
+ * the same atomic state replacement as the state change it describes (the
+ * commit point), then appends it to audit.log exactly once, even across a
+ * crash between the two (the next ks_open with KS_LOCK completes it).
+ * Fields as ks_audit, plus "event_id" when key is not NULL and ev is an
+ * event (pass KS_EV_COUNT for entries that are not hook events, such as
+ * "generate", "visible", "compromised", "vendor-rotation").
+ */
+void ks_journal(struct ks *ks, int64_t now, bool simulated, const char *event,
+    const struct ks_key *key, enum ks_event ev, const char *extra_json);
+
+/*
+ * Atomically and durably replaces the state, with the journal queued since
+ * the last commit; records now as the latest; then appends the journal to
+ * the audit log. When that append fails after the rename, the change is
+ * committed all the same but -1 is returned; the entries stay queued and
+ * the next commit or locked open appends them.
+ */
 int ks_commit(struct ks *ks, int64_t now);
+
+/*
+ * backup: a consistent snapshot, taken under the lock, of every file as
+ * stored (no passphrase needed), written as a POSIX ustar archive to path,
+ * created 0600 with O_EXCL (73 if it exists), durable when it returns.
+ */
+int ks_backup(struct ks *ks, const char *path);
 
 /*
  * Appends one audit entry: {"seq", "time", "event", "key", "vendor",

@@ -1,9 +1,10 @@
 /*
  * ksaudit.c - the keystore's hash-chained audit log.
  *
- * A line is {"seq":N,...,"prev":"HEX"} with the fixed field order of
- * keystore/FORMAT, so seq and prev are read from the line's two ends
- * without a JSON parser. An append reads only the log's last line.
+ * A line is {"seq":N,"id":"HEX",...,"prev":"HEX"} with the fixed field
+ * order of keystore/FORMAT, so seq, id and prev are read from the line's
+ * two ends without a JSON parser. An append reads the log's tail back to
+ * the line audit.head names (usually the last one), not the whole log.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -26,7 +27,9 @@
 #define HEAD_NAME "audit.head"
 #define LINE_MAX_LEN 16384
 #define LOG_MAX ((size_t)1 << 30)
+#define TAIL_CHUNK ((size_t)65536)
 #define SEQ_PRE "{\"seq\":"
+#define ID_PRE ",\"id\":\""
 #define PREV_PRE ",\"prev\":\""
 #define PREV_LEN (sizeof(PREV_PRE) - 1 + 64 + 2) /* ,"prev":"HEX"} */
 #define ZERO_HASH \
@@ -42,12 +45,12 @@ line_hash(const char *line, size_t len, char out[KSAUDIT_HASH_HEX])
 }
 
 static bool
-is_hex64(const char *s)
+is_hex(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < 64; i++)
-		if (strchr("0123456789abcdef", s[i]) == NULL || s[i] == '\0')
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0' || strchr("0123456789abcdef", s[i]) == NULL)
 			return false;
 	return true;
 }
@@ -65,7 +68,7 @@ line_fields(const char *line, size_t len, unsigned long *seq,
 		return -1;
 	tail = line + len - PREV_LEN;
 	if (memcmp(tail, PREV_PRE, sizeof(PREV_PRE) - 1) != 0 ||
-	    !is_hex64(tail + sizeof(PREV_PRE) - 1) ||
+	    !is_hex(tail + sizeof(PREV_PRE) - 1, 64) ||
 	    memcmp(line + len - 2, "\"}", 2) != 0)
 		return -1;
 	if (*p < '1' || *p > '9')
@@ -78,6 +81,22 @@ line_fields(const char *line, size_t len, unsigned long *seq,
 	memcpy(prev, tail + sizeof(PREV_PRE) - 1, 64);
 	prev[64] = '\0';
 	return 0;
+}
+
+/* The "id" a line carries right after its seq, if any, into id. */
+static bool
+line_id(const char *line, size_t len, char id[KSSTATE_ID_HEX + 1])
+{
+	const char *p = memchr(line, ',', len);
+	size_t rest = p == NULL ? 0 : len - (size_t)(p - line);
+
+	if (rest <= sizeof(ID_PRE) + KSSTATE_ID_HEX ||
+	    memcmp(p, ID_PRE, sizeof(ID_PRE) - 1) != 0 ||
+	    p[sizeof(ID_PRE) - 1 + KSSTATE_ID_HEX] != '"')
+		return false;
+	memcpy(id, p + sizeof(ID_PRE) - 1, KSSTATE_ID_HEX);
+	id[KSSTATE_ID_HEX] = '\0';
+	return true;
 }
 
 static int
@@ -94,19 +113,18 @@ read_head(int dfd, const char *dir, struct ksaudit_head *h)
 		return -1;
 	sp = strchr((char *)buf, ' ');
 	if (sp == NULL || (size_t)(sp - (char *)buf) + 66 != len ||
-	    buf[len - 1] != '\n' || !is_hex64(sp + 1)) {
-		log_fail(EX_DATAERR, "keystore: %s: damaged", shown);
-		goto out;
-	}
+	    buf[len - 1] != '\n' || !is_hex(sp + 1, 64))
+		goto damaged;
 	*sp = '\0';
-	if (util_parse_uint((char *)buf, 0, 1000000000000ULL, &v) == -1) {
-		log_fail(EX_DATAERR, "keystore: %s: damaged", shown);
-		goto out;
-	}
+	if (util_parse_uint((char *)buf, 0, 1000000000000ULL, &v) == -1)
+		goto damaged;
 	h->seq = (unsigned long)v;
 	memcpy(h->hash, sp + 1, 64);
 	h->hash[64] = '\0';
 	rc = 0;
+	goto out;
+damaged:
+	log_fail(EX_DATAERR, "keystore: %s: damaged", shown);
 out:
 	free(buf);
 	return rc;
@@ -139,6 +157,15 @@ ksaudit_init(int dfd, const char *dir)
 	return rc;
 }
 
+void
+ksaudit_new_id(char out[KSSTATE_ID_HEX + 1])
+{
+	unsigned char id[KSSTATE_ID_HEX / 2];
+
+	randombytes_buf(id, sizeof(id));
+	util_hex(id, sizeof(id), out);
+}
+
 static int
 read_at(int fd, char *buf, size_t len, off_t off)
 {
@@ -157,137 +184,303 @@ read_at(int fd, char *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* The log's octets from off to size, malloc'd (NUL-terminated). */
+static char *
+read_span(int fd, const char *shown, off_t off, off_t size)
+{
+	size_t len = (size_t)(size - off);
+	char *buf;
+
+	if (len > LOG_MAX) {
+		log_fail(EX_DATAERR, "keystore: %s: too large", shown);
+		return NULL;
+	}
+	buf = xmalloc(len + 1);
+	if (read_at(fd, buf, len, off) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
 /*
- * The log's last complete line (malloc'd in *line, NULL when the log is
- * empty) and the log's size; an incomplete last line, left by a crash
- * during an append, is cut off first.
+ * *end = the offset past the last complete line of a log of size octets;
+ * with cut, an incomplete last line (left by a crash during an append) is
+ * cut off there first.
  */
 static int
-last_line(int fd, const char *shown, off_t *size, char **line, size_t *len)
+complete_end(int fd, const char *shown, off_t size, bool cut, off_t *end)
 {
-	char *buf = NULL, *nl;
-	size_t tlen, cut, start;
-	struct stat sb;
+	size_t tlen = (size_t)size < LINE_MAX_LEN + 2 ? (size_t)size :
+	    LINE_MAX_LEN + 2;
+	char *buf, *nl;
 	int rc = -1;
 
-	*line = NULL;
-	if (fstat(fd, &sb) == -1)
-		goto ioerr;
-	tlen = (size_t)sb.st_size < LINE_MAX_LEN + 2 ? (size_t)sb.st_size :
-	    LINE_MAX_LEN + 2;
-	buf = xmalloc(tlen + 1);
-	if (read_at(fd, buf, tlen, sb.st_size - (off_t)tlen) == -1)
-		goto ioerr;
-	buf[tlen] = '\0';
-	if (tlen > 0 && buf[tlen - 1] != '\n') {
-		nl = memrchr(buf, '\n', tlen);
-		if (nl == NULL && (off_t)tlen != sb.st_size)
-			goto overlong;
-		cut = nl == NULL ? 0 : (size_t)(nl - buf) + 1;
-		sb.st_size -= (off_t)(tlen - cut);
-		tlen = cut;
-		if (ftruncate(fd, sb.st_size) == -1 || fsync(fd) == -1)
-			goto ioerr;
+	if ((buf = read_span(fd, shown, size - (off_t)tlen, size)) == NULL)
+		return -1;
+	nl = tlen == 0 ? NULL : memrchr(buf, '\n', tlen);
+	if (nl == NULL && (off_t)tlen != size) {
+		log_fail(EX_DATAERR, "keystore: %s: last line too long", shown);
+		goto out;
+	}
+	*end = size - (off_t)tlen + (nl == NULL ? 0 : nl - buf + 1);
+	if (cut && *end != size) {
+		if (ftruncate(fd, *end) == -1 || fsync(fd) == -1) {
+			log_fail(EX_IOERR, "keystore: %s: %s", shown,
+			    strerror(errno));
+			goto out;
+		}
 		log_warn("keystore: %s: removed an incomplete last line "
 		    "(left by a crash)", shown);
 	}
-	*size = sb.st_size;
 	rc = 0;
-	if (tlen == 0)
-		goto out;
-	nl = tlen > 1 ? memrchr(buf, '\n', tlen - 1) : NULL;
-	if (nl == NULL && (off_t)tlen != sb.st_size)
-		goto overlong;
-	start = nl == NULL ? 0 : (size_t)(nl - buf) + 1;
-	*len = tlen - 1 - start;
-	*line = xmalloc(*len + 1);
-	memcpy(*line, buf + start, *len);
-	(*line)[*len] = '\0';
-	goto out;
-overlong:
-	log_fail(EX_DATAERR, "keystore: %s: last line too long", shown);
-	goto out;
-ioerr:
-	log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
 out:
 	free(buf);
 	return rc;
 }
 
-/* Where the log really ends: head, or one line past it after a crash. */
+int
+ksaudit_end(int dfd, const char *dir, uint64_t *end)
+{
+	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	struct stat sb;
+	off_t e;
+	int fd, rc = -1;
+
+	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
+		goto out_free;
+	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
+		continue;
+	if (fstat(fd, &sb) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (complete_end(fd, shown, sb.st_size, false, &e) == -1)
+		goto out;
+	*end = (uint64_t)e;
+	rc = 0;
+out:
+	close(fd);
+out_free:
+	free(shown);
+	return rc;
+}
+
+/*
+ * Walks the lines of text (complete lines; the first is the log's first
+ * when at_start) to the line head names, then along the chain to the end:
+ * *head becomes the last line. -1 when the head's line is not there or
+ * what follows it does not chain.
+ */
 static int
-reconcile(const char *shown, const char *line, size_t len,
-    struct ksaudit_head *head)
+follow(const char *text, size_t len, bool at_start, struct ksaudit_head *head)
 {
 	char hash[KSAUDIT_HASH_HEX], prev[KSAUDIT_HASH_HEX];
+	struct ksaudit_head h = *head;
+	const char *s, *nl;
+	unsigned long seq;
+	bool found;
+	int ok;
+
+	found = at_start && head->seq == 0;
+	if (found && strcmp(head->hash, ZERO_HASH) != 0)
+		return -1;
+	for (s = text; s < text + len; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(text + len - s))) == NULL)
+			return -1;
+		ok = line_fields(s, (size_t)(nl - s), &seq, prev) == 0;
+		line_hash(s, (size_t)(nl - s), hash);
+		if (!found) {
+			if (!ok || seq != head->seq)
+				continue;
+			if (strcmp(hash, head->hash) != 0)
+				return -1;
+			found = true;
+			continue;
+		}
+		if (!ok || seq != h.seq + 1 || strcmp(prev, h.hash) != 0)
+			return -1;
+		h.seq = seq;
+		memcpy(h.hash, hash, sizeof(hash));
+	}
+	if (!found)
+		return -1;
+	*head = h;
+	return 0;
+}
+
+/* The seq of the first complete line of a tail read from off, or 0. */
+static unsigned long
+first_seq(const char *buf, size_t len, off_t off)
+{
+	char prev[KSAUDIT_HASH_HEX];
+	const char *s = buf, *nl;
 	unsigned long seq;
 
-	if (line == NULL) {
-		if (head->seq == 0 && strcmp(head->hash, ZERO_HASH) == 0)
+	if (off > 0) {
+		if ((s = memchr(buf, '\n', len)) == NULL)
 			return 0;
-	} else if (line_fields(line, len, &seq, prev) == 0) {
-		line_hash(line, len, hash);
-		if (seq == head->seq && strcmp(hash, head->hash) == 0)
-			return 0;
-		if (seq == head->seq + 1 && strcmp(prev, head->hash) == 0) {
-			log_warn("keystore: %s: audit.head was one entry "
-			    "behind (a crash); moved it forward", shown);
-			head->seq = seq;
-			memcpy(head->hash, hash, sizeof(hash));
-			return 0;
-		}
+		s++;
 	}
-	log_fail(EX_DATAERR, "keystore: %s: does not end at the head recorded "
-	    "in audit.head (edited or truncated; see dkimkeys log --verify)",
-	    shown);
-	return -1;
+	if ((nl = memchr(s, '\n', len - (size_t)(s - buf))) == NULL ||
+	    line_fields(s, (size_t)(nl - s), &seq, prev) == -1)
+		return 0;
+	return seq;
 }
 
-static void
-key_json(struct buf *b, const struct ks_key *key)
-{
-	char name[600], fpr[2 * KS_FPR_LEN + 1];
-
-	snprintf(name, sizeof(name), "%s._domainkey.%s", key->selector,
-	    key->domain);
-	util_hex(key->fpr, KS_FPR_LEN, fpr);
-	buf_puts(b, ",\"key\":");
-	buf_json_str(b, name);
-	buf_puts(b, ",\"vendor\":");
-	buf_json_str(b, key->vendor);
-	buf_printf(b, ",\"fingerprint\":\"sha256:%s\"", fpr);
-}
-
-/* The entry after head, without its LF. */
-static void
-entry(struct buf *b, const struct ksaudit_head *head, int64_t now,
-    bool simulated, const char *event, const struct ks_key *key,
-    const char *extra_json)
-{
-	char t[UTIL_TIME_LEN];
-
-	buf_printf(b, SEQ_PRE "%lu,\"time\":\"%s\",\"event\":", head->seq + 1,
-	    util_fmt_time(now, t));
-	buf_json_str(b, event);
-	if (key != NULL)
-		key_json(b, key);
-	if (extra_json != NULL)
-		buf_puts(b, extra_json);
-	buf_printf(b, ",\"simulated\":%s" PREV_PRE "%s\"}",
-	    simulated ? "true" : "false", head->hash);
-}
-
-/* Writes the entry at the end of the log (at size) and syncs it. */
+/*
+ * Where the log (size octets of complete lines) really ends: at the head,
+ * or some lines past it after a crash between an append and the head's
+ * replacement, in which case *head is moved forward.
+ */
 static int
-append_line(int fd, const char *shown, struct buf *b, off_t size,
-    struct ksaudit_head *head)
+roll_forward(int fd, const char *shown, off_t size, struct ksaudit_head *head)
 {
-	char hash[KSAUDIT_HASH_HEX];
+	unsigned long was = head->seq, s;
+	size_t chunk = TAIL_CHUNK, skip = 0;
+	off_t off;
+	char *buf = NULL, *nl;
+	int rc = -1;
+
+	for (;;) {
+		off = (off_t)chunk < size ? size - (off_t)chunk : 0;
+		free(buf);
+		if ((buf = read_span(fd, shown, off, size)) == NULL)
+			return -1;
+		s = first_seq(buf, (size_t)(size - off), off);
+		if (off == 0 || (s != 0 && s <= head->seq) || chunk > LOG_MAX)
+			break;
+		chunk *= 2;
+	}
+	if (off > 0 && (nl = memchr(buf, '\n', (size_t)(size - off))) != NULL)
+		skip = (size_t)(nl - buf) + 1;
+	if (follow(buf + skip, (size_t)(size - off) - skip, off == 0,
+	    head) == -1)
+		log_fail(EX_DATAERR, "keystore: %s: does not end at the head "
+		    "recorded in audit.head (edited or truncated; see dkimkeys "
+		    "log --verify)", shown);
+	else
+		rc = 0;
+	if (rc == 0 && head->seq != was)
+		log_warn("keystore: %s: audit.head was %lu entries behind (a "
+		    "crash); moved it forward", shown, head->seq - was);
+	free(buf);
+	return rc;
+}
+
+struct idref {
+	const char *id;
+	size_t i; /* the entry's index */
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct idref *)a)->id,
+	    ((const struct idref *)b)->id);
+}
+
+/* Marks in skip the entries whose id is on a line from base on (sorted
+ * ids: a journal may hold thousands of entries). */
+static int
+find_done(int fd, const char *shown, off_t base, off_t size,
+    const struct ksstate_entry *e, size_t n, bool *skip)
+{
+	struct idref *refs = xcalloc(n + 1, sizeof(*refs)), key, *r;
+	char *text, id[KSSTATE_ID_HEX + 1];
+	const char *s, *nl, *end;
+	size_t i;
+
+	if (base > size) /* the log was replaced since: look everywhere */
+		base = 0;
+	if ((text = read_span(fd, shown, base, size)) == NULL) {
+		free(refs);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		refs[i].id = e[i].id;
+		refs[i].i = i;
+	}
+	qsort(refs, n, sizeof(*refs), by_id);
+	key.id = id;
+	end = text + (size - base);
+	for (s = text; (nl = memchr(s, '\n', (size_t)(end - s))) != NULL;
+	    s = nl + 1)
+		if (line_id(s, (size_t)(nl - s), id) && (r = bsearch(&key, refs,
+		    n, sizeof(*refs), by_id)) != NULL)
+			skip[r->i] = true;
+	free(text);
+	free(refs);
+	return 0;
+}
+
+/* The line of entry e after (seq - 1, prev), without its LF. */
+static void
+entry(struct buf *b, unsigned long seq, const char *prev,
+    const struct ksstate_entry *e)
+{
+	char t[UTIL_TIME_LEN], *name;
+
+	buf_printf(b, SEQ_PRE "%lu" ID_PRE "%s\",\"time\":\"%s\",\"event\":",
+	    seq, e->id, util_fmt_time(e->time, t));
+	buf_json_str(b, e->event);
+	if (e->event_id != NULL)
+		buf_printf(b, ",\"event_id\":\"%s\"", e->event_id);
+	if (e->vendor != NULL) {
+		name = xasprintf("%s._domainkey.%s", e->selector, e->domain);
+		buf_puts(b, ",\"key\":");
+		buf_json_str(b, name);
+		buf_puts(b, ",\"vendor\":");
+		buf_json_str(b, e->vendor);
+		buf_printf(b, ",\"fingerprint\":\"sha256:%s\"", e->fpr);
+		free(name);
+	}
+	if (e->extra != NULL)
+		buf_puts(b, e->extra);
+	buf_printf(b, ",\"simulated\":%s" PREV_PRE "%s\"}",
+	    e->simulated ? "true" : "false", prev);
+}
+
+/* The lines of the entries not skipped, chained after *head, which
+ * becomes the last of them; -1 (70) when one is too long. */
+static int
+build(const char *shown, const struct ksstate_entry *e, size_t n,
+    const bool *skip, struct ksaudit_head *head, struct buf *out)
+{
+	struct buf line = { NULL, 0, 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		if (skip[i])
+			continue;
+		line.len = 0;
+		entry(&line, head->seq + 1, head->hash, &e[i]);
+		if (line.len > LINE_MAX_LEN) {
+			log_fail(EX_SOFTWARE, "keystore: %s: entry too long",
+			    shown);
+			rc = -1;
+			break;
+		}
+		line_hash(line.data, line.len, head->hash);
+		head->seq++;
+		buf_add(out, line.data, line.len);
+		buf_puts(out, "\n");
+	}
+	buf_free(&line);
+	return rc;
+}
+
+/* Writes the lines at the end of the log (at size) and syncs them; a
+ * failed write is cut off again. */
+static int
+write_lines(int fd, const char *shown, const struct buf *b, off_t size)
+{
 	size_t off = 0;
 	ssize_t w;
 
-	line_hash(b->data, b->len, hash);
-	buf_puts(b, "\n");
 	while (off < b->len) {
 		if ((w = write(fd, b->data + off, b->len - off)) == -1) {
 			if (errno == EINTR)
@@ -304,49 +497,77 @@ append_line(int fd, const char *shown, struct buf *b, off_t size,
 			    shown);
 		return -1;
 	}
-	head->seq++;
-	memcpy(head->hash, hash, sizeof(hash));
+	return 0;
+}
+
+/* Refuses (70) entries the line format cannot carry. */
+static int
+check_entries(const struct ksstate_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].event == NULL || e[i].id == NULL ||
+		    strlen(e[i].id) != KSSTATE_ID_HEX ||
+		    (e[i].vendor != NULL && (e[i].domain == NULL ||
+		    e[i].selector == NULL || e[i].fpr == NULL)) ||
+		    (e[i].extra != NULL && *e[i].extra != '\0' &&
+		    (*e[i].extra != ',' || strchr(e[i].extra, '\n') != NULL))) {
+			log_fail(EX_SOFTWARE, "keystore: audit entry: bad "
+			    "arguments");
+			return -1;
+		}
 	return 0;
 }
 
 int
-ksaudit_append(int dfd, const char *dir, int64_t now, bool simulated,
-    const char *event, const struct ks_key *key, const char *extra_json,
-    struct ksaudit_head *head)
+ksaudit_append(int dfd, const char *dir, const struct ksstate_entry *e,
+    size_t n, const uint64_t *base, struct ksaudit_head *head,
+    size_t *appended)
 {
 	struct buf b = { NULL, 0, 0 };
-	char *shown = xasprintf("%s/" LOG_NAME, dir), *last = NULL;
-	size_t len = 0;
+	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	bool *skip = xcalloc(n + 1, sizeof(*skip));
+	struct ksaudit_head h;
+	unsigned long was;
+	struct stat sb;
 	off_t size;
 	int fd, rc = -1;
 
-	if (event == NULL || (extra_json != NULL && *extra_json != '\0' &&
-	    (*extra_json != ',' || strchr(extra_json, '\n') != NULL))) {
-		log_fail(EX_SOFTWARE, "keystore: audit entry: bad arguments");
-		goto out_free;
-	}
-	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDWR | O_APPEND)) == -1)
+	if (appended != NULL)
+		*appended = 0;
+	if (check_entries(e, n) == -1 || (fd = ksfile_open(dfd, LOG_NAME, shown,
+	    O_RDWR | O_APPEND)) == -1)
 		goto out_free;
 	while (flock(fd, LOCK_EX) == -1 && errno == EINTR)
 		continue;
-	if (read_head(dfd, dir, head) == -1 ||
-	    last_line(fd, shown, &size, &last, &len) == -1 ||
-	    reconcile(shown, last, len, head) == -1)
-		goto out;
-	entry(&b, head, now, simulated, event, key, extra_json);
-	if (b.len > LINE_MAX_LEN) {
-		log_fail(EX_SOFTWARE, "keystore: %s: entry too long", shown);
+	if (fstat(fd, &sb) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
 		goto out;
 	}
-	if (append_line(fd, shown, &b, size, head) == -1 ||
-	    write_head(dfd, dir, head) == -1)
+	if (read_head(dfd, dir, head) == -1)
 		goto out;
+	was = head->seq;
+	if (complete_end(fd, shown, sb.st_size, true, &size) == -1 ||
+	    roll_forward(fd, shown, size, head) == -1 || (base != NULL &&
+	    find_done(fd, shown, (off_t)*base, size, e, n, skip) == -1))
+		goto out;
+	h = *head;
+	if (build(shown, e, n, skip, &h, &b) == -1 ||
+	    (b.len > 0 && write_lines(fd, shown, &b, size) == -1))
+		goto out;
+	/* a head rolled forward is written even when nothing was added */
+	if ((b.len > 0 || h.seq != was) && write_head(dfd, dir, &h) == -1)
+		goto out;
+	if (appended != NULL)
+		*appended = h.seq - head->seq;
+	*head = h;
 	rc = 0;
 out:
 	close(fd); /* releases the flock */
 out_free:
 	buf_free(&b);
-	free(last);
+	free(skip);
 	free(shown);
 	return rc;
 }
@@ -379,17 +600,17 @@ verify_line(const char *shown, unsigned long n, const char *line, size_t len,
 	return 0;
 }
 
-/* Walks the chain; *n entries, *hash and *before the last two hashes. */
+/* Walks the chain: *n entries; at_head the hash of line head->seq. */
 static int
 verify_chain(const char *shown, const char *text, size_t len,
-    unsigned long *n, char hash[KSAUDIT_HASH_HEX],
-    char before[KSAUDIT_HASH_HEX])
+    const struct ksaudit_head *head, unsigned long *n,
+    char at_head[KSAUDIT_HASH_HEX])
 {
+	char hash[KSAUDIT_HASH_HEX] = ZERO_HASH;
 	const char *s = text, *nl;
 
 	*n = 0;
-	memcpy(hash, ZERO_HASH, KSAUDIT_HASH_HEX);
-	memcpy(before, ZERO_HASH, KSAUDIT_HASH_HEX);
+	memcpy(at_head, ZERO_HASH, KSAUDIT_HASH_HEX);
 	while (s < text + len) {
 		if ((nl = memchr(s, '\n', (size_t)(text + len - s))) == NULL) {
 			log_fail(EX_DATAERR, "keystore: %s: line %lu: "
@@ -398,41 +619,42 @@ verify_chain(const char *shown, const char *text, size_t len,
 		}
 		if (verify_line(shown, *n + 1, s, (size_t)(nl - s), hash) == -1)
 			return -1;
-		memcpy(before, hash, KSAUDIT_HASH_HEX);
 		line_hash(s, (size_t)(nl - s), hash);
-		(*n)++;
+		if (++*n == head->seq)
+			memcpy(at_head, hash, KSAUDIT_HASH_HEX);
 		s = nl + 1;
 	}
 	return 0;
 }
 
-/* The chain's end must be the head (or one line past it, after a crash). */
+/* The chain must reach the head (it may go on past it after a crash). */
 static int
-verify_end(const char *shown, unsigned long n, const char *hash,
-    const char *before, const struct ksaudit_head *head)
+verify_end(const char *shown, unsigned long n, const char *at_head,
+    const struct ksaudit_head *head)
 {
-	if (head->seq == n && strcmp(head->hash, hash) == 0)
-		return 0;
-	if (n > 0 && head->seq == n - 1 && strcmp(head->hash, before) == 0) {
-		log_warn("keystore: %s: audit.head is one entry behind (a "
-		    "crash during an append); the next entry repairs it",
-		    shown);
-		return 0;
-	}
-	if (head->seq > n)
+	if (head->seq > n) {
 		log_fail(EX_DATAERR, "keystore: %s: %lu entries but audit.head "
 		    "records %lu (the log was truncated)", shown, n,
 		    head->seq);
-	else
+		return -1;
+	}
+	if (strcmp(head->hash, at_head) != 0) {
 		log_fail(EX_DATAERR, "keystore: %s: line %lu: does not match "
-		    "audit.head (edited, or the head was replaced)", shown, n);
-	return -1;
+		    "audit.head (edited, or the head was replaced)", shown,
+		    head->seq);
+		return -1;
+	}
+	if (head->seq < n)
+		log_warn("keystore: %s: audit.head is %lu entries behind (a "
+		    "crash during an append); the next entry repairs it",
+		    shown, n - head->seq);
+	return 0;
 }
 
 int
 ksaudit_verify(int dfd, const char *dir, unsigned long *entries)
 {
-	char hash[KSAUDIT_HASH_HEX], before[KSAUDIT_HASH_HEX];
+	char at_head[KSAUDIT_HASH_HEX];
 	char *shown = xasprintf("%s/" LOG_NAME, dir);
 	struct ksaudit_head head;
 	unsigned char *text = NULL;
@@ -446,8 +668,8 @@ ksaudit_verify(int dfd, const char *dir, unsigned long *entries)
 		continue;
 	if (read_head(dfd, dir, &head) == -1 ||
 	    ksfile_read(dfd, LOG_NAME, shown, LOG_MAX, &text, &len) == -1 ||
-	    verify_chain(shown, (char *)text, len, &n, hash, before) == -1 ||
-	    verify_end(shown, n, hash, before, &head) == -1)
+	    verify_chain(shown, (char *)text, len, &head, &n, at_head) == -1 ||
+	    verify_end(shown, n, at_head, &head) == -1)
 		goto out;
 	if (entries != NULL)
 		*entries = n;

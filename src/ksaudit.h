@@ -8,15 +8,19 @@
  *
  * Appends hold flock(LOCK_EX) on audit.log itself, not the keystore lock,
  * so that read-only commands (export) can append too; audit.head is
- * replaced atomically under the same flock. The format is keystore/FORMAT.
+ * replaced atomically under the same flock. seq and prev are computed at
+ * append time, so entries from other processes in between keep the chain
+ * whole. The format is keystore/FORMAT.
  */
 #ifndef DKIMKEYS_KSAUDIT_H
 #define DKIMKEYS_KSAUDIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "keystore.h"
+#include "ksstate.h"
 
 #define KSAUDIT_HASH_HEX 65 /* 64 hex digits and NUL */
 
@@ -27,15 +31,28 @@ struct ksaudit_head {
 
 /* Creates an empty audit.log and its head beneath the new folder dfd. */
 int ksaudit_init(int dfd, const char *dir);
+/* A fresh random entry id: KSSTATE_ID_HEX lowercase hex digits. */
+void ksaudit_new_id(char out[KSSTATE_ID_HEX + 1]);
 /*
- * Appends one entry (see ks_audit) and durably records the new head in
- * *head. A head that lags the log by one line (a crash between the two
- * writes) is rolled forward; an incomplete last line is cut off; any other
- * disagreement between the log's end and audit.head is 65.
+ * The offset just past the log's last complete line, read under its
+ * flock: every entry appended later starts at or after it (the base
+ * recorded with a journal).
  */
-int ksaudit_append(int dfd, const char *dir, int64_t now, bool simulated,
-    const char *event, const struct ks_key *key, const char *extra_json,
-    struct ksaudit_head *head);
+int ksaudit_end(int dfd, const char *dir, uint64_t *end);
+/*
+ * Appends the n entries e (each with its id; see keystore/FORMAT for the
+ * line) in one durable write, then records the new head in audit.head and
+ * *head. With base (a journal being completed), an entry whose id is
+ * already on a line starting at or after *base is skipped: it was
+ * appended before a crash. *appended (when not NULL) counts the lines
+ * written. A head that lags the log (a crash between the log's fsync and
+ * the head's replacement) is rolled forward along the chain; an
+ * incomplete last line is cut off; any other disagreement between the
+ * log's end and audit.head is 65 and nothing is appended.
+ */
+int ksaudit_append(int dfd, const char *dir, const struct ksstate_entry *e,
+    size_t n, const uint64_t *base, struct ksaudit_head *head,
+    size_t *appended);
 /* Checks the whole chain and its end against audit.head (65 naming the
  * line when broken); *entries is the number of entries. */
 int ksaudit_verify(int dfd, const char *dir, unsigned long *entries);

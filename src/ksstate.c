@@ -1,14 +1,12 @@
 /*
- * ksstate.c - the keystore's state file: text codec and in-memory index.
+ * ksstate.c - the keystore's state in memory: records, indexes, limits.
  *
- * Every value written is one the parser accepts back (validated names,
- * hex, base64, ISO times), so nothing needs escaping; anything else is
- * refused on both sides. A key line carries exactly the fields of
- * key_fields, in any order, each once; a new field means a new version.
+ * Each key, vendor and observation is allocated on its own and the arrays
+ * hold pointers, so that what ks_keys() and friends hand out never moves.
+ * Lookups go through open-addressing indexes by name: a keystore serving
+ * thousands of domains must not be quadratic. The text codec is
+ * ksstate_text.c.
  */
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,29 +14,11 @@
 
 #include "ksstate.h"
 
-#define END_TAG "end "
-#define END_LINE_LEN (sizeof(END_TAG) - 1 + 2 * crypto_generichash_BYTES + 1)
-#define LINE_MAX_LEN 4096
-#define NTIMES 8
-
-enum key_field {
-	F_VENDOR,
-	F_DOMAIN,
-	F_SELECTOR,
-	F_ALG,
-	F_BITS,
-	F_STATE,
-	F_COMPROMISED,
-	F_FPR,
-	F_PUB,
-	F_TIME0, /* created, then the other seven times */
-	F_COUNT = F_TIME0 + NTIMES,
-};
-
-static const char *const key_fields[F_COUNT] = {
-	"vendor", "domain", "selector", "alg", "bits", "state", "compromised",
-	"fpr", "pub", "created", "published", "visible", "activated",
-	"retired", "revoked", "withdrawn", "destroyed",
+enum ix_kind {
+	IX_KEYS,     /* (domain, selector) */
+	IX_VENDORS,  /* (name) */
+	IX_OBS,      /* (vendor, selector) */
+	IX_COUNTERS, /* (vendor) */
 };
 
 static const char *const state_names[] = {
@@ -89,120 +69,404 @@ ksstate_valid_vendor(const char *s)
 	return util_valid_vendor(name) && util_valid_domain(slash + 1);
 }
 
-/* FNV-1a of domain, a NUL and selector. */
+void
+ksstate_text_set(char **dst, const char *src, size_t max)
+{
+	size_t len;
+
+	free(*dst);
+	*dst = NULL;
+	if (src == NULL || *src == '\0')
+		return;
+	len = strlen(src);
+	if (len > max) {
+		/* back off to the start of a UTF-8 sequence */
+		len = max;
+		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+			len--;
+	}
+	*dst = len == 0 ? NULL : xstrndup(src, len);
+}
+
+static bool
+safe_octet(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '%' && c != '=';
+}
+
+void
+ksstate_escape(struct buf *out, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (safe_octet(*p))
+			buf_add(out, p, 1);
+		else
+			buf_printf(out, "%%%02X", *p);
+}
+
+/* An uppercase hex digit's value, or -1. */
+static int
+uhex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+ksstate_unescape(const char *s, size_t max, char **out)
+{
+	char *o = xmalloc(strlen(s) + 1);
+	size_t n = 0;
+	int c, hi, lo;
+
+	*out = NULL;
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c == '%') {
+			if ((hi = uhex(s[1])) == -1 || (lo = uhex(s[2])) == -1)
+				goto bad;
+			c = hi << 4 | lo;
+			/* one spelling only: what ksstate_escape writes */
+			if (c == 0 || safe_octet((unsigned char)c))
+				goto bad;
+			s += 2;
+		} else if (!safe_octet((unsigned char)c))
+			goto bad;
+		if (n == max)
+			goto bad;
+		o[n++] = (char)c;
+	}
+	o[n] = '\0';
+	*out = o;
+	return 0;
+bad:
+	free(o);
+	return -1;
+}
+
+/* FNV-1a of a, a NUL and b. */
 static uint64_t
-name_hash(const char *domain, const char *selector)
+name_hash(const char *a, const char *b)
 {
 	uint64_t h = 14695981039346656037ULL;
 	const char *s;
 
-	for (s = domain; *s != '\0'; s++)
+	for (s = a; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	h *= 1099511628211ULL;
-	for (s = selector; *s != '\0'; s++)
+	for (s = b; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
 }
 
-/* The slot holding (domain, selector), or the empty slot it would take. */
-static size_t
-slot_of(const struct ksstate *st, const char *domain, const char *selector)
+/* The names record i of a kind is indexed by. */
+static void
+ix_names(const struct ksstate *st, enum ix_kind kind, size_t i,
+    const char **a, const char **b)
 {
-	size_t mask = st->nslots - 1, i, k;
+	*b = "";
+	switch (kind) {
+	case IX_KEYS:
+		*a = st->keys[i]->domain;
+		*b = st->keys[i]->selector;
+		break;
+	case IX_VENDORS:
+		*a = st->vendors[i]->name;
+		break;
+	case IX_OBS:
+		*a = st->obs[i]->vendor;
+		*b = st->obs[i]->selector;
+		break;
+	case IX_COUNTERS:
+		*a = st->counters[i].vendor;
+		break;
+	}
+}
 
-	i = (size_t)name_hash(domain, selector) & mask;
-	while ((k = st->slots[i]) != 0) {
-		if (strcmp(st->keys[k - 1].domain, domain) == 0 &&
-		    strcmp(st->keys[k - 1].selector, selector) == 0)
+static size_t
+ix_count(const struct ksstate *st, enum ix_kind kind)
+{
+	const size_t n[] = { st->nkeys, st->nvendors, st->nobs,
+		st->ncounters };
+
+	return n[kind];
+}
+
+/* The slot holding (a, b), or the empty slot it would take. */
+static size_t
+ix_slot(const struct ksstate *st, enum ix_kind kind, const char *a,
+    const char *b)
+{
+	const struct ksstate_index *ix = &st->ix[kind];
+	size_t mask = ix->nslots - 1, i, k;
+	const char *ka, *kb;
+
+	i = (size_t)name_hash(a, b) & mask;
+	while ((k = ix->slots[i]) != 0) {
+		ix_names(st, kind, k - 1, &ka, &kb);
+		if (strcmp(ka, a) == 0 && strcmp(kb, b) == 0)
 			break;
 		i = (i + 1) & mask;
 	}
 	return i;
 }
 
-static void
-index_grow(struct ksstate *st)
+static size_t
+ix_find(const struct ksstate *st, enum ix_kind kind, const char *a,
+    const char *b)
 {
-	size_t i;
+	const struct ksstate_index *ix = &st->ix[kind];
+	size_t k;
 
-	if (st->nslots >= 2 * (st->nkeys + 1))
-		return;
-	free(st->slots);
-	st->nslots = st->nslots == 0 ? 64 : 2 * st->nslots;
-	st->slots = xcalloc(st->nslots, sizeof(*st->slots));
-	for (i = 0; i < st->nkeys; i++)
-		st->slots[slot_of(st, st->keys[i].domain,
-		    st->keys[i].selector)] = i + 1;
+	if (ix->nslots == 0 || a == NULL || b == NULL)
+		return KSSTATE_NONE;
+	k = ix->slots[ix_slot(st, kind, a, b)];
+	return k == 0 ? KSSTATE_NONE : k - 1;
+}
+
+/* Indexes the record just stored as the last of its kind; the table is
+ * kept at most half full. */
+static void
+ix_add(struct ksstate *st, enum ix_kind kind)
+{
+	struct ksstate_index *ix = &st->ix[kind];
+	size_t count = ix_count(st, kind), i;
+	const char *a, *b;
+
+	if (ix->nslots < 2 * count) {
+		free(ix->slots);
+		ix->nslots = ix->nslots == 0 ? 64 : 2 * ix->nslots;
+		ix->slots = xcalloc(ix->nslots, sizeof(*ix->slots));
+		for (i = 0; i + 1 < count; i++) {
+			ix_names(st, kind, i, &a, &b);
+			ix->slots[ix_slot(st, kind, a, b)] = i + 1;
+		}
+	}
+	ix_names(st, kind, count - 1, &a, &b);
+	ix->slots[ix_slot(st, kind, a, b)] = count;
+}
+
+/* Makes room for one more element in an array of n with capacity *cap. */
+static void *
+grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return arr;
+	*cap = *cap == 0 ? 16 : 2 * *cap;
+	return xrealloc(arr, *cap * size);
 }
 
 size_t
 ksstate_find(const struct ksstate *st, const char *domain,
     const char *selector)
 {
-	size_t k;
-
-	if (st->nslots == 0)
-		return KSSTATE_NONE;
-	k = st->slots[slot_of(st, domain, selector)];
-	return k == 0 ? KSSTATE_NONE : k - 1;
-}
-
-/* Appends k, taking ownership of its strings; NULL when already there. */
-static struct ks_key *
-push(struct ksstate *st, const struct ks_key *k)
-{
-	size_t slot;
-
-	index_grow(st);
-	slot = slot_of(st, k->domain, k->selector);
-	if (st->slots[slot] != 0)
-		return NULL;
-	if (st->nkeys == st->capkeys) {
-		st->capkeys = st->capkeys == 0 ? 16 : 2 * st->capkeys;
-		st->keys = xrealloc(st->keys, st->capkeys * sizeof(*st->keys));
-	}
-	st->keys[st->nkeys] = *k;
-	st->slots[slot] = ++st->nkeys;
-	return &st->keys[st->nkeys - 1];
+	return ix_find(st, IX_KEYS, domain, selector);
 }
 
 struct ks_key *
 ksstate_append(struct ksstate *st, const struct ks_key *k)
 {
-	struct ks_key copy = *k;
+	struct ks_key *copy;
 
-	if (ksstate_find(st, k->domain, k->selector) != KSSTATE_NONE)
+	if (k->domain == NULL || k->selector == NULL ||
+	    ksstate_find(st, k->domain, k->selector) != KSSTATE_NONE)
 		return NULL;
-	copy.vendor = xstrdup(k->vendor);
-	copy.domain = xstrdup(k->domain);
-	copy.selector = xstrdup(k->selector);
-	return push(st, &copy);
+	copy = xmalloc(sizeof(*copy));
+	*copy = *k;
+	copy->vendor = k->vendor != NULL ? xstrdup(k->vendor) : NULL;
+	copy->domain = xstrdup(k->domain);
+	copy->selector = xstrdup(k->selector);
+	copy->error = copy->reason = NULL;
+	ksstate_text_set(&copy->error, k->error, KSSTATE_TEXT_MAX);
+	ksstate_text_set(&copy->reason, k->reason, KSSTATE_TEXT_MAX);
+	st->keys = grow(st->keys, st->nkeys, &st->capkeys, sizeof(*st->keys));
+	st->keys[st->nkeys++] = copy;
+	ix_add(st, IX_KEYS);
+	return copy;
 }
 
 struct ksstate_counter *
 ksstate_counter(struct ksstate *st, const char *vendor)
 {
 	struct ksstate_counter *c;
-	size_t i;
+	size_t i = ix_find(st, IX_COUNTERS, vendor, "");
 
-	for (i = 0; i < st->ncounters; i++)
-		if (strcmp(st->counters[i].vendor, vendor) == 0)
-			return &st->counters[i];
-	st->counters = xrealloc(st->counters,
-	    (st->ncounters + 1) * sizeof(*st->counters));
+	if (i != KSSTATE_NONE)
+		return &st->counters[i];
+	st->counters = grow(st->counters, st->ncounters, &st->capcounters,
+	    sizeof(*st->counters));
 	c = &st->counters[st->ncounters++];
 	c->vendor = xstrdup(vendor);
 	c->value = 0;
+	ix_add(st, IX_COUNTERS);
 	return c;
 }
 
-static void
-key_strings_free(struct ks_key *k)
+struct ks_vendor *
+ksstate_vendor_append(struct ksstate *st, const struct ks_vendor *v)
 {
+	struct ks_vendor *copy;
+
+	if (v->name == NULL ||
+	    ix_find(st, IX_VENDORS, v->name, "") != KSSTATE_NONE)
+		return NULL;
+	copy = xmalloc(sizeof(*copy));
+	*copy = *v;
+	copy->name = xstrdup(v->name);
+	copy->error = NULL;
+	ksstate_text_set(&copy->error, v->error, KSSTATE_TEXT_MAX);
+	st->vendors = grow(st->vendors, st->nvendors, &st->capvendors,
+	    sizeof(*st->vendors));
+	st->vendors[st->nvendors++] = copy;
+	ix_add(st, IX_VENDORS);
+	return copy;
+}
+
+struct ks_vendor *
+ksstate_vendor(struct ksstate *st, const char *name, bool create)
+{
+	struct ks_vendor v = { NULL, false, false, NULL, 0 };
+	size_t i = ix_find(st, IX_VENDORS, name, "");
+
+	if (i != KSSTATE_NONE)
+		return st->vendors[i];
+	if (!create)
+		return NULL;
+	v.name = (char *)(uintptr_t)name; /* copied */
+	return ksstate_vendor_append(st, &v);
+}
+
+struct ks_observation *
+ksstate_observation_append(struct ksstate *st,
+    const struct ks_observation *o)
+{
+	struct ks_observation *copy;
+
+	if (o->vendor == NULL || o->selector == NULL ||
+	    ix_find(st, IX_OBS, o->vendor, o->selector) != KSSTATE_NONE)
+		return NULL;
+	copy = xmalloc(sizeof(*copy));
+	*copy = *o;
+	copy->vendor = xstrdup(o->vendor);
+	copy->selector = xstrdup(o->selector);
+	copy->target = NULL;
+	ksstate_text_set(&copy->target, o->target, KSSTATE_TARGET_MAX);
+	st->obs = grow(st->obs, st->nobs, &st->capobs, sizeof(*st->obs));
+	st->obs[st->nobs++] = copy;
+	ix_add(st, IX_OBS);
+	return copy;
+}
+
+struct ks_observation *
+ksstate_observation(struct ksstate *st, const char *vendor,
+    const char *selector, bool create)
+{
+	struct ks_observation o;
+	size_t i = ix_find(st, IX_OBS, vendor, selector);
+
+	if (i != KSSTATE_NONE)
+		return st->obs[i];
+	if (!create)
+		return NULL;
+	memset(&o, 0, sizeof(o));
+	o.vendor = (char *)(uintptr_t)vendor; /* copied */
+	o.selector = (char *)(uintptr_t)selector;
+	return ksstate_observation_append(st, &o);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+ksstate_journal_add(struct ksstate *st, const struct ksstate_entry *e)
+{
+	struct ksstate_entry *c;
+
+	st->journal = grow(st->journal, st->njournal, &st->capjournal,
+	    sizeof(*st->journal));
+	c = &st->journal[st->njournal++];
+	c->id = dup_or_null(e->id);
+	c->time = e->time;
+	c->simulated = e->simulated;
+	c->event = dup_or_null(e->event);
+	c->event_id = dup_or_null(e->event_id);
+	c->vendor = dup_or_null(e->vendor);
+	c->domain = dup_or_null(e->domain);
+	c->selector = dup_or_null(e->selector);
+	c->fpr = dup_or_null(e->fpr);
+	c->extra = dup_or_null(e->extra);
+}
+
+void
+ksstate_entry_free(struct ksstate_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->id);
+	free(e->event);
+	free(e->event_id);
+	free(e->vendor);
+	free(e->domain);
+	free(e->selector);
+	free(e->fpr);
+	free(e->extra);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+ksstate_journal_clear(struct ksstate *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->njournal; i++)
+		ksstate_entry_free(&st->journal[i]);
+	st->njournal = 0;
+	st->has_base = false;
+	st->journal_base = 0;
+}
+
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted: a journal may hold thousands of entries. */
+const char *
+ksstate_journal_twice(const struct ksstate *st)
+{
+	const char **ids = xcalloc(st->njournal + 1, sizeof(*ids)), *dup = NULL;
+	size_t i;
+
+	for (i = 0; i < st->njournal; i++)
+		ids[i] = st->journal[i].id;
+	qsort(ids, st->njournal, sizeof(*ids), by_string);
+	for (i = 1; i < st->njournal && dup == NULL; i++)
+		if (strcmp(ids[i - 1], ids[i]) == 0)
+			dup = ids[i];
+	free(ids);
+	return dup;
+}
+
+static void
+key_free(struct ks_key *k)
+{
+	if (k == NULL)
+		return;
 	free(k->vendor);
 	free(k->domain);
 	free(k->selector);
-	k->vendor = k->domain = k->selector = NULL;
+	free(k->error);
+	free(k->reason);
+	free(k);
 }
 
 void
@@ -213,67 +477,63 @@ ksstate_free(struct ksstate *st)
 	if (st == NULL)
 		return;
 	for (i = 0; i < st->nkeys; i++)
-		key_strings_free(&st->keys[i]);
+		key_free(st->keys[i]);
+	for (i = 0; i < st->nvendors; i++) {
+		free(st->vendors[i]->name);
+		free(st->vendors[i]->error);
+		free(st->vendors[i]);
+	}
+	for (i = 0; i < st->nobs; i++) {
+		free(st->obs[i]->vendor);
+		free(st->obs[i]->selector);
+		free(st->obs[i]->target);
+		free(st->obs[i]);
+	}
 	for (i = 0; i < st->ncounters; i++)
 		free(st->counters[i].vendor);
+	ksstate_journal_clear(st);
 	free(st->keys);
+	free(st->vendors);
+	free(st->obs);
 	free(st->counters);
-	free(st->slots);
+	free(st->journal);
+	for (i = 0; i < KSSTATE_NINDEX; i++)
+		free(st->ix[i].slots);
 	memset(st, 0, sizeof(*st));
 }
 
-/* The eight times of k, in the order of key_fields from F_TIME0. */
-static void
-key_times(const struct ks_key *k, int64_t t[NTIMES])
+bool
+ksstate_time_ok(int64_t t)
 {
-	t[0] = k->created;
-	t[1] = k->published;
-	t[2] = k->visible;
-	t[3] = k->activated;
-	t[4] = k->retired;
-	t[5] = k->revoked;
-	t[6] = k->withdrawn;
-	t[7] = k->destroyed;
-}
-
-/* Where the i-th of those times is stored. */
-static int64_t *
-key_time(struct ks_key *k, size_t i)
-{
-	int64_t *const t[NTIMES] = { &k->created, &k->published, &k->visible,
-		&k->activated, &k->retired, &k->revoked, &k->withdrawn,
-		&k->destroyed };
-
-	return t[i];
-}
-
-/* A time as stored: "-" for 0 (not yet), else YYYY-MM-DDTHH:MM:SSZ. */
-static const char *
-fmt_time(int64_t t, char s[UTIL_TIME_LEN])
-{
-	if (t == 0)
-		return "-";
-	return util_fmt_time(t, s);
+	return t >= 0 && t <= 253402300799LL; /* 9999-12-31T23:59:59Z */
 }
 
 static bool
-time_ok(int64_t t)
+text_ok(const char *s, size_t max)
 {
-	return t >= 0 && t <= 253402300799LL; /* 9999-12-31T23:59:59Z */
+	return s == NULL || strlen(s) <= max;
+}
+
+static bool
+name_ok(const char *domain, const char *selector)
+{
+	return domain != NULL && util_valid_domain(domain) &&
+	    selector != NULL && util_valid_selector(selector) &&
+	    strlen(selector) <= 255;
 }
 
 const char *
 ksstate_key_invalid(const struct ks_key *k)
 {
+	const int64_t t[] = { k->created, k->published, k->visible,
+		k->activated, k->retired, k->revoked, k->withdrawn,
+		k->destroyed, k->error_at };
 	unsigned char fpr[KS_FPR_LEN];
-	int64_t t[NTIMES];
 	size_t i;
 
 	if (k->vendor == NULL || !ksstate_valid_vendor(k->vendor))
 		return "invalid vendor name";
-	if (k->domain == NULL || !util_valid_domain(k->domain) ||
-	    k->selector == NULL || !util_valid_selector(k->selector) ||
-	    strlen(k->selector) > 255)
+	if (!name_ok(k->domain, k->selector))
 		return "invalid domain or selector";
 	if ((size_t)k->state >= ARRAY_LEN(state_names))
 		return "invalid state";
@@ -292,329 +552,77 @@ ksstate_key_invalid(const struct ks_key *k)
 			return "fingerprint is not the sha-256 of the "
 			    "public key";
 	}
-	key_times(k, t);
-	for (i = 0; i < NTIMES; i++)
-		if (!time_ok(t[i]))
+	for (i = 0; i < ARRAY_LEN(t); i++)
+		if (!ksstate_time_ok(t[i]))
 			return "time out of range";
+	if (k->hooks_done >= 1U << KS_EV_COUNT)
+		return "invalid hooks_done";
+	if (!text_ok(k->error, KSSTATE_TEXT_MAX) ||
+	    !text_ok(k->reason, KSSTATE_TEXT_MAX))
+		return "error or reason text too long (use ks_set_error)";
 	return NULL;
 }
 
-static int
-encode_key(const struct ks_key *k, struct buf *out, char *err, size_t errlen)
+const char *
+ksstate_vendor_invalid(const struct ks_vendor *v)
 {
-	char fpr[2 * KS_FPR_LEN + 1], ts[UTIL_TIME_LEN], *pub;
-	int64_t t[NTIMES];
-	const char *why;
-	size_t i;
-
-	if ((why = ksstate_key_invalid(k)) != NULL) {
-		snprintf(err, errlen, "key %s._domainkey.%s: %s",
-		    k->selector ? k->selector : "?",
-		    k->domain ? k->domain : "?", why);
-		return -1;
-	}
-	util_hex(k->fpr, KS_FPR_LEN, fpr);
-	pub = k->publen > 0 ? util_b64_encode(k->pub, k->publen) : NULL;
-	buf_printf(out, "key vendor=%s domain=%s selector=%s alg=%s bits=%u "
-	    "state=%s compromised=%s fpr=%s pub=%s", k->vendor, k->domain,
-	    k->selector, util_alg_name(k->alg), k->bits,
-	    state_names[k->state], k->compromised ? "yes" : "no", fpr,
-	    pub != NULL ? pub : "");
-	free(pub);
-	key_times(k, t);
-	for (i = 0; i < NTIMES; i++)
-		buf_printf(out, " %s=%s", key_fields[F_TIME0 + i],
-		    fmt_time(t[i], ts));
-	buf_puts(out, "\n");
-	return 0;
+	if (v->name == NULL || !ksstate_valid_vendor(v->name))
+		return "invalid vendor name";
+	if (!ksstate_time_ok(v->error_at))
+		return "time out of range";
+	if (!text_ok(v->error, KSSTATE_TEXT_MAX))
+		return "error text too long (use ks_set_vendor_error)";
+	return NULL;
 }
 
-int
-ksstate_encode(const struct ksstate *st, struct buf *out, char *err,
-    size_t errlen)
+const char *
+ksstate_observation_invalid(const struct ks_observation *o)
 {
-	unsigned char sum[crypto_generichash_BYTES];
-	char hex[2 * sizeof(sum) + 1], ts[UTIL_TIME_LEN];
-	size_t start = out->len, i;
-
-	if (!time_ok(st->now)) {
-		snprintf(err, errlen, "now: time out of range");
-		return -1;
-	}
-	buf_printf(out, "dkimkeys-state %d\nnow %s\n", KSSTATE_VERSION,
-	    fmt_time(st->now, ts));
-	for (i = 0; i < st->ncounters; i++) {
-		if (!ksstate_valid_vendor(st->counters[i].vendor)) {
-			snprintf(err, errlen, "counter: invalid vendor name");
-			return -1;
-		}
-		buf_printf(out, "counter %s %u\n", st->counters[i].vendor,
-		    st->counters[i].value);
-	}
-	for (i = 0; i < st->nkeys; i++)
-		if (encode_key(&st->keys[i], out, err, errlen) == -1)
-			return -1;
-	crypto_generichash(sum, sizeof(sum), (unsigned char *)out->data + start,
-	    out->len - start, NULL, 0);
-	util_hex(sum, sizeof(sum), hex);
-	buf_printf(out, END_TAG "%s\n", hex);
-	return 0;
+	if (o->vendor == NULL || !ksstate_valid_vendor(o->vendor))
+		return "invalid vendor name";
+	if (o->selector == NULL || !util_valid_selector(o->selector) ||
+	    strlen(o->selector) > 255)
+		return "invalid selector";
+	if (o->alg != DK_ALG_NONE && o->alg != DK_ALG_RSA &&
+	    o->alg != DK_ALG_ED25519)
+		return "invalid algorithm";
+	if (o->bits > UINT16_MAX)
+		return "invalid bits";
+	if (!ksstate_time_ok(o->first_seen) || !ksstate_time_ok(o->last_seen))
+		return "time out of range";
+	if (!text_ok(o->target, KSSTATE_TARGET_MAX))
+		return "target too long (use ks_set_target)";
+	return NULL;
 }
 
-struct parser {
-	struct ksstate *st;
-	unsigned line;
-	char *err;
-	size_t errlen;
-};
-
-static int __attribute__((format(printf, 2, 3)))
-fail(struct parser *p, const char *fmt, ...)
+static bool
+hex_ok(const char *s, size_t digits)
 {
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (p->line > 0)
-		snprintf(p->err, p->errlen, "line %u: %s", p->line, msg);
-	else
-		snprintf(p->err, p->errlen, "%s", msg);
-	return -1;
+	return s != NULL && strlen(s) == digits &&
+	    strspn(s, "0123456789abcdef") == digits;
 }
 
-static int
-parse_time(const char *v, int64_t *t)
+const char *
+ksstate_entry_invalid(const struct ksstate_entry *e)
 {
-	if (strcmp(v, "-") == 0) {
-		*t = 0;
-		return 0;
-	}
-	if (util_parse_time(v, t) == -1 || *t == 0 || !time_ok(*t))
-		return -1;
-	return 0;
-}
+	bool key = e->vendor != NULL || e->domain != NULL ||
+	    e->selector != NULL || e->fpr != NULL;
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Exactly 64 lowercase hex digits. */
-static int
-parse_fpr(const char *v, unsigned char out[KS_FPR_LEN])
-{
-	size_t i;
-	int hi, lo;
-
-	if (strlen(v) != 2 * KS_FPR_LEN)
-		return -1;
-	for (i = 0; i < KS_FPR_LEN; i++) {
-		if ((hi = hexval(v[2 * i])) == -1 ||
-		    (lo = hexval(v[2 * i + 1])) == -1)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-/* Sets field f of k from v; -1 when v is not a valid value for it. */
-static int
-set_field(struct ks_key *k, enum key_field f, const char *v)
-{
-	uint64_t n;
-	long len;
-
-	switch (f) {
-	case F_VENDOR:
-		return ksstate_valid_vendor(v) ? (k->vendor = xstrdup(v), 0) :
-		    -1;
-	case F_DOMAIN:
-		return util_valid_domain(v) ? (k->domain = xstrdup(v), 0) : -1;
-	case F_SELECTOR:
-		return util_valid_selector(v) ? (k->selector = xstrdup(v), 0) :
-		    -1;
-	case F_ALG:
-		k->alg = util_alg_parse(v);
-		return k->alg == DK_ALG_NONE ? -1 : 0;
-	case F_BITS:
-		if (util_parse_uint(v, 1, UINT16_MAX, &n) == -1)
-			return -1;
-		k->bits = (unsigned)n;
-		return 0;
-	case F_STATE:
-		return ks_state_parse(v, &k->state);
-	case F_COMPROMISED:
-		k->compromised = strcmp(v, "yes") == 0;
-		return k->compromised || strcmp(v, "no") == 0 ? 0 : -1;
-	case F_FPR:
-		return parse_fpr(v, k->fpr);
-	case F_PUB:
-		len = *v == '\0' ? 0 : util_b64_decode(v, strlen(v), k->pub,
-		    sizeof(k->pub), false);
-		k->publen = len < 0 ? 0 : (size_t)len;
-		return len < 0 ? -1 : 0;
-	default:
-		return parse_time(v, key_time(k, (size_t)(f - F_TIME0)));
-	}
-}
-
-static int
-parse_key(struct parser *p, char *fields)
-{
-	struct ks_key k;
-	unsigned seen = 0, f;
-	char *tok, *eq;
-	const char *why;
-	int rc = -1;
-
-	memset(&k, 0, sizeof(k));
-	while ((tok = strsep(&fields, " ")) != NULL) {
-		if ((eq = strchr(tok, '=')) == NULL) {
-			fail(p, "field \"%.40s\" has no value", tok);
-			goto out;
-		}
-		*eq++ = '\0';
-		for (f = 0; f < F_COUNT && strcmp(tok, key_fields[f]) != 0; f++)
-			continue;
-		if (f == F_COUNT || (seen & 1U << f) != 0) {
-			fail(p, "%s field \"%.40s\"", f == F_COUNT ? "unknown" :
-			    "repeated", tok);
-			goto out;
-		}
-		seen |= 1U << f;
-		if (set_field(&k, (enum key_field)f, eq) == -1) {
-			fail(p, "invalid %s \"%.80s\"", tok, eq);
-			goto out;
-		}
-	}
-	for (f = 0; f < F_COUNT && (seen & 1U << f) != 0; f++)
-		continue;
-	if (f < F_COUNT) {
-		fail(p, "missing field %s", key_fields[f]);
-		goto out;
-	}
-	if ((why = ksstate_key_invalid(&k)) != NULL) {
-		fail(p, "%s", why);
-		goto out;
-	}
-	if (push(p->st, &k) == NULL) {
-		fail(p, "%s._domainkey.%s listed twice", k.selector, k.domain);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc == -1)
-		key_strings_free(&k);
-	return rc;
-}
-
-static int
-parse_counter(struct parser *p, char *rest)
-{
-	struct ksstate_counter *c;
-	char *name = strsep(&rest, " ");
-	uint64_t n;
-
-	if (rest == NULL || !ksstate_valid_vendor(name) ||
-	    util_parse_uint(rest, 0, UINT_MAX, &n) == -1)
-		return fail(p, "invalid counter");
-	for (c = p->st->counters; c < p->st->counters + p->st->ncounters; c++)
-		if (strcmp(c->vendor, name) == 0)
-			return fail(p, "counter %s listed twice", name);
-	ksstate_counter(p->st, name)->value = (unsigned)n;
-	return 0;
-}
-
-/* Line 2 is "now TIME"; then counter and key lines, in that order. */
-static int
-parse_line(struct parser *p, char *line)
-{
-	if (p->line == 2) {
-		if (strncmp(line, "now ", 4) != 0 ||
-		    parse_time(line + 4, &p->st->now) == -1)
-			return fail(p, "expected \"now TIME\"");
-		return 0;
-	}
-	if (strncmp(line, "counter ", 8) == 0) {
-		if (p->st->nkeys > 0)
-			return fail(p, "counter after the keys");
-		return parse_counter(p, line + 8);
-	}
-	if (strncmp(line, "key ", 4) == 0)
-		return parse_key(p, line + 4);
-	return fail(p, "unknown line");
-}
-
-/* Checks the version line (-2: another version) and the final checksum. */
-static int
-check_frame(struct parser *p, const char *text, size_t len)
-{
-	unsigned char sum[crypto_generichash_BYTES];
-	char hex[2 * sizeof(sum) + 1], first[32];
-	const char *nl = memchr(text, '\n', len);
-	size_t body = len - END_LINE_LEN;
-	uint64_t v;
-
-	if (nl == NULL || (size_t)(nl - text) >= sizeof(first) ||
-	    strncmp(text, "dkimkeys-state ", 15) != 0)
-		return fail(p, "not a state file");
-	memcpy(first, text + 15, (size_t)(nl - text) - 15);
-	first[nl - text - 15] = '\0';
-	if (util_parse_uint(first, 0, UINT32_MAX, &v) == -1)
-		return fail(p, "bad version line");
-	if (v != KSSTATE_VERSION) {
-		fail(p, "unsupported version %s (made by a newer dkimkeys?)",
-		    first);
-		return -2;
-	}
-	if (len < (size_t)(nl - text) + 1 + END_LINE_LEN ||
-	    text[body - 1] != '\n' || strncmp(text + body, END_TAG, 4) != 0)
-		return fail(p, "truncated (no end line)");
-	crypto_generichash(sum, sizeof(sum), (const unsigned char *)text, body,
-	    NULL, 0);
-	util_hex(sum, sizeof(sum), hex);
-	if (memcmp(hex, text + body + 4, 2 * sizeof(sum)) != 0)
-		return fail(p, "checksum mismatch (edited or truncated)");
-	return 0;
-}
-
-int
-ksstate_decode(const char *text, size_t len, struct ksstate *st, char *err,
-    size_t errlen)
-{
-	struct parser p = { st, 0, err, errlen };
-	const char *s, *e, *end;
-	char *line;
-	int rc;
-
-	memset(st, 0, sizeof(*st));
-	if (len == 0 || text[len - 1] != '\n' || memchr(text, '\0', len))
-		return fail(&p, "truncated or not text");
-	if ((rc = check_frame(&p, text, len)) != 0)
-		return rc;
-	end = text + len - END_LINE_LEN;
-	for (s = text, p.line = 1; s < end; s = e + 1, p.line++) {
-		e = memchr(s, '\n', (size_t)(end - s));
-		if (p.line == 1)
-			continue;
-		if (e == s || e - s > LINE_MAX_LEN)
-			return fail(&p, "empty or overlong line");
-		line = xmalloc((size_t)(e - s) + 1);
-		memcpy(line, s, (size_t)(e - s));
-		line[e - s] = '\0';
-		rc = parse_line(&p, line);
-		free(line);
-		if (rc == -1)
-			return -1;
-	}
-	if (p.line < 3)
-		return fail(&p, "no now line");
-	return 0;
+	if (!hex_ok(e->id, KSSTATE_ID_HEX))
+		return "invalid entry id";
+	if (!ksstate_time_ok(e->time))
+		return "time out of range";
+	if (e->event == NULL || *e->event == '\0' ||
+	    !text_ok(e->event, KSSTATE_EVENT_MAX))
+		return "invalid event name";
+	if (e->event_id != NULL && !hex_ok(e->event_id, KSSTATE_ID_HEX))
+		return "invalid event id";
+	if (key && (e->vendor == NULL || !ksstate_valid_vendor(e->vendor) ||
+	    !name_ok(e->domain, e->selector) || !hex_ok(e->fpr, 64)))
+		return "invalid key of an entry";
+	if (e->extra != NULL && *e->extra != '\0' && (*e->extra != ',' ||
+	    strchr(e->extra, '\n') != NULL ||
+	    !text_ok(e->extra, KSSTATE_EXTRA_MAX)))
+		return "invalid extra members of an entry";
+	return NULL;
 }

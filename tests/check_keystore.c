@@ -1,118 +1,18 @@
 /*
- * check_keystore.c - the keystore on disk, on temporary folders.
- *
- * Every test starts from a fresh keystore made with the interactive KDF
- * (each derivation still costs a fraction of a second). Private keys are
- * random bytes: this module treats them as opaque.
+ * check_keystore.c - the keystore on disk, on temporary folders: folder,
+ * header, key files, state records, passwd, the audit log. The journal and
+ * commit protocol is check_ksjournal.c, backup check_ksbackup.c; the
+ * fixture is kstest.h.
  */
 #include <sys/resource.h>
-#include <sys/wait.h>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 
-#include <sodium.h>
-
-#include "keystore.h"
 #include "ksformat.h"
-#include "log.h"
-#include "secret.h"
-#include "testutil.h"
-
-#define NOW 1764400000 /* 2025-11-29T07:06:40Z */
-
-static char *tmp, *store, *logpath;
-static char vendor_name[] = "mailgun", domain_name[] = "mg.example.com";
-static struct secret *pass1, *pass2;
-
-static char *
-path(const char *name)
-{
-	return xasprintf("%s/%s", store, name);
-}
-
-static void
-setup(void)
-{
-	ck_assert_int_eq(secret_setup(), 0);
-	tmp = tu_tmpdir();
-	store = xasprintf("%s/store", tmp);
-	logpath = xasprintf("%s/log", tmp);
-	ck_assert_int_eq(log_open(logpath), 0);
-	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr)); /* quiet */
-	pass1 = secret_from("first passphrase", 16);
-	pass2 = secret_from("second passphrase", 17);
-	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass1, NOW), 0);
-	log_status_reset();
-}
-
-static void
-teardown(void)
-{
-	log_close();
-	tu_rmtree(tmp);
-	secret_free(pass1);
-	secret_free(pass2);
-}
-
-/* Whether the log file holds needle. */
-static bool
-logged(const char *needle)
-{
-	char *text = tu_slurp(logpath, NULL);
-	bool found = strstr(text, needle) != NULL;
-
-	if (!found)
-		printf("log lacks \"%s\":\n%s", needle, text);
-	free(text);
-	return found;
-}
-
-static struct ks *
-open_unlocked(const struct secret *pass)
-{
-	struct ks *ks = NULL;
-
-	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
-	ck_assert_int_eq(ks_unlock(ks, pass), 0);
-	return ks;
-}
-
-/*
- * Metadata of an Ed25519-shaped key with a random public key. (The char *
- * fields of struct ks_key are never written through; the casts only let
- * string literals in.)
- */
-static void
-make_meta(struct ks_key *meta, const char *sel)
-{
-	memset(meta, 0, sizeof(*meta));
-	meta->vendor = vendor_name;
-	meta->domain = domain_name;
-	meta->selector = (char *)(uintptr_t)sel;
-	meta->alg = DK_ALG_ED25519;
-	meta->bits = 256;
-	meta->publen = 32;
-	randombytes_buf(meta->pub, 32);
-	crypto_hash_sha256(meta->fpr, meta->pub, 32);
-	meta->state = KS_PENDING;
-	meta->created = NOW;
-}
-
-/* Adds such a key whose private bytes are random (len of them). */
-static struct ks_key *
-add_key(struct ks *ks, const char *sel, size_t len, struct secret **priv)
-{
-	struct ks_key meta, *key;
-
-	make_meta(&meta, sel);
-	*priv = secret_new(len, len);
-	randombytes_buf((*priv)->data, len);
-	key = ks_add(ks, &meta, *priv);
-	ck_assert_ptr_nonnull(key);
-	return key;
-}
+#include "ksstate.h"
+#include "kstest.h"
 
 static char *
 key_path(const struct ks_key *key, unsigned epoch)
@@ -309,7 +209,7 @@ START_TEST(test_add_and_private_round_trip_across_reopen)
 	ck_assert_int_eq(ks_last_now(ks), NOW + 60);
 	key = ks_find(ks, "mg.example.com", "s1");
 	ck_assert_ptr_nonnull(key);
-	ck_assert_ptr_eq(key, ks_keys(ks, &n));
+	ck_assert_ptr_eq(key, ks_keys(ks, &n)[0]);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(key->vendor, "mailgun");
 	ck_assert_int_eq(key->state, KS_PENDING);
@@ -523,21 +423,6 @@ START_TEST(test_symlinked_key_file_is_refused_with_77)
 	secret_free(p2);
 }
 END_TEST
-
-/* Runs fn in a child and returns its exit status. */
-static int
-in_child(int (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	ck_assert_int_ne(pid = fork(), -1);
-	if (pid == 0)
-		_exit(fn());
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
 
 static int
 child_lock(void)
@@ -870,6 +755,245 @@ START_TEST(test_state_tampering_is_detected_with_65)
 }
 END_TEST
 
+/* Keys, once added, stay where they are: the array holds pointers. */
+START_TEST(test_keys_never_move_across_1000_adds)
+{
+	struct ks_key *first, *k, *const *keys;
+	struct ks *ks = open_unlocked(pass1);
+	struct secret *priv;
+	char sel[32];
+	size_t i, n;
+
+	first = add_key(ks, "s0", 32, &priv);
+	secret_free(priv);
+	for (i = 1; i < 1000; i++) {
+		snprintf(sel, sizeof(sel), "s%zu", i);
+		k = add_key(ks, sel, 32, &priv);
+		secret_free(priv);
+		ck_assert_ptr_eq(ks_find(ks, domain_name, sel), k);
+	}
+	keys = ks_keys(ks, &n);
+	ck_assert_uint_eq(n, 1000);
+	ck_assert_ptr_eq(keys[0], first);
+	ck_assert_str_eq(first->selector, "s0");
+	ck_assert_ptr_eq(ks_find(ks, domain_name, "s0"), first);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ck_assert_ptr_eq(ks_keys(ks, &n)[0], first);
+	ks_close(ks);
+}
+END_TEST
+
+START_TEST(test_vendors_and_observations_persist_across_reopen)
+{
+	struct ks_observation *o, *const *obs;
+	struct ks *ks = NULL;
+	struct ks_vendor *v;
+	size_t n;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_ptr_null(ks_vendor(ks, "mailgun", false));
+	v = ks_vendor(ks, "mailgun", true);
+	ck_assert_ptr_eq(ks_vendor(ks, "mailgun", true), v);
+	v->hold = true;
+	ks_set_vendor_error(ks, v, "hook nsupdate: exit 2 (REFUSED)", NOW);
+	ks_vendor(ks, "customers/example.org", true)->decommission = true;
+	ck_assert_ptr_null(ks_observation(ks, "sendgrid", "s1", false));
+	o = ks_observation(ks, "sendgrid", "s1", true);
+	o->alg = DK_ALG_RSA;
+	o->bits = 1024;
+	o->revoked = false;
+	memset(o->fpr, 0xab, sizeof(o->fpr));
+	o->first_seen = NOW - 86400;
+	o->last_seen = NOW;
+	ks_set_target(ks, o, "s1.domainkey.u123.wl.sendgrid.net");
+	ks_observation(ks, "sendgrid", "s2", true);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ks_close(ks);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	v = ks_vendor(ks, "mailgun", false);
+	ck_assert_ptr_nonnull(v);
+	ck_assert(v->hold && !v->decommission);
+	ck_assert_str_eq(v->error, "hook nsupdate: exit 2 (REFUSED)");
+	ck_assert_int_eq(v->error_at, NOW);
+	ck_assert(ks_vendor(ks, "customers/example.org", false)->decommission);
+	obs = ks_observations(ks, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(obs[0]->selector, "s1");
+	ck_assert_str_eq(obs[0]->target, "s1.domainkey.u123.wl.sendgrid.net");
+	ck_assert_uint_eq(obs[0]->bits, 1024);
+	ck_assert_uint_eq(obs[0]->fpr[31], 0xab);
+	ck_assert_int_eq(obs[0]->first_seen, NOW - 86400);
+	ck_assert_ptr_eq(ks_observation(ks, "sendgrid", "s2", false), obs[1]);
+	ck_assert_ptr_null(obs[1]->target);
+	ks_close(ks);
+}
+END_TEST
+
+START_TEST(test_invalid_record_names_are_refused)
+{
+	struct ks *ks = NULL;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_ptr_null(ks_vendor(ks, "Mail Gun", true));
+	ck_assert_int_eq(log_status(), EX_SOFTWARE);
+	ck_assert_ptr_null(ks_observation(ks, "sendgrid", "s_1", true));
+	ck_assert_ptr_null(ks_observation(ks, "send/grid/x", "s1", true));
+	ck_assert_int_eq(ks_commit(ks, NOW), 0); /* nothing was added */
+	ks_close(ks);
+}
+END_TEST
+
+/* Error and reason texts go through the state escaped and cut. */
+START_TEST(test_errors_and_reasons_persist_escaped_and_bounded)
+{
+	static const char text[] = "dns: 192.0.2.1 said \"p=\" = 100% wrong\n"
+	    "second line, caf\xc3\xa9";
+	char longtext[400];
+	struct ks_key *k1, *k2;
+	struct secret *p1, *p2;
+	struct ks *ks = open_unlocked(pass1);
+
+	k1 = add_key(ks, "s1", 32, &p1);
+	k2 = add_key(ks, "s2", 32, &p2);
+	ks_set_error(ks, k1, text, NOW + 1);
+	ks_set_reason(ks, k1, "key pasted into ticket 4711");
+	k1->hooks_done = KS_EV_BIT(KS_EV_PUBLISH);
+	k1->max_ttl = 3600;
+	memset(longtext, 'e', sizeof(longtext) - 1);
+	longtext[sizeof(longtext) - 1] = '\0';
+	ks_set_error(ks, k2, longtext, NOW + 2);
+	ck_assert_uint_eq(strlen(k2->error), 200);
+	ks_set_error(ks, k2, NULL, NOW + 3);
+	ck_assert_ptr_null(k2->error);
+	ck_assert_int_eq(k2->error_at, 0);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ks_close(ks);
+	ck_assert_uint_eq(occurrences("state", " error=dns:%20192.0.2.1%20said"
+	    "%20\"p%3D\"%20%3D%20100%25%20wrong%0Asecond%20line,%20caf%C3%A9 "
+	    "reason=key%20pasted%20into%20ticket%204711\n"), 1);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	k1 = ks_find(ks, domain_name, "s1");
+	ck_assert_str_eq(k1->error, text);
+	ck_assert_int_eq(k1->error_at, NOW + 1);
+	ck_assert_str_eq(k1->reason, "key pasted into ticket 4711");
+	ck_assert_uint_eq(k1->hooks_done, 1);
+	ck_assert_uint_eq(k1->max_ttl, 3600);
+	ck_assert_ptr_null(ks_find(ks, domain_name, "s2")->error);
+	ks_close(ks);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+/* Rewrites the state as version 1 wrote it: no version 2 fields. */
+static void
+downgrade_state(void)
+{
+	static const char v2[] = " hooks_done=0 max_ttl=0 error_at=- error= "
+	    "reason=";
+	char *p = path("state"), *text = tu_slurp(p, NULL), *s, hex[65];
+	unsigned char sum[32];
+	struct buf b = { NULL, 0, 0 };
+
+	ck_assert_int_eq(strncmp(text, "dkimkeys-state 2\n", 17), 0);
+	*strstr(text, "\nend ") = '\0';
+	buf_puts(&b, "dkimkeys-state 1");
+	for (s = text + 16; *s != '\0'; s++)
+		if (strncmp(s, v2, strlen(v2)) == 0)
+			s += strlen(v2) - 1;
+		else
+			buf_add(&b, s, 1);
+	buf_puts(&b, "\n");
+	crypto_generichash(sum, sizeof(sum), (unsigned char *)b.data, b.len,
+	    NULL, 0);
+	util_hex(sum, sizeof(sum), hex);
+	buf_printf(&b, "end %s\n", hex);
+	tu_spit(p, b.data, b.len, 0600);
+	buf_free(&b);
+	free(text);
+	free(p);
+}
+
+START_TEST(test_version_1_state_is_read_and_upgraded_by_the_next_commit)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	char *p = path("state"), *text;
+
+	ks_close(ks);
+	downgrade_state();
+	text = tu_slurp(p, NULL);
+	ck_assert_ptr_null(strstr(text, "hooks_done"));
+	free(text);
+	ks = open_unlocked(pass1);
+	k1 = ks_find(ks, domain_name, "s1");
+	ck_assert_ptr_nonnull(k1);
+	ck_assert_uint_eq(k1->hooks_done, 0);
+	ck_assert_ptr_null(k1->error);
+	assert_private(ks, k1, p1);
+	ck_assert_int_eq(ks_commit(ks, NOW + 1), 0);
+	ks_close(ks);
+	text = tu_slurp(p, NULL);
+	ck_assert_int_eq(strncmp(text, "dkimkeys-state 2\n", 17), 0);
+	ck_assert_uint_eq(occurrences("state", " hooks_done=0 "), 2);
+	free(text);
+	ks = open_unlocked(pass1);
+	assert_private(ks, ks_find(ks, domain_name, "s2"), p2);
+	ks_close(ks);
+	free(p);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+START_TEST(test_event_ids_are_stable_and_distinct)
+{
+	char ids[2][KS_EV_COUNT][33], again[33];
+	struct secret *p1, *p2;
+	struct ks_key *k[2], meta;
+	struct ks *ks = two_keys(&k[0], &k[1], &p1, &p2), *other = NULL;
+	char *other_dir = xasprintf("%s/other", tmp);
+	size_t i, j, a, b;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < KS_EV_COUNT; j++) {
+			ks_event_id(ks, k[i], (enum ks_event)j, ids[i][j]);
+			ck_assert_uint_eq(strlen(ids[i][j]), 32);
+			ck_assert_uint_eq(strspn(ids[i][j],
+			    "0123456789abcdef"), 32);
+		}
+	for (a = 0; a < 2 * KS_EV_COUNT; a++)
+		for (b = a + 1; b < 2 * KS_EV_COUNT; b++)
+			ck_assert_str_ne(ids[a / KS_EV_COUNT][a % KS_EV_COUNT],
+			    ids[b / KS_EV_COUNT][b % KS_EV_COUNT]);
+	meta = *k[0]; /* its strings die with the handle: */
+	meta.vendor = vendor_name;
+	meta.domain = domain_name;
+	meta.selector = (char *)(uintptr_t)"s1";
+	ks_close(ks);
+	/* the same after reopening: stable across runs and retries */
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ks_event_id(ks, ks_find(ks, domain_name, "s2"), KS_EV_DEPLOY, again);
+	ck_assert_str_eq(again, ids[1][KS_EV_DEPLOY]);
+	/* another keystore (another id), the same key: another id */
+	ck_assert_int_eq(ks_create(other_dir, KS_KDF_INTERACTIVE, pass1, NOW),
+	    0);
+	ck_assert_int_eq(ks_open(other_dir, 0, &other), 0);
+	ks_event_id(other, &meta, KS_EV_PUBLISH, again);
+	ck_assert_str_ne(again, ids[0][KS_EV_PUBLISH]);
+	/* the same key material under another selector: another id */
+	meta.selector = (char *)(uintptr_t)"s9";
+	ks_event_id(ks, &meta, KS_EV_PUBLISH, again);
+	ck_assert_str_ne(again, ids[0][KS_EV_PUBLISH]);
+	ks_close(ks);
+	ks_close(other);
+	free(other_dir);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
 /* Three entries: one about the keystore, two about a key. */
 static struct ks *
 audited(struct ks_key **key)
@@ -888,34 +1012,17 @@ audited(struct ks_key **key)
 	return ks;
 }
 
-static void
-sha256_hex(const char *s, size_t len, char out[65])
-{
-	unsigned char h[32];
-
-	crypto_hash_sha256(h, (const unsigned char *)s, len);
-	util_hex(h, sizeof(h), out);
-}
-
-/* The audit log's lines, split in place (at most 8). */
 static size_t
 audit_lines(char *text, char *line[8])
 {
-	size_t n = 0;
-	char *nl;
-
-	while (n < 8 && (nl = strchr(text, '\n')) != NULL) {
-		*nl = '\0';
-		line[n++] = text;
-		text = nl + 1;
-	}
-	return n;
+	return split_lines(text, line, 8);
 }
 
 START_TEST(test_audit_entries_are_chained_and_verify)
 {
 	char *log = path("audit.log"), *head = path("audit.head");
-	char *text, *headtext, *line[8], h1[65], h3[65], fpr[65], want[300];
+	char *text, *headtext, *line[8], h1[65], h3[65], fpr[65], want[400];
+	char id[3][33];
 	unsigned long n = 0;
 	struct ks_key *key;
 	struct ks *ks = audited(&key);
@@ -925,18 +1032,23 @@ START_TEST(test_audit_entries_are_chained_and_verify)
 	ck_assert_uint_eq(n, 3);
 	text = tu_slurp(log, NULL);
 	ck_assert_uint_eq(audit_lines(text, line), 3);
-	ck_assert_str_eq(line[0], "{\"seq\":1,"
+	for (n = 0; n < 3; n++)
+		entry_id(line[n], id[n]);
+	ck_assert_str_ne(id[0], id[1]);
+	ck_assert_str_ne(id[1], id[2]);
+	snprintf(want, sizeof(want), "{\"seq\":1,\"id\":\"%s\","
 	    "\"time\":\"2025-11-29T07:06:40Z\",\"event\":\"init\","
 	    "\"simulated\":false,\"prev\":\""
 	    "0000000000000000000000000000000000000000000000000000000000000000"
-	    "\"}");
+	    "\"}", id[0]);
+	ck_assert_str_eq(line[0], want);
 	sha256_hex(line[0], strlen(line[0]), h1);
 	util_hex(key->fpr, KS_FPR_LEN, fpr);
-	snprintf(want, sizeof(want), "{\"seq\":2,"
+	snprintf(want, sizeof(want), "{\"seq\":2,\"id\":\"%s\","
 	    "\"time\":\"2025-11-29T07:06:41Z\",\"event\":\"generate\","
 	    "\"key\":\"s1._domainkey.mg.example.com\","
 	    "\"vendor\":\"mailgun\",\"fingerprint\":\"sha256:%s\","
-	    "\"simulated\":true,\"prev\":\"%s\"}", fpr, h1);
+	    "\"simulated\":true,\"prev\":\"%s\"}", id[1], fpr, h1);
 	ck_assert_str_eq(line[1], want);
 	ck_assert_ptr_nonnull(strstr(line[2], ",\"format\":\"pem\","
 	    "\"simulated\":false,"));
@@ -1223,6 +1335,14 @@ main(void)
 	tcase_add_test(tc, test_tombstones_survive_reopen);
 	tcase_add_test(tc, test_counters_persist_across_commit_and_reopen);
 	tcase_add_test(tc, test_state_tampering_is_detected_with_65);
+	tcase_add_test(tc, test_keys_never_move_across_1000_adds);
+	tcase_add_test(tc, test_vendors_and_observations_persist_across_reopen);
+	tcase_add_test(tc, test_invalid_record_names_are_refused);
+	tcase_add_test(tc,
+	    test_errors_and_reasons_persist_escaped_and_bounded);
+	tcase_add_test(tc,
+	    test_version_1_state_is_read_and_upgraded_by_the_next_commit);
+	tcase_add_test(tc, test_event_ids_are_stable_and_distinct);
 	tcase_add_test(tc, test_audit_entries_are_chained_and_verify);
 	tcase_add_test(tc, test_audit_verify_detects_an_edited_line);
 	tcase_add_test(tc, test_audit_verify_detects_a_deleted_line);

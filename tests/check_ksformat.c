@@ -1,11 +1,11 @@
 /*
- * check_ksformat.c - the keystore's pure encoders and decoders: header,
- * key files (ksformat.c) and the state text (ksstate.c). No files.
+ * check_ksformat.c - the keystore's pure encoders and decoders of the
+ * header and key files (ksformat.c). No files. The state's codec is
+ * check_ksstate.c.
  */
 #include <sodium.h>
 
 #include "ksformat.h"
-#include "ksstate.h"
 #include "secret.h"
 #include "testutil.h"
 
@@ -542,276 +542,6 @@ START_TEST(test_key_seal_refuses_what_it_cannot_encode)
 }
 END_TEST
 
-/* ---- the state file (ksstate.c) ---- */
-
-/* (The casts let literals into char * fields that are never written.) */
-static void
-fill_key(struct ks_key *k, const char *vendor, const char *dom,
-    const char *sel)
-{
-	memset(k, 0, sizeof(*k));
-	k->vendor = (char *)(uintptr_t)vendor;
-	k->domain = (char *)(uintptr_t)dom;
-	k->selector = (char *)(uintptr_t)sel;
-	k->alg = DK_ALG_ED25519;
-	k->bits = 256;
-	k->publen = 32;
-	randombytes_buf(k->pub, 32);
-	crypto_hash_sha256(k->fpr, k->pub, 32);
-	k->state = KS_ACTIVE;
-	k->created = 1764000000;
-	k->published = 1764000100;
-	k->activated = 1764200000;
-}
-
-/* A state with two keys and two counters, encoded into b. */
-static void
-sample_state(struct ksstate *st, struct buf *b)
-{
-	struct ks_key k;
-	char err[200];
-
-	memset(st, 0, sizeof(*st));
-	st->now = 1764400000;
-	ksstate_counter(st, "mailgun")->value = 3;
-	ksstate_counter(st, "customers/example.org")->value = 1;
-	fill_key(&k, "mailgun", "mg.example.com", "mg202611e");
-	ck_assert_ptr_nonnull(ksstate_append(st, &k));
-	fill_key(&k, "customers/example.org", "example.org", "k202611r");
-	k.alg = DK_ALG_RSA;
-	k.bits = 2048;
-	k.state = KS_DESTROYED;
-	k.compromised = true;
-	k.publen = 0;
-	k.destroyed = 1764300000;
-	ck_assert_ptr_nonnull(ksstate_append(st, &k));
-	memset(b, 0, sizeof(*b));
-	ck_assert_int_eq(ksstate_encode(st, b, err, sizeof(err)), 0);
-}
-
-START_TEST(test_state_round_trips_byte_for_byte)
-{
-	static const char head[] = "dkimkeys-state 1\n"
-	    "now 2025-11-29T07:06:40Z\ncounter mailgun 3\n";
-	struct ksstate st, back;
-	struct buf b, b2 = { NULL, 0, 0 };
-	char err[200] = "";
-
-	sample_state(&st, &b);
-	ck_assert_int_eq(ksstate_decode(b.data, b.len, &back, err,
-	    sizeof(err)), 0);
-	ck_assert_str_eq(err, "");
-	ck_assert_uint_eq(back.nkeys, 2);
-	ck_assert_uint_eq(back.ncounters, 2);
-	ck_assert_int_eq(back.now, 1764400000);
-	ck_assert_str_eq(back.keys[1].vendor, "customers/example.org");
-	ck_assert(back.keys[1].compromised);
-	ck_assert_int_eq(back.keys[1].state, KS_DESTROYED);
-	ck_assert_int_eq(back.keys[0].activated, 1764200000);
-	ck_assert_int_eq(memcmp(back.keys[0].pub, st.keys[0].pub, 32), 0);
-	ck_assert_int_eq(memcmp(back.keys[1].fpr, st.keys[1].fpr, 32), 0);
-	ck_assert_uint_eq(ksstate_find(&back, "example.org", "k202611r"), 1);
-	ck_assert_int_eq(ksstate_encode(&back, &b2, err, sizeof(err)), 0);
-	ck_assert_uint_eq(b.len, b2.len);
-	ck_assert_int_eq(memcmp(b.data, b2.data, b.len), 0);
-	ck_assert_int_eq(strncmp(b.data, head, strlen(head)), 0);
-	ksstate_free(&st);
-	ksstate_free(&back);
-	buf_free(&b);
-	buf_free(&b2);
-}
-END_TEST
-
-START_TEST(test_state_with_any_edited_byte_or_truncation_is_damaged)
-{
-	struct ksstate st, back;
-	char err[200];
-	struct buf b;
-	size_t i;
-
-	sample_state(&st, &b);
-	for (i = 0; i < b.len; i++) {
-		b.data[i] ^= 0x01;
-		ck_assert_msg(ksstate_decode(b.data, b.len, &back, err,
-		    sizeof(err)) != 0, "byte %zu edited, accepted", i);
-		ksstate_free(&back);
-		b.data[i] ^= 0x01;
-		ck_assert_msg(ksstate_decode(b.data, i, &back, err,
-		    sizeof(err)) != 0, "truncated at %zu, accepted", i);
-		ksstate_free(&back);
-	}
-	ksstate_free(&st);
-	buf_free(&b);
-}
-END_TEST
-
-/* Bodies (before the end line, added with a good checksum) to refuse. */
-#define FPR "3b4d" "00000000000000000000000000000000000000000000000000000000" \
-    "0000"
-#define K1 "key vendor=mailgun domain=mg.example.com selector=s1 alg=rsa " \
-    "bits=2048 state=pending compromised=no fpr=" FPR " pub= "             \
-    "created=2025-11-29T07:06:40Z published=- visible=- activated=- "      \
-    "retired=- revoked=- withdrawn=- destroyed=-"
-#define HEAD "dkimkeys-state 1\nnow -\n"
-
-static const struct {
-	const char *body;
-	int want;
-	const char *why;
-} state_cases[] = {
-	{ HEAD K1 "\n", 0, NULL },
-	{ HEAD "counter mailgun 4\n" K1 "\n", 0, NULL },
-	{ "dkimkeys-state 2\nnow -\n", -2, "unsupported version 2" },
-	{ "dkimkeys-state x\nnow -\n", -1, "bad version line" },
-	{ "dkimkeys-stat 1\nnow -\n", -1, "not a state file" },
-	{ "dkimkeys-state 1\n", -1, "no now line" },
-	{ "dkimkeys-state 1\nnow yesterday\n", -1, "line 2: expected" },
-	{ HEAD K1 " color=blue\n", -1, "line 3: unknown field \"color\"" },
-	{ HEAD K1 " bits=2048\n", -1, "line 3: repeated field \"bits\"" },
-	{ HEAD "key vendor=mailgun\n", -1, "line 3: missing field domain" },
-	{ HEAD K1 "\n" K1 "\n", -1, "line 4: s1._domainkey.mg.example.com "
-	    "listed twice" },
-	{ HEAD K1 "\ncounter mailgun 1\n", -1, "line 4: counter after" },
-	{ HEAD "counter a 1\ncounter a 2\n", -1, "counter a listed twice" },
-	{ HEAD "counter A 1\n", -1, "line 3: invalid counter" },
-	{ HEAD "counter a -1\n", -1, "line 3: invalid counter" },
-	{ HEAD "counter a 1 2\n", -1, "line 3: invalid counter" },
-	{ HEAD "\n", -1, "line 3: empty" },
-	{ HEAD "hello\n", -1, "line 3: unknown line" },
-	{ HEAD "key vendor=Mailgun\n", -1, "line 3: invalid vendor" },
-	{ HEAD "key vendor=a/b/c\n", -1, "line 3: invalid vendor" },
-	{ HEAD "key domain=mg.example.com.\n", -1, "invalid domain" },
-	{ HEAD "key selector=s_1\n", -1, "invalid selector" },
-	{ HEAD "key alg=dsa\n", -1, "invalid alg" },
-	{ HEAD "key bits=0\n", -1, "invalid bits" },
-	{ HEAD "key bits=65536\n", -1, "invalid bits" },
-	{ HEAD "key state=gone\n", -1, "invalid state" },
-	{ HEAD "key compromised=1\n", -1, "invalid compromised" },
-	{ HEAD "key fpr=3B4D\n", -1, "invalid fpr" },
-	{ HEAD "key pub=!!!!\n", -1, "invalid pub" },
-	{ HEAD "key created=2025-13-01T00:00:00Z\n", -1, "invalid created" },
-	{ HEAD "key created=0\n", -1, "invalid created" },
-	{ HEAD "key nocolon\n", -1, "has no value" },
-	{ HEAD "key  vendor=a\n", -1, "has no value" },
-};
-
-START_TEST(test_state_parser_refuses_bad_lines_with_their_number)
-{
-	unsigned char sum[32];
-	struct ksstate st;
-	char err[300], hex[65];
-	struct buf b = { NULL, 0, 0 };
-	int rc;
-
-	buf_puts(&b, state_cases[_i].body);
-	crypto_generichash(sum, sizeof(sum), (unsigned char *)b.data, b.len,
-	    NULL, 0);
-	util_hex(sum, sizeof(sum), hex);
-	buf_printf(&b, "end %s\n", hex);
-	err[0] = '\0';
-	rc = ksstate_decode(b.data, b.len, &st, err, sizeof(err));
-	ck_assert_msg(rc == state_cases[_i].want, "case %d: rc %d (%s)", _i, rc,
-	    err);
-	if (state_cases[_i].why != NULL)
-		ck_assert_msg(strstr(err, state_cases[_i].why) != NULL,
-		    "case %d: \"%s\" lacks \"%s\"", _i, err,
-		    state_cases[_i].why);
-	ksstate_free(&st);
-	buf_free(&b);
-}
-END_TEST
-
-START_TEST(test_state_refuses_a_key_whose_fpr_is_not_its_pub)
-{
-	struct ksstate st;
-	struct ks_key k;
-	struct buf b = { NULL, 0, 0 };
-	char err[200];
-
-	memset(&st, 0, sizeof(st));
-	fill_key(&k, "mailgun", "mg.example.com", "s1");
-	k.fpr[0] ^= 1;
-	ck_assert_ptr_nonnull(ksstate_append(&st, &k));
-	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "fingerprint"));
-	ck_assert_ptr_nonnull(ksstate_key_invalid(&k));
-	ksstate_free(&st);
-	buf_free(&b);
-}
-END_TEST
-
-static const struct {
-	const char *s;
-	bool ok;
-} vendor_cases[] = {
-	{ "mailgun", true },
-	{ "a", true },
-	{ "customers/example.com", true },
-	{ "customers/xn--bcher-kva.example", true },
-	{ "", false },
-	{ "Mailgun", false },
-	{ "-mailgun", false },
-	{ "mail gun", false },
-	{ "customers/", false },
-	{ "/example.com", false },
-	{ "customers/Example.com", false },
-	{ "a/b/c", false },
-	{ "customers/example.com.", false },
-	{ "mail=gun", false },
-};
-
-START_TEST(test_vendor_names_are_validated)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(vendor_cases); i++)
-		ck_assert_msg(ksstate_valid_vendor(vendor_cases[i].s) ==
-		    vendor_cases[i].ok, "%s", vendor_cases[i].s);
-}
-END_TEST
-
-START_TEST(test_state_names_round_trip)
-{
-	enum ks_state st;
-	int i;
-
-	for (i = KS_PENDING; i <= KS_DESTROYED; i++) {
-		ck_assert_int_eq(ks_state_parse(ks_state_name(i), &st), 0);
-		ck_assert_int_eq(st, i);
-	}
-	ck_assert_str_eq(ks_state_name(KS_WITHDRAWN), "withdrawn");
-	ck_assert_int_eq(ks_state_parse("Active", &st), -1);
-	ck_assert_int_eq(ks_state_parse("", &st), -1);
-}
-END_TEST
-
-START_TEST(test_state_index_finds_many_keys_and_refuses_duplicates)
-{
-	struct ksstate st;
-	struct ks_key k;
-	char sel[32];
-	size_t i;
-
-	memset(&st, 0, sizeof(st));
-	for (i = 0; i < 5000; i++) {
-		snprintf(sel, sizeof(sel), "s%zu", i);
-		fill_key(&k, "v", i % 2 ? "a.example" : "b.example", sel);
-		ck_assert_ptr_nonnull(ksstate_append(&st, &k));
-	}
-	for (i = 0; i < 5000; i++) {
-		snprintf(sel, sizeof(sel), "s%zu", i);
-		ck_assert_uint_eq(ksstate_find(&st, i % 2 ? "a.example" :
-		    "b.example", sel), i);
-		ck_assert_uint_eq(ksstate_find(&st, i % 2 ? "b.example" :
-		    "a.example", sel), KSSTATE_NONE);
-	}
-	fill_key(&k, "v", "a.example", "s1");
-	ck_assert_ptr_null(ksstate_append(&st, &k));
-	ck_assert_uint_eq(st.nkeys, 5000);
-	ksstate_free(&st);
-}
-END_TEST
-
 static void
 setup(void)
 {
@@ -824,11 +554,9 @@ main(void)
 	Suite *s = suite_create("ksformat");
 	TCase *hdr = tcase_create("header");
 	TCase *key = tcase_create("keyfile");
-	TCase *st = tcase_create("state");
 
 	tcase_add_checked_fixture(hdr, setup, NULL);
 	tcase_add_checked_fixture(key, setup, NULL);
-	tcase_add_checked_fixture(st, setup, NULL);
 	tcase_set_timeout(hdr, 60);
 	tcase_add_test(hdr, test_header_round_trips_and_unseals_the_master_key);
 	tcase_add_test(hdr, test_header_is_little_endian_at_documented_offsets);
@@ -848,19 +576,7 @@ main(void)
 	tcase_add_test(key,
 	    test_key_file_is_bound_to_its_identity_and_keystore);
 	tcase_add_test(key, test_key_seal_refuses_what_it_cannot_encode);
-	tcase_add_test(st, test_state_round_trips_byte_for_byte);
-	tcase_add_test(st,
-	    test_state_with_any_edited_byte_or_truncation_is_damaged);
-	tcase_add_loop_test(st,
-	    test_state_parser_refuses_bad_lines_with_their_number, 0,
-	    (int)ARRAY_LEN(state_cases));
-	tcase_add_test(st, test_state_refuses_a_key_whose_fpr_is_not_its_pub);
-	tcase_add_test(st, test_vendor_names_are_validated);
-	tcase_add_test(st, test_state_names_round_trip);
-	tcase_add_test(st,
-	    test_state_index_finds_many_keys_and_refuses_duplicates);
 	suite_add_tcase(s, hdr);
 	suite_add_tcase(s, key);
-	suite_add_tcase(s, st);
 	return tu_run(s);
 }

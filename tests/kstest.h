@@ -1,0 +1,183 @@
+/*
+ * kstest.h - the fixture and helpers shared by the keystore's suites
+ * (check_keystore.c, check_ksjournal.c, check_ksbackup.c).
+ *
+ * Every test starts from a fresh keystore made with the interactive KDF
+ * (each derivation still costs a fraction of a second). Private keys are
+ * random bytes: the keystore treats them as opaque.
+ */
+#ifndef DKIMKEYS_KSTEST_H
+#define DKIMKEYS_KSTEST_H
+
+#include <sys/wait.h>
+
+#include <sodium.h>
+
+#include "keystore.h"
+#include "log.h"
+#include "secret.h"
+#include "testutil.h"
+
+#define NOW 1764400000 /* 2025-11-29T07:06:40Z */
+
+static char *tmp, *store, *logpath;
+static char vendor_name[] = "mailgun", domain_name[] = "mg.example.com";
+static struct secret *pass1, *pass2;
+
+/* "STORE/name", malloc'd. */
+static inline char *
+path(const char *name)
+{
+	return xasprintf("%s/%s", store, name);
+}
+
+static inline void
+setup(void)
+{
+	ck_assert_int_eq(secret_setup(), 0);
+	tmp = tu_tmpdir();
+	store = xasprintf("%s/store", tmp);
+	logpath = xasprintf("%s/log", tmp);
+	ck_assert_int_eq(log_open(logpath), 0);
+	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr)); /* quiet */
+	pass1 = secret_from("first passphrase", 16);
+	pass2 = secret_from("second passphrase", 17);
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass1, NOW), 0);
+	log_status_reset();
+}
+
+static inline void
+teardown(void)
+{
+	log_close();
+	tu_rmtree(tmp);
+	secret_free(pass1);
+	secret_free(pass2);
+}
+
+/* Whether the log file holds needle. */
+static inline bool
+logged(const char *needle)
+{
+	char *text = tu_slurp(logpath, NULL);
+	bool found = strstr(text, needle) != NULL;
+
+	if (!found)
+		printf("log lacks \"%s\":\n%s", needle, text);
+	free(text);
+	return found;
+}
+
+/* How many times needle occurs in the file name of the store. */
+static inline size_t
+occurrences(const char *name, const char *needle)
+{
+	char *p = path(name), *text = tu_slurp(p, NULL), *s;
+	size_t n = 0;
+
+	for (s = text; (s = strstr(s, needle)) != NULL; s += strlen(needle))
+		n++;
+	free(text);
+	free(p);
+	return n;
+}
+
+static inline struct ks *
+open_unlocked(const struct secret *pass)
+{
+	struct ks *ks = NULL;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_int_eq(ks_unlock(ks, pass), 0);
+	return ks;
+}
+
+/*
+ * Metadata of an Ed25519-shaped key with a random public key. (The char *
+ * fields of struct ks_key are never written through; the casts only let
+ * string literals in.)
+ */
+static inline void
+make_meta(struct ks_key *meta, const char *sel)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->vendor = vendor_name;
+	meta->domain = domain_name;
+	meta->selector = (char *)(uintptr_t)sel;
+	meta->alg = DK_ALG_ED25519;
+	meta->bits = 256;
+	meta->publen = 32;
+	randombytes_buf(meta->pub, 32);
+	crypto_hash_sha256(meta->fpr, meta->pub, 32);
+	meta->state = KS_PENDING;
+	meta->created = NOW;
+}
+
+/* Adds such a key whose private bytes are random (len of them). */
+static inline struct ks_key *
+add_key(struct ks *ks, const char *sel, size_t len, struct secret **priv)
+{
+	struct ks_key meta, *key;
+
+	make_meta(&meta, sel);
+	*priv = secret_new(len, len);
+	randombytes_buf((*priv)->data, len);
+	key = ks_add(ks, &meta, *priv);
+	ck_assert_ptr_nonnull(key);
+	return key;
+}
+
+/* Runs fn in a child and returns its exit status. */
+static inline int
+in_child(int (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0)
+		_exit(fn());
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* The audit log's lines, split in place (at most max). */
+static inline size_t
+split_lines(char *text, char **line, size_t max)
+{
+	size_t n = 0;
+	char *nl;
+
+	while (n < max && (nl = strchr(text, '\n')) != NULL) {
+		*nl = '\0';
+		line[n++] = text;
+		text = nl + 1;
+	}
+	return n;
+}
+
+/* The "id" of an audit line, which must come right after its seq. */
+static inline void
+entry_id(const char *line, char out[33])
+{
+	const char *p = strchr(line, ',');
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_msg(strncmp(p, ",\"id\":\"", 7) == 0, "no id: %s", line);
+	ck_assert_uint_eq(strspn(p + 7, "0123456789abcdef"), 32);
+	ck_assert_int_eq(p[39], '"');
+	memcpy(out, p + 7, 32);
+	out[32] = '\0';
+}
+
+static inline void
+sha256_hex(const char *s, size_t len, char out[65])
+{
+	unsigned char h[32];
+
+	crypto_hash_sha256(h, (const unsigned char *)s, len);
+	util_hex(h, sizeof(h), out);
+}
+
+#endif
