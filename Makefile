@@ -22,7 +22,8 @@ PYTHON     ?= /usr/bin/python3
 LIBS_PC  = libcrypto libsodium libcurl inih
 DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   libcurl4-openssl-dev libinih-dev check mandoc python3-dkim \
-	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils
+	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils \
+	   unbound openssl iproute2 python3-dnspython
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \
@@ -79,11 +80,18 @@ dkimkeys: src/main.o libdkimkeys.a
 	@[ -n "$(Q)" ] && echo "  LD      $@" || true
 	$(Q)$(CC) $(LDFLAGS) -o $@ src/main.o libdkimkeys.a $(PC_LIBS)
 
-tests/check_%: tests/check_%.c tests/testutil.h libdkimkeys.a
+tests/check_%: tests/check_%.c $(wildcard tests/*.h) libdkimkeys.a
 	@[ -n "$(Q)" ] && echo "  CC      $@" || true
 	$(Q)$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) \
 		-Wno-missing-prototypes -o $@ $< libdkimkeys.a $(PC_LIBS) \
 		$(CHECK_LIBS) $(LDFLAGS)
+
+# The same program with the crash points of src/fault.h compiled in, for
+# the kill -9 tests only.
+tests/dkimkeys-faults: $(wildcard src/*.c) $(wildcard src/*.h)
+	@[ -n "$(Q)" ] && echo "  CC      $@" || true
+	$(Q)$(CC) $(CPPFLAGS) -DDKIMKEYS_FAULTS $(PC_CFLAGS) $(CFLAGS) \
+		-o $@ $(wildcard src/*.c) $(PC_LIBS) $(LDFLAGS)
 
 # deps: as root, installs what is missing; otherwise prints the apt-get line.
 deps:
@@ -108,7 +116,7 @@ unit: $(TEST_BINS)
 		CK_DEFAULT_TIMEOUT=120 ./$$t || fail=1; done; \
 	[ $$fail -eq 0 ] || { echo "unit tests failed"; exit 1; }
 
-integration: dkimkeys
+integration: dkimkeys tests/dkimkeys-faults
 	$(Q)PYTHON=$(PYTHON) sh tests/integration/run.sh
 
 style:
@@ -142,5 +150,6 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man7/dkimkeys-hooks.7
 
 clean:
-	rm -f dkimkeys libdkimkeys.a src/*.o $(TEST_BINS) tests/*.o
+	rm -f dkimkeys libdkimkeys.a src/*.o $(TEST_BINS) tests/*.o \
+		tests/dkimkeys-faults
 	rm -rf tests/tmp

@@ -33,6 +33,25 @@ static const struct cmd commands[] = {
 	    "change the passphrase (and with --rekey the master key)" },
 	{ "log", cmd_log, CMD_CONFIG | CMD_STORE, "[VENDOR] [--verify]",
 	    "the audit trail" },
+	{ "rotate", cmd_rotate, CMD_CONFIG,
+	    "[VENDOR...] [-n] [--force] [--republish] [--accept-time-jump]",
+	    "advance every schedule as far as time and DNS allow (cron)" },
+	{ "status", cmd_status, CMD_CONFIG | CMD_STORE,
+	    "[VENDOR] [--prometheus FILE]",
+	    "active keys, next steps, late or held vendors, orphans" },
+	{ "revoke", cmd_revoke, CMD_CONFIG | CMD_LOCKED,
+	    "KEY [--reason TEXT]",
+	    "revoke a compromised key now and replace it" },
+	{ "hold", cmd_hold, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "stop automatic transitions for a vendor" },
+	{ "release", cmd_release, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "resume automatic transitions" },
+	{ "decommission", cmd_decommission, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "retire every key of a vendor that is leaving" },
+	{ "check", cmd_check, CMD_CONFIG | CMD_STORE, "[VENDOR...]",
+	    "compare what DNS serves with the keystore" },
+	{ "backup", cmd_backup, CMD_CONFIG | CMD_LOCKED, "FILE",
+	    "a consistent snapshot of the keystore (tar)" },
 	{ "config-check", cmd_config_check, 0, "",
 	    "parse and validate the configuration" },
 };
@@ -125,6 +144,30 @@ cli_vendor(struct cli *cli, const char *name)
 		log_fail(EX_USAGE, "unknown vendor '%s'; vendors are the "
 		    "[vendor:NAME] sections of %s", name, cli->cfg->path);
 	return v;
+}
+
+int
+cli_section(struct cli *cli, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cli->cfg->nvendors; i++)
+		if (strcmp(cli->cfg->vendors[i].section, name) == 0)
+			return 0;
+	log_fail(EX_USAGE, "unknown vendor '%s'; vendors are the "
+	    "[vendor:NAME] sections of %s", name, cli->cfg->path);
+	return -1;
+}
+
+int
+cli_open_store(struct cli *cli, bool lock)
+{
+	int flags = lock ? KS_LOCK | (cli->wait ? KS_WAIT : 0) : 0;
+
+	if (ks_open(cli->cfg->keystore, flags, &cli->ks) == -1)
+		return -1;
+	cli->lc.ks = cli->ks;
+	return 0;
 }
 
 int

@@ -44,6 +44,11 @@ const struct cmd *cli_command(const char *name);
 void cli_print_usage(FILE *f);
 /* Unlocks the keystore, reading the passphrase on first use. */
 int cli_unlock(struct cli *cli);
+/* 0 when name is a vendor section (domains_file ones too), else 64. */
+int cli_section(struct cli *cli, const char *name);
+/* Opens the keystore (with the lock when asked), for commands that
+ * decide themselves. */
+int cli_open_store(struct cli *cli, bool lock);
 /* The configured vendor of that name, or NULL after logging (64). */
 const struct vendor *cli_vendor(struct cli *cli, const char *name);
 /* Prints "usage: dkimkeys NAME ARGS" for the command and records 64. */
@@ -65,5 +70,13 @@ int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_txt(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
 int cmd_config_check(struct cli *cli, int argc, char **argv);
+int cmd_rotate(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_revoke(struct cli *cli, int argc, char **argv);
+int cmd_hold(struct cli *cli, int argc, char **argv);
+int cmd_release(struct cli *cli, int argc, char **argv);
+int cmd_decommission(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_backup(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -147,6 +147,9 @@ cmd_import(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "selector", required_argument, NULL, 's' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "since", required_argument, NULL, 'T' },
+		{ "no-dns-check", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct vendor *v;
@@ -154,25 +157,50 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	struct secret *raw = NULL;
 	struct keypair kp;
 	struct ks_key *key;
+	int64_t since = 0;
+	bool active = false, dns = true;
 	int c, rc = -1;
 
 	memset(&kp, 0, sizeof(kp));
 	while ((c = cli_getopt(cli, argc, argv, "", longopts,
 	    "import")) != -1) {
-		if (c != 's')
+		if (c == 's')
+			selector = optarg;
+		else if (c == 'S' && strcmp(optarg, "active") == 0)
+			active = true;
+		else if (c == 'T' && util_parse_date(optarg, &since) == 0)
+			continue;
+		else if (c == 'N')
+			dns = false;
+		else {
+			if (c == 'S' || c == 'T')
+				log_fail(EX_USAGE, "import: --%s: '%s' is not "
+				    "%s", c == 'S' ? "state" : "since", optarg,
+				    c == 'S' ? "active" : "a date such as "
+				    "2026-05-01 or 2026-05-01T00:00:00Z");
 			return -1;
-		selector = optarg;
+		}
 	}
 	if (optind + 2 != argc)
 		return cli_usage("import");
+	if (active &&
+	    (selector == NULL || since == 0 || since > cli->lc.now)) {
+		log_fail(EX_USAGE, "import: --state active needs --selector "
+		    "and --since, a date not in the future");
+		return -1;
+	}
 	if ((v = cli_vendor(cli, argv[optind])) == NULL ||
 	    (raw = read_key_file(argv[optind + 1])) == NULL ||
 	    keygen_import(argv[optind + 1], raw->data, raw->len, &kp) == -1 ||
 	    lc_alg(v, kp.alg) == NULL ||
-	    lc_no_successor(&cli->lc, v, kp.alg) == -1 ||
-	    cli_unlock(cli) == -1 ||
-	    (key = lc_add_successor(&cli->lc, v, &kp, selector, "import")) ==
-	    NULL)
+	    (!active && lc_no_successor(&cli->lc, v, kp.alg) == -1) ||
+	    (active &&
+	    lc_check_active(&cli->lc, v, &kp, selector, dns) == -1) ||
+	    cli_unlock(cli) == -1)
+		goto out;
+	key = active ? lc_add_active(&cli->lc, v, &kp, selector, since) :
+	    lc_add_successor(&cli->lc, v, &kp, selector, "import");
+	if (key == NULL)
 		goto out;
 	print_added(cli, key);
 	rc = 0;

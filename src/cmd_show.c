@@ -56,7 +56,7 @@ int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
 	const char *vendor = NULL;
-	struct ks_key *keys;
+	struct ks_key *const *keys;
 	struct buf b = { 0 };
 	char when[UTIL_TIME_LEN], fpr[2 * KS_FPR_LEN + 1], *name;
 	size_t n, i, shown = 0;
@@ -74,22 +74,22 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		buf_printf(&b, "%-16s %-44s %-7s %4s %-9s %-20s %s\n", "VENDOR",
 		    "KEY", "ALG", "BITS", "STATE", "SINCE", "FINGERPRINT");
 	for (i = 0; i < n; i++) {
-		if (vendor != NULL && strcmp(keys[i].vendor, vendor) != 0)
+		if (vendor != NULL && strcmp(keys[i]->vendor, vendor) != 0)
 			continue;
 		if (cli->json) {
 			buf_puts(&b, shown++ == 0 ? "\n  " : ",\n  ");
-			list_json_key(&b, &keys[i]);
+			list_json_key(&b, keys[i]);
 			continue;
 		}
-		util_hex(keys[i].fpr, sizeof(keys[i].fpr), fpr);
-		name = xasprintf("%s._domainkey.%s", keys[i].selector,
-		    keys[i].domain);
+		util_hex(keys[i]->fpr, sizeof(keys[i]->fpr), fpr);
+		name = xasprintf("%s._domainkey.%s", keys[i]->selector,
+		    keys[i]->domain);
 		buf_printf(&b, "%-16s %-44s %-7s %4u %-9s %-20s "
-		    "sha256:%.16s%s\n", keys[i].vendor, name,
-		    util_alg_name(keys[i].alg), keys[i].bits,
-		    ks_state_name(keys[i].state),
-		    util_fmt_time(since(&keys[i]), when), fpr,
-		    keys[i].compromised ? " compromised" : "");
+		    "sha256:%.16s%s\n", keys[i]->vendor, name,
+		    util_alg_name(keys[i]->alg), keys[i]->bits,
+		    ks_state_name(keys[i]->state),
+		    util_fmt_time(since(keys[i]), when), fpr,
+		    keys[i]->compromised ? " compromised" : "");
 		free(name);
 	}
 	if (cli->json)
@@ -103,7 +103,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 static int
 txt_collect(struct cli *cli, const char *arg, struct dnsrec **out, size_t *nout)
 {
-	struct ks_key *keys, *only = NULL;
+	struct ks_key *const *keys, *only = NULL;
 	const struct vendor *v, *vendor = NULL;
 	struct dnsrec *recs;
 	size_t n, i, nrec = 0;
@@ -115,18 +115,19 @@ txt_collect(struct cli *cli, const char *arg, struct dnsrec **out, size_t *nout)
 	keys = ks_keys(cli->ks, &n);
 	recs = xcalloc(n, sizeof(*recs));
 	for (i = 0; i < n; i++) {
-		if ((only != NULL && &keys[i] != only) ||
+		if ((only != NULL && keys[i] != only) ||
 		    (vendor != NULL &&
-		    strcmp(keys[i].vendor, vendor->name) != 0) ||
-		    !lc_served(&cli->lc, &keys[i], &revoked))
+		    strcmp(keys[i]->vendor, vendor->name) != 0) ||
+		    !lc_served(&cli->lc, keys[i], &revoked))
 			continue;
-		if ((v = lc_vendor(&cli->lc, &keys[i])) == NULL)
+		if ((v = lc_vendor(&cli->lc, keys[i])) == NULL)
 			log_warn("%s._domainkey.%s: vendor %s is no longer "
-			    "configured (orphan)", keys[i].selector,
-			    keys[i].domain, keys[i].vendor);
-		dnsrec_make(&recs[nrec++], keys[i].selector, keys[i].domain,
-		    v != NULL ? v->ttl : 3600, keys[i].alg,
-		    revoked ? NULL : keys[i].pub, revoked ? 0 : keys[i].publen,
+			    "configured (orphan)", keys[i]->selector,
+			    keys[i]->domain, keys[i]->vendor);
+		dnsrec_make(&recs[nrec++], keys[i]->selector, keys[i]->domain,
+		    v != NULL ? v->ttl : 3600, keys[i]->alg,
+		    revoked ? NULL : keys[i]->pub,
+		    revoked ? 0 : keys[i]->publen,
 		    v != NULL && v->testing);
 	}
 	*out = recs;

@@ -8,6 +8,8 @@
 
 #include <sodium.h>
 
+#include "dnscheck.h"
+#include "fault.h"
 #include "lifecycle.h"
 #include "log.h"
 
@@ -87,15 +89,15 @@ struct ks_key *
 lc_key_in(struct lc *lc, const struct vendor *v, enum dk_alg alg,
     enum ks_state st)
 {
-	struct ks_key *keys;
+	struct ks_key *const *keys;
 	size_t n, i;
 
 	keys = ks_keys(lc->ks, &n);
 	for (i = 0; i < n; i++)
-		if (keys[i].state == st && keys[i].alg == alg &&
-		    !keys[i].compromised &&
-		    strcmp(keys[i].vendor, v->name) == 0)
-			return &keys[i];
+		if (keys[i]->state == st && keys[i]->alg == alg &&
+		    !keys[i]->compromised &&
+		    strcmp(keys[i]->vendor, v->name) == 0)
+			return keys[i];
 	return NULL;
 }
 
@@ -113,7 +115,8 @@ struct ks_key *
 lc_find(struct lc *lc, const char *arg)
 {
 	static const char infix[] = "._domainkey.";
-	struct ks_key *keys, *found = NULL;
+	struct ks_key *const *keys;
+	struct ks_key *found = NULL;
 	const char *mid;
 	char *sel, *dom;
 	size_t n, i, len, matches = 0;
@@ -133,8 +136,8 @@ lc_find(struct lc *lc, const char *arg)
 		return found;
 	}
 	for (i = 0; i < n; i++) {
-		if (strcmp(keys[i].selector, arg) == 0) {
-			found = &keys[i];
+		if (strcmp(keys[i]->selector, arg) == 0) {
+			found = keys[i];
 			matches++;
 		}
 	}
@@ -146,9 +149,9 @@ lc_find(struct lc *lc, const char *arg)
 	}
 	log_fail(EX_USAGE, "selector %s is ambiguous; give one of:", arg);
 	for (i = 0; i < n; i++)
-		if (strcmp(keys[i].selector, arg) == 0)
+		if (strcmp(keys[i]->selector, arg) == 0)
 			fprintf(stderr, "  %s._domainkey.%s\n",
-			    keys[i].selector, keys[i].domain);
+			    keys[i]->selector, keys[i]->domain);
 	return NULL;
 }
 
@@ -232,12 +235,83 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 	memcpy(meta.fpr, kp->fpr, sizeof(meta.fpr));
 	meta.state = KS_PENDING;
 	meta.created = lc->now;
-	if ((key = ks_add(lc->ks, &meta, kp->priv)) == NULL ||
-	    ks_audit(lc->ks, lc->now, lc->simulated, event, key, "") == -1 ||
-	    ks_commit(lc->ks, lc->now) == -1)
-		key = NULL;
+	if ((key = ks_add(lc->ks, &meta, kp->priv)) != NULL) {
+		fault_point("generated");
+		ks_journal(lc->ks, lc->now, lc->simulated, event, key,
+		    KS_EV_COUNT, "");
+		if (ks_commit(lc->ks, lc->now) == -1)
+			key = NULL;
+	}
 	free(sel);
 	return key;
+}
+
+int
+lc_check_active(struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, const char *selector, bool dns)
+{
+	struct ks_key *old = lc_key_in(lc, v, kp->alg, KS_ACTIVE);
+	struct dnsq *q = NULL;
+	struct dnscheck dc;
+	char *sel, *name;
+	int rc = -1;
+
+	if (old != NULL) {
+		log_fail(EX_USAGE, "import: vendor %s already has an active %s "
+		    "key, %s._domainkey.%s", v->name, util_alg_name(kp->alg),
+		    old->selector, old->domain);
+		return -1;
+	}
+	if ((sel = explicit_selector(lc, v, selector)) == NULL)
+		return -1;
+	free(sel);
+	if (!dns)
+		return 0;
+	if (dnsq_new(v->resolver != NULL ? v->resolver : lc->cfg->resolver,
+	    lc->cfg->resolver_ca, lc->cfg->dns_timeout, &q) == -1)
+		return -1;
+	name = xasprintf("%s._domainkey.%s", selector, v->domain);
+	if (dnscheck_key(q, name, kp->alg, kp->pub, kp->publen, &dc) == 0) {
+		if (dc.unreachable_all)
+			log_fail(EX_UNAVAILABLE, "import: %s: no DNS server "
+			    "could be reached", name);
+		else if (!dc.served)
+			log_fail(EX_DATAERR, "import: %s: DNS does not serve "
+			    "this key (%s); publish it first, or give "
+			    "--no-dns-check", name, dc.why != NULL ? dc.why :
+			    "?");
+		else
+			rc = 0;
+		dnscheck_clear(&dc);
+	}
+	free(name);
+	dnsq_free(q);
+	return rc;
+}
+
+struct ks_key *
+lc_add_active(struct lc *lc, const struct vendor *v, struct keypair *kp,
+    const char *selector, int64_t since)
+{
+	struct ks_key meta, *key;
+
+	memset(&meta, 0, sizeof(meta));
+	meta.vendor = v->name;
+	meta.domain = v->domain;
+	meta.selector = (char *)(uintptr_t)selector;
+	meta.alg = kp->alg;
+	meta.bits = kp->bits;
+	memcpy(meta.pub, kp->pub, kp->publen);
+	meta.publen = kp->publen;
+	memcpy(meta.fpr, kp->fpr, sizeof(meta.fpr));
+	meta.state = KS_ACTIVE;
+	meta.created = lc->now;
+	meta.published = meta.visible = meta.activated = since;
+	if ((key = ks_add(lc->ks, &meta, kp->priv)) == NULL)
+		return NULL;
+	ks_journal(lc->ks, lc->now, lc->simulated, "import", key,
+	    KS_EV_COUNT, ",\"state\":\"active\"");
+	return ks_commit(lc->ks, lc->now) == 0 ? key : NULL;
 }
 
 int
@@ -267,16 +341,24 @@ out:
 bool
 lc_served(const struct lc *lc, const struct ks_key *key, bool *revoked)
 {
-	(void)lc;
+	const struct vendor *v = lc_vendor(lc, key);
+	unsigned done = key->hooks_done;
+
 	*revoked = key->state == KS_REVOKED;
 	switch (key->state) {
 	case KS_PENDING:
 		/* publish is due as soon as a key exists */
 	case KS_PUBLISHED:
 	case KS_ACTIVE:
-	case KS_RETIRED:
-	case KS_REVOKED:
 		return true;
+	case KS_RETIRED:
+		/* the revocation is due, or handed to DNS already */
+		*revoked = (done & KS_EV_BIT(KS_EV_REVOKE)) != 0 ||
+		    (v != NULL && policy_revoke_at(v, key) <= lc->now);
+		return true;
+	case KS_REVOKED:
+		return (done & KS_EV_BIT(KS_EV_WITHDRAW)) == 0 &&
+		    (v == NULL || policy_withdraw_at(v, key) > lc->now);
 	case KS_WITHDRAWN:
 	case KS_DESTROYED:
 		break;

@@ -13,8 +13,10 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "hooks.h"
 #include "keygen.h"
 #include "keystore.h"
+#include "policy.h"
 
 /* One run: configuration, keystore, the run's now. */
 struct lc {
@@ -67,6 +69,17 @@ struct ks_key *lc_add_successor(struct lc *lc, const struct vendor *v,
     struct keypair *kp, const char *selector, const char *event);
 
 /*
+ * import --state active: refuses (64) when (v, kp->alg) has an active key
+ * or the selector is invalid or taken, and, with dns, unless every server
+ * of the vendor's resolver serves kp's p= (65; 69 when none answers).
+ */
+int lc_check_active(struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, const char *selector, bool dns);
+/* Stores kp as the active key of (v, kp->alg), signing since then. */
+struct ks_key *lc_add_active(struct lc *lc, const struct vendor *v,
+    struct keypair *kp, const char *selector, int64_t since);
+
+/*
  * Decrypts a key and derives its public half again; refuses (65) a file
  * whose key does not match the stored fingerprint.
  */
@@ -78,6 +91,48 @@ int lc_load(struct lc *lc, const struct ks_key *key, struct keypair *kp);
  * whether the revocation value is to be served.
  */
 bool lc_served(const struct lc *lc, const struct ks_key *key, bool *revoked);
+
+/* Whether k belongs to the schedule of (v, alg). */
+bool lc_in_sched(const struct ks_key *k, const struct vendor *v,
+    enum dk_alg alg);
+/* The schedule of (v, alg) as it stands in the keystore. */
+void lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    struct policy_sched *s);
+
+/* The next step of a schedule: what, when (POLICY_NEVER: nothing
+ * planned) and for which key (NULL: a key to generate). */
+struct lc_next {
+	const char *what;
+	int64_t when;
+	const struct ks_key *key;
+};
+void lc_next(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    struct lc_next *n);
+
+/* "publish", "deploy", ... */
+const char *lc_event_name(enum ks_event ev);
+
+/*
+ * Runs every hook of v, in order, for the event ev of key k (SPEC section
+ * 6): the first that does not succeed stops the others and its status is
+ * returned; its reason is stored as the key's error. prev is the selector
+ * the vendor signed with until now (deploy); kp is the decrypted key, for
+ * deploy and reveal only.
+ */
+enum hook_status lc_hooks(struct lc *lc, const struct vendor *v,
+    struct ks_key *k, enum ks_event ev, const char *prev,
+    const struct keypair *kp);
+
+/*
+ * Runs the batch hooks of v's section once for event ev over keys[0..n)
+ * (prev[i]: deploy's previous selector, or prev NULL), a JSON line each
+ * (SPEC section 6). ok[i] is 1 when every batch hook reported the key ok,
+ * -1 when one reported it failed, 0 when it was not reported (not yet
+ * after exit 75, else failed). Returns the worst status of the runs.
+ */
+enum hook_status lc_batch(struct lc *lc, const struct vendor *v,
+    enum ks_event ev, struct ks_key **keys, const char *const *prev,
+    size_t n, int *ok);
 
 /* The vendor a key belongs to, or NULL for an orphan. */
 const struct vendor *lc_vendor(const struct lc *lc, const struct ks_key *key);

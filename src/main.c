@@ -89,7 +89,6 @@ on_alarm(int sig)
 static int
 prepare(struct cli *cli, const struct cmd *cmd)
 {
-	int flags = 0;
 	char when[UTIL_TIME_LEN];
 	struct sigaction sa;
 
@@ -108,8 +107,6 @@ prepare(struct cli *cli, const struct cmd *cmd)
 	}
 	if ((cmd->flags & (CMD_STORE | CMD_LOCKED)) == 0)
 		return 0;
-	if ((cmd->flags & CMD_LOCKED) != 0)
-		flags |= KS_LOCK | (cli->wait ? KS_WAIT : 0);
 	if (cli->wait && cli->wait_for > 0) {
 		/* an interrupted flock() ends the wait */
 		memset(&sa, 0, sizeof(sa));
@@ -117,10 +114,9 @@ prepare(struct cli *cli, const struct cmd *cmd)
 		sigaction(SIGALRM, &sa, NULL);
 		alarm((unsigned)cli->wait_for);
 	}
-	if (ks_open(cli->cfg->keystore, flags, &cli->ks) == -1)
+	if (cli_open_store(cli, (cmd->flags & CMD_LOCKED) != 0) == -1)
 		return -1;
 	alarm(0);
-	cli->lc.ks = cli->ks;
 	return 0;
 }
 

@@ -43,6 +43,8 @@ setup(void)
 	vendors[0].selector = t_mg;
 	vendors[0].algs[0] = (struct alg_spec){ DK_ALG_ED25519, 256 };
 	vendors[0].nalgs = 1;
+	vendors[0].overlap = 7 * 86400;
+	vendors[0].revoke_for = 30 * 86400;
 	vendors[1] = vendors[0];
 	vendors[1].name = n_mta;
 	vendors[1].domain = d_ex;
@@ -210,12 +212,38 @@ START_TEST(test_served_set_is_publish_due_through_revoked)
 	enum ks_state st;
 
 	memset(&k, 0, sizeof(k));
+	k.vendor = n_esp;
+	k.domain = d_mg;
+	k.revoked = NOW;
+	k.retired = NOW;
 	for (st = KS_PENDING; st <= KS_DESTROYED; st++) {
 		k.state = st;
 		ck_assert_int_eq(lc_served(&lc, &k, &revoked),
 		    st <= KS_REVOKED);
 		ck_assert_int_eq(revoked, st == KS_REVOKED);
 	}
+}
+END_TEST
+
+START_TEST(test_retired_key_is_served_revoked_once_revocation_is_due)
+{
+	struct ks_key k;
+	bool revoked;
+
+	memset(&k, 0, sizeof(k));
+	k.vendor = n_esp;
+	k.domain = d_mg;
+	k.state = KS_RETIRED;
+	k.retired = NOW - 86400;
+	k.hooks_done = KS_EV_BIT(KS_EV_RETIRE);
+	ck_assert(lc_served(&lc, &k, &revoked));
+	ck_assert(!revoked); /* overlap 7d not over */
+	k.retired = NOW - 8 * 86400;
+	ck_assert(lc_served(&lc, &k, &revoked));
+	ck_assert(revoked);
+	k.state = KS_REVOKED;
+	k.revoked = NOW - 31 * 86400; /* past revoke_for: withdrawn now */
+	ck_assert(!lc_served(&lc, &k, &revoked));
 }
 END_TEST
 
@@ -240,6 +268,8 @@ main(void)
 	tcase_add_test(tc, test_loaded_key_matches_its_fingerprint);
 	tcase_add_test(tc, test_stored_key_of_another_fingerprint_is_refused);
 	tcase_add_test(tc, test_served_set_is_publish_due_through_revoked);
+	tcase_add_test(tc,
+	    test_retired_key_is_served_revoked_once_revocation_is_due);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
