@@ -1,6 +1,8 @@
 #!/bin/sh
 # make run: the main job on the embedded defaults (etc/dkimkeys.conf, the
 # keystore in keystore/store with the demo passphrase keystore/demo.pass).
+# The first run makes and publishes every vendor's keys; each later run
+# does what is due by then, as the cron job would.
 set -eu
 cd "$(dirname "$0")/.."
 dk() { ./dkimkeys -c etc/dkimkeys.conf "$@"; }
@@ -13,15 +15,13 @@ dk config-check
 if [ ! -d keystore/store ]; then
 	dk init --kdf interactive --new-passphrase-file keystore/demo.pass
 fi
-# Until `rotate` arrives: give each managed vendor a key of each of its
-# algorithms if it has none yet.
-for va in mailgun:rsa mta:rsa mta:ed25519; do
-	v=${va%%:*} a=${va#*:}
-	if ! dk list --json "$v" | grep -q "\"algorithm\": \"$a\""; then
-		dk keygen "$v" --alg "$a"
-	fi
-done
 echo
-dk list
+echo "== dkimkeys rotate"
+dk rotate
 echo
+echo "== dkimkeys status"
+dk status
+echo
+echo "== dkimkeys txt (what DNS must hold; the zonefile hook wrote" \
+    "keystore/demo.zone)"
 dk txt

@@ -280,7 +280,10 @@ batch_fields(struct batch_ctx *c, size_t i, struct buf *b)
 		name[k] = '\0';
 		if (strcmp(name, "txt_strings") == 0)
 			continue;
-		json_field(b, name, e.vars[j].value);
+		if (strcmp(name, "ttl") == 0 || strcmp(name, "bits") == 0)
+			buf_printf(b, ",\"%s\":%s", name, e.vars[j].value);
+		else
+			json_field(b, name, e.vars[j].value);
 	}
 	env_free(&e);
 }

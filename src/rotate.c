@@ -19,6 +19,11 @@ rotate_report_add(struct rotate_report *r, const char *vendor,
 	struct rotate_item *it;
 	va_list ap;
 
+	/* walking the schedules again after batches: said already */
+	if (r->repeat && (strcmp(what, "waiting") == 0 ||
+	    strcmp(what, "late") == 0 || strcmp(what, "held") == 0 ||
+	    strcmp(what, "warning") == 0 || strcmp(what, "orphan") == 0))
+		return;
 	if (r->n == r->cap) {
 		r->cap = r->cap != 0 ? 2 * r->cap : 16;
 		r->items = xrealloc(r->items, r->cap * sizeof(*r->items));
@@ -322,6 +327,20 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 			run_steps(&run, &cfg->vendors[i],
 			    cfg->vendors[i].algs[a].alg);
 	}
+	/* batches accepted: walk their vendors again, as often as a batch
+	 * makes another event due in this run (deploy, then retire) */
+	while (!o->dry_run && run_batches(&run) > 0) {
+		run.repeat = true;
+		r->repeat = true;
+		for (i = 0; i < cfg->nvendors; i++) {
+			if (cfg->vendors[i].nbatch_hooks == 0 ||
+			    !wanted(o, &cfg->vendors[i]))
+				continue;
+			for (a = 0; a < cfg->vendors[i].nalgs; a++)
+				run_steps(&run, &cfg->vendors[i],
+				    cfg->vendors[i].algs[a].alg);
+		}
+	}
 	if (!o->dry_run && run_commit(&run) == -1)
 		goto out;
 	rc = 0;
@@ -332,7 +351,9 @@ out:
 		log_status_set(1);
 	for (i = 0; i < run.ndns; i++)
 		dnsq_free(run.dns[i].q);
+	run_batch_free(&run);
 	free(run.served);
 	free(run.fresh);
+	free(run.checked);
 	return rc == 0 && r->failures == 0 && log_status() == 0 ? 0 : -1;
 }

@@ -41,6 +41,7 @@ struct rotate_report {
 	struct rotate_item *items;
 	size_t n, cap;
 	unsigned generated, transitions, failures;
+	bool repeat; /* a second walk: waiting and late are said already */
 };
 
 /* Returns 0, or -1 when something failed (the status is recorded). */

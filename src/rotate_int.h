@@ -11,6 +11,8 @@
 
 #define RUN_MAX_RESOLVERS 8
 
+struct batchq;
+
 /* One run in progress. */
 struct run {
 	struct lc *lc;
@@ -27,6 +29,11 @@ struct run {
 	/* keys whose record every server served in this run */
 	const struct ks_key **served;
 	size_t nserved, capserved;
+	/* keys DNS-checked in this run */
+	const struct ks_key **checked;
+	size_t nchecked, capchecked;
+	struct batchq *batch; /* events queued for batch hooks */
+	bool repeat;          /* walking the schedules again after batches */
 	/* keys published in this run (not checked until the next) */
 	const struct ks_key **fresh;
 	size_t nfresh, capfresh;
@@ -41,6 +48,15 @@ void run_steps(struct run *run, const struct vendor *v, enum dk_alg alg);
 void rotate_delegated(struct run *run, const struct vendor *v);
 /* The resolver of v, set up on first use; NULL after logging. */
 struct dnsq *run_dns(struct run *run, const struct vendor *v);
+/*
+ * Batch hooks (rotate_batch.c): run_batched queues (k, ev) and returns
+ * false, or, once its batch accepted it, returns true (once); run_batches
+ * runs every queued batch and returns how many ran.
+ */
+bool run_batched(struct run *run, const struct vendor *v, struct ks_key *k,
+    enum ks_event ev, const char *prev);
+int run_batches(struct run *run);
+void run_batch_free(struct run *run);
 /* Commits the keystore; on failure the run stops. */
 int run_commit(struct run *run);
 bool run_in(const struct ks_key **set, size_t n, const struct ks_key *k);

@@ -64,6 +64,8 @@ hooks(struct run *run, const struct vendor *v, struct ks_key *k,
 		    "%s hooks", lc_event_name(ev));
 		return false;
 	}
+	if (v->nbatch_hooks > 0)
+		return run_batched(run, v, k, ev, prev);
 	st = lc_hooks(run->lc, v, k, ev, prev, kp);
 	run_mark(&run->fresh, &run->nfresh, &run->capfresh, k);
 	if (st == HOOK_OK)
@@ -127,8 +129,10 @@ visible(struct run *run, const struct vendor *v, struct ks_key *k)
 	struct dnscheck dc;
 
 	if (!v->verify_dns || run->o->dry_run ||
-	    run_in(run->fresh, run->nfresh, k))
+	    run_in(run->fresh, run->nfresh, k) ||
+	    run_in(run->checked, run->nchecked, k))
 		return;
+	run_mark(&run->checked, &run->nchecked, &run->capchecked, k);
 	if (check(run, v, k, false, &dc) == -1)
 		return;
 	if (dc.max_ttl > k->max_ttl)
@@ -186,8 +190,10 @@ deploy(struct run *run, const struct vendor *v, struct policy_sched *s)
 		    NULL);
 		return;
 	}
+	memset(&kp, 0, sizeof(kp));
+	/* batch hooks decrypt each key as they write it */
 	if (run->o->unlock(run->o->unlock_ctx) == -1 ||
-	    lc_load(run->lc, k, &kp) == -1) {
+	    (v->nbatch_hooks == 0 && lc_load(run->lc, k, &kp) == -1)) {
 		fail(run, v, k, "failed", "cannot decrypt the key to deploy");
 		return;
 	}
@@ -320,8 +326,10 @@ destroy(struct run *run, const struct vendor *v, struct ks_key *k)
 			    "not revealed", "revoke_for is below the largest "
 			    "TTL seen, %us", (unsigned)k->max_ttl);
 		} else {
+			memset(&kp, 0, sizeof(kp));
 			if (run->o->unlock(run->o->unlock_ctx) == -1 ||
-			    lc_load(run->lc, k, &kp) == -1) {
+			    (v->nbatch_hooks == 0 &&
+			    lc_load(run->lc, k, &kp) == -1)) {
 				fail(run, v, k, "failed", "cannot decrypt the "
 				    "key to reveal");
 				return;

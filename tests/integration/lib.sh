@@ -13,7 +13,7 @@ T=$(mktemp -d /tmp/dkimkeys-it-XXXXXX)
 chmod 700 "$T"
 npass=0
 nfail=0
-trap 'rm -rf "$T"' EXIT INT TERM
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT INT TERM
 
 ok() {
 	npass=$((npass + 1))
