@@ -284,6 +284,29 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* One line of check: text, or a JSON object when json. */
+static void
+check_line(struct buf *b, bool json, bool ok, const char *name,
+    const char *what, const char *detail)
+{
+	if (!json) {
+		buf_printf(b, "%s %s: %s%s%s\n", ok ? "ok     " : "PROBLEM",
+		    name, what, detail != NULL ? "; " : "",
+		    detail != NULL ? detail : "");
+		return;
+	}
+	buf_puts(b, b->len > 0 ? ",\n  {\"key\": " : "\n  {\"key\": ");
+	buf_json_str(b, name);
+	buf_printf(b, ", \"ok\": %s, \"what\": ", ok ? "true" : "false");
+	buf_json_str(b, what);
+	buf_puts(b, ", \"detail\": ");
+	if (detail != NULL)
+		buf_json_str(b, detail);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, "}");
+}
+
 /* One record compared with what the keystore expects of it. */
 static bool
 check_key(struct cli *cli, struct dnsq *q, const struct ks_key *k,
@@ -293,6 +316,7 @@ check_key(struct cli *cli, struct dnsq *q, const struct ks_key *k,
 	    (k->hooks_done & KS_EV_BIT(KS_EV_REVOKE)) != 0;
 	bool gone = k->state == KS_WITHDRAWN;
 	struct dnscheck dc;
+	struct buf why = { 0 };
 	char *name = xasprintf("%s._domainkey.%s", k->selector, k->domain);
 	bool ok;
 	size_t i;
@@ -305,63 +329,71 @@ check_key(struct cli *cli, struct dnsq *q, const struct ks_key *k,
 	ok = gone ? dc.absent : revoked ? dc.revoked_served : dc.served;
 	if (dc.unreachable_all)
 		ok = false;
-	buf_printf(b, "%s %s: expected %s", ok ? "ok     " : "PROBLEM", name,
-	    gone ? "no record" : revoked ? "the revoked record (p= empty)" :
-	    "the key");
-	if (!ok && dc.why != NULL)
-		buf_printf(b, "; %s", dc.why);
-	buf_puts(b, "\n");
-	for (i = 0; i < dc.nservers && cli->lc.cfg != NULL; i++)
-		if (!ok)
-			buf_printf(b, "        %s: %s\n",
-			    dc.servers[i].answer->server,
-			    dc.servers[i].detail);
+	for (i = 0; i < dc.nservers && !ok; i++)
+		buf_printf(&why, "%s%s: %s", i ? "; " : "",
+		    dc.servers[i].answer->server, dc.servers[i].detail);
+	check_line(b, cli->json, ok, name, gone ? "expected no record" :
+	    revoked ? "expected the revoked record (p= empty)" :
+	    "expected the key", why.data);
 	if (k->alg == DK_ALG_RSA && k->bits < DK_RSA_WARN_BITS)
-		buf_printf(b, "warning %s: rsa key of %u bits (RFC 8301 asks "
-		    "for 2048)\n", name, k->bits);
+		check_line(b, cli->json, true, name, "warning: rsa key below "
+		    "2048 bits (RFC 8301)", NULL);
 	if (dc.unreachable_all)
 		log_status_set(EX_UNAVAILABLE);
+	buf_free(&why);
 	dnscheck_clear(&dc);
 	free(name);
 	return ok;
 }
 
 static bool
-check_delegated(struct dnsq *q, const struct vendor *v, const char *sel,
-    struct buf *b)
+check_delegated(struct cli *cli, struct dnsq *q, const struct vendor *v,
+    const char *sel, struct buf *b)
 {
 	struct dnscheck_delegated d;
-	char *name = xasprintf("%s._domainkey.%s", sel, v->domain);
-	const char *want = NULL;
-	bool ok = true;
+	char *name = xasprintf("%s._domainkey.%s", sel, v->domain), *t;
+	const char *want = NULL, *first;
+	bool ok = true, standby = false;
 	size_t i;
 
 	for (i = 0; i < v->ncname_targets; i++)
 		if (strcmp(v->cname_targets[i].selector, sel) == 0)
 			want = v->cname_targets[i].target;
+	for (i = 0; i < v->nstandby; i++)
+		standby |= strcmp(v->standby_selectors[i], sel) == 0;
 	if (dnscheck_delegated(q, name, &d) == -1) {
 		free(name);
 		return false;
 	}
-	if (want != NULL && (d.target == NULL || strcmp(d.target, want) != 0)) {
-		buf_printf(b, "PROBLEM %s: CNAME to %s, expected %s\n", name,
-		    d.target != NULL ? d.target : "nothing", want);
+	first = d.nchain > 0 ? d.chain[0] : NULL;
+	if (want != NULL && (first == NULL || strcmp(first, want) != 0)) {
+		t = xasprintf("CNAME to %s, expected %s", first != NULL ?
+		    first : "nothing", want);
+		check_line(b, cli->json, false, name, t, NULL);
+		free(t);
 		ok = false;
 	}
-	for (i = 0; i < v->nstandby && (d.absent || d.revoked); i++)
-		if (strcmp(v->standby_selectors[i], sel) == 0)
-			d.absent = d.revoked = false;
-	if (d.absent || d.revoked || d.unreachable_all) {
-		buf_printf(b, "PROBLEM %s: %s\n", name, d.unreachable_all ?
-		    "no server reachable" : d.absent ? "no key" : "revoked");
+	if (d.unreachable_all || ((d.absent || d.revoked) && !standby)) {
+		check_line(b, cli->json, false, name, d.unreachable_all ?
+		    "no server reachable" : d.absent ? "no key" : "revoked",
+		    NULL);
 		ok = false;
 	}
 	for (i = 0; i < d.nproblems; i++, ok = false)
-		buf_printf(b, "PROBLEM %s: %s\n", name, d.problems[i]);
-	if (ok)
-		buf_printf(b, "ok      %s: delegated to %s, %s %u bits%s\n",
-		    name, d.target != NULL ? d.target : "(no CNAME)",
-		    util_alg_name(d.alg), d.bits, d.weak ? " (weak)" : "");
+		check_line(b, cli->json, false, name, d.problems[i], NULL);
+	if (ok && (d.absent || d.revoked))
+		check_line(b, cli->json, true, name, d.absent ? "standby "
+		    "selector, no key served" : "standby selector, revoked",
+		    NULL);
+	else if (ok) {
+		t = xasprintf("delegated to %s, %s %u bits%s", first != NULL ?
+		    first : "(no CNAME)", util_alg_name(d.alg), d.bits,
+		    d.weak ? " (weak)" : "");
+		check_line(b, cli->json, true, name, t, NULL);
+		free(t);
+	}
+	if (d.unreachable_all)
+		log_status_set(EX_UNAVAILABLE);
 	dnscheck_delegated_clear(&d);
 	free(name);
 	return ok;
@@ -379,7 +411,7 @@ check_vendor(struct cli *cli, const struct vendor *v, struct buf *b)
 	    cli->cfg->resolver_ca, cli->cfg->dns_timeout, &q) == -1)
 		return false;
 	for (i = 0; i < v->nselectors; i++)
-		ok &= check_delegated(q, v, v->selectors[i], b);
+		ok &= check_delegated(cli, q, v, v->selectors[i], b);
 	keys = ks_keys(cli->ks, &n);
 	for (i = 0; i < n; i++)
 		if (strcmp(keys[i]->vendor, v->name) == 0 &&
@@ -411,7 +443,11 @@ cmd_check(struct cli *cli, int argc, char **argv)
 			continue;
 		ok &= check_vendor(cli, &cli->cfg->vendors[i], &b);
 	}
-	fputs(b.data != NULL ? b.data : "nothing to check\n", stdout);
+	if (cli->json)
+		printf("{\"ok\": %s, \"records\": [%s\n]}\n", ok ? "true" :
+		    "false", b.data != NULL ? b.data : "");
+	else
+		fputs(b.data != NULL ? b.data : "nothing to check\n", stdout);
 	buf_free(&b);
 	if (!ok)
 		log_status_set(1);

@@ -63,7 +63,8 @@ observe(struct run *run, const struct vendor *v, const char *sel,
 	o->bits = d->bits;
 	o->revoked = d->revoked;
 	o->first_seen = o->last_seen = run->lc->now;
-	ks_set_target(run->lc->ks, o, d->target);
+	/* the CNAME we publish, where the chain starts */
+	ks_set_target(run->lc->ks, o, d->nchain > 0 ? d->chain[0] : NULL);
 }
 
 static void
@@ -72,6 +73,7 @@ one(struct run *run, const struct vendor *v, const char *sel)
 	struct dnscheck_delegated d;
 	const char *want = expected_target(v, sel);
 	struct dnsq *q = run_dns(run, v);
+	const char *first;
 	char *name;
 	size_t i;
 
@@ -82,15 +84,16 @@ one(struct run *run, const struct vendor *v, const char *sel)
 		free(name);
 		return;
 	}
+	first = d.nchain > 0 ? d.chain[0] : NULL;
 	if (d.unreachable_all)
 		run->unreached++;
 	else
 		run->reached++;
-	if (want != NULL && (d.target == NULL || strcmp(d.target, want) != 0))
+	if (want != NULL && (first == NULL || strcmp(first, want) != 0))
 		rotate_report_add(run->r, v->name, NULL, true, "failed",
-		    "%s: CNAME points to %s, not %s (a dangling CNAME is a "
-		    "takeover risk)", name, d.target ? d.target : "nothing",
-		    want);
+		    "%s: CNAME points to %s, not %s (a CNAME to anything else "
+		    "is a takeover risk)", name, first != NULL ? first :
+		    "nothing", want);
 	else if ((d.absent || d.revoked) && !standby(v, sel))
 		rotate_report_add(run->r, v->name, NULL, true, "failed",
 		    "%s: %s", name, d.absent ? "no key served" : "key revoked");

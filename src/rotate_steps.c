@@ -78,14 +78,16 @@ hooks(struct run *run, const struct vendor *v, struct ks_key *k,
 	return false;
 }
 
-/* Commits a transition of k with its audit entry. */
+/* Commits a transition of k with its audit entry (extra: more JSON
+ * members, "" or starting with a comma). */
 static void
-commit(struct run *run, const struct vendor *v, struct ks_key *k,
-    const char *event, enum ks_event ev, const char *detail)
+commit_extra(struct run *run, const struct vendor *v, struct ks_key *k,
+    const char *event, enum ks_event ev, const char *detail,
+    const char *extra)
 {
 	ks_set_error(run->lc->ks, k, NULL, 0);
 	ks_journal(run->lc->ks, run->lc->now, run->lc->simulated, event, k, ev,
-	    "");
+	    extra);
 	if (run_commit(run) == -1) {
 		rotate_report_add(run->r, v->name, k, true, "failed",
 		    "cannot commit the keystore");
@@ -94,6 +96,13 @@ commit(struct run *run, const struct vendor *v, struct ks_key *k,
 	run->r->transitions++;
 	rotate_report_add(run->r, v->name, k, false, event,
 	    detail != NULL ? "%s" : NULL, detail);
+}
+
+static void
+commit(struct run *run, const struct vendor *v, struct ks_key *k,
+    const char *event, enum ks_event ev, const char *detail)
+{
+	commit_extra(run, v, k, event, ev, detail, "");
 }
 
 static void
@@ -211,8 +220,12 @@ deploy(struct run *run, const struct vendor *v, struct policy_sched *s)
 			    run->lc->simulated, "retired", old, KS_EV_COUNT,
 			    "");
 		}
-		detail = prev != NULL ? xasprintf("replaces %s", prev) : NULL;
-		commit(run, v, k, "deploy", KS_EV_DEPLOY, detail);
+		detail = prev != NULL ? xasprintf("replaces %s%s", prev,
+		    s->compromised != NULL ? " (compromised; publish_ahead "
+		    "waived)" : "") : NULL;
+		commit_extra(run, v, k, "deploy", KS_EV_DEPLOY, detail,
+		    s->compromised != NULL ? ",\"replaces_compromised\":true,"
+		    "\"publish_ahead_waived\":true" : "");
 		free(detail);
 	}
 	keypair_clear(&kp);

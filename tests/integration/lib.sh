@@ -69,6 +69,7 @@ run() {
 	[ "$got" -eq "$want" ] || {
 		echo "  exit $got, want $want: $*" >&2
 		sed 's/^/  stderr: /' "$T/err.all" >&2
+		head -n 20 "$T/out" | sed 's/^/  stdout: /' >&2
 		return 1
 	}
 }
