@@ -139,6 +139,9 @@ install: dkimkeys
 	install -m 0644 man/dkimkeys.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	for m in $(wildcard man/*.7); do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man7/; done
+	install -d $(DESTDIR)$(PREFIX)/share/dkimkeys/hooks
+	install -m 0755 hooks/nsupdate hooks/zonefile \
+		$(DESTDIR)$(PREFIX)/share/dkimkeys/hooks/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf ] || \
 		install -m 0600 etc/dkimkeys.conf.sample \
 		$(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf
@@ -147,7 +150,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dkimkeys \
 		$(DESTDIR)$(MANDIR)/man8/dkimkeys.8 \
 		$(DESTDIR)$(MANDIR)/man5/dkimkeys.conf.5 \
-		$(DESTDIR)$(MANDIR)/man7/dkimkeys-hooks.7
+		$(DESTDIR)$(MANDIR)/man7/dkimkeys-hooks.7 \
+		$(DESTDIR)$(PREFIX)/share/dkimkeys/hooks/nsupdate \
+		$(DESTDIR)$(PREFIX)/share/dkimkeys/hooks/zonefile
 
 clean:
 	rm -f dkimkeys libdkimkeys.a src/*.o $(TEST_BINS) tests/*.o \
