@@ -104,4 +104,37 @@ check "dnscheck over DoH (unbound, resolver_ca)" \
     env DKIMKEYS_TEST_DOH_URL="$URL" DKIMKEYS_TEST_DOH_CA="$T/ca.pem" \
     DKIMKEYS_TEST_DOH_BADCA="$T/otherca.pem" "$TEST"
 
+# The program itself over DoH: import --state active asks DNS first.
+mkdir -p "$T/dk"
+mkpass "$T/dk/pass" 'doh passphrase'
+cat >"$T/dk/dkimkeys.conf" <<EOF
+[dkimkeys]
+keystore = store
+passphrase_file = pass
+log = stderr
+resolver = $URL
+resolver_ca = $T/ca.pem
+
+[vendor:esp]
+domain = example.com
+selector = x%n
+algorithms = ed25519 rsa
+EOF
+dk() { "$DK" -c "$T/dk/dkimkeys.conf" "$@"; }
+check "dkimkeys init" run 0 dk init --kdf interactive \
+    --new-passphrase-file "$T/dk/pass"
+check "import --state active: DNS over HTTPS serves the key" \
+    run 0 dk import esp "$ROOT/tests/data/vectors/rfc8463-ed25519.key" \
+    --selector ed --state active --since 2026-01-01
+refuse 65 "does not serve" "import --state active: DoH serves another p=" \
+    dk import esp "$KEYS/rsa2048-pkcs8.pem" --selector other \
+    --state active --since 2026-01-01
+check "check over DoH" run 0 dk check
+check "  found the key served" grep -q "ok      ed._domainkey.example.com" \
+    "$T/out"
+sed 's|^resolver_ca = .*|resolver_ca = '"$T/otherca.pem"'|' \
+    "$T/dk/dkimkeys.conf" >"$T/dk/other.conf"
+check "a DoH server whose certificate the CA did not sign: exit 69" \
+    run 69 "$DK" -c "$T/dk/other.conf" check
+
 finish
