@@ -2,6 +2,8 @@
  * cli.c - the command table and what the commands share.
  */
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,8 @@ static const struct cmd commands[] = {
 	    "VENDOR [--alg rsa|ed25519] [--bits N] [--selector NAME]",
 	    "make the vendor's next key now" },
 	{ "import", cmd_import, CMD_CONFIG | CMD_LOCKED,
-	    "VENDOR FILE [--selector NAME]",
+	    "VENDOR FILE [--selector NAME] [--state active --since DATE] "
+	    "[--no-dns-check]",
 	    "take an existing private key as the vendor's next key" },
 	{ "list", cmd_list, CMD_CONFIG | CMD_STORE, "[VENDOR]",
 	    "every key with its state, dates and fingerprint" },
@@ -159,12 +162,30 @@ cli_section(struct cli *cli, const char *name)
 	return -1;
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
 int
 cli_open_store(struct cli *cli, bool lock)
 {
 	int flags = lock ? KS_LOCK | (cli->wait ? KS_WAIT : 0) : 0;
+	struct sigaction sa;
+	int rc;
 
-	if (ks_open(cli->cfg->keystore, flags, &cli->ks) == -1)
+	if (lock && cli->wait && cli->wait_for > 0) {
+		/* --wait=DURATION: the alarm interrupts the wait for the
+		 * lock, and ks_open gives up (75) */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigaction(SIGALRM, &sa, NULL);
+		alarm((unsigned)cli->wait_for);
+	}
+	rc = ks_open(cli->cfg->keystore, flags, &cli->ks);
+	alarm(0);
+	if (rc == -1)
 		return -1;
 	cli->lc.ks = cli->ks;
 	return 0;

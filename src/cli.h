@@ -24,6 +24,7 @@ struct cli {
 	struct ks *ks;
 	struct lc lc;           /* cfg, ks and the run's now */
 	bool json;
+	bool quiet;             /* -q */
 	bool wait;
 	int64_t wait_for;       /* --wait=DURATION, 0: for ever */
 	unsigned jobs;

@@ -26,15 +26,18 @@ print_report(const struct cli *cli, const struct rotate_report *r)
 	size_t i;
 
 	if (!cli->json) {
+		/* -q (cron): failures only; a quiet good run mails nothing */
 		for (i = 0; i < r->n; i++)
-			printf("%s: %s%s%s%s%s\n", r->items[i].vendor,
-			    r->items[i].key != NULL ? r->items[i].key : "",
-			    r->items[i].key != NULL ? ": " : "",
-			    r->items[i].what,
-			    r->items[i].detail != NULL ? ": " : "",
-			    r->items[i].detail != NULL ? r->items[i].detail :
-			    "");
-		if (r->n == 0)
+			if (!cli->quiet || r->items[i].failed)
+				printf("%s: %s%s%s%s%s\n", r->items[i].vendor,
+				    r->items[i].key != NULL ?
+				    r->items[i].key : "",
+				    r->items[i].key != NULL ? ": " : "",
+				    r->items[i].what,
+				    r->items[i].detail != NULL ? ": " : "",
+				    r->items[i].detail != NULL ?
+				    r->items[i].detail : "");
+		if (r->n == 0 && !cli->quiet && log_status() == 0)
 			printf("nothing due\n");
 		return;
 	}
@@ -124,6 +127,9 @@ revoke_now(struct cli *cli, const struct vendor *v, struct ks_key *k)
 		    "rotate retries them\n", k->selector, k->domain,
 		    k->error != NULL ? k->error : "failed");
 		ks_commit(cli->ks, cli->lc.now);
+		/* the key is not revoked in DNS yet: the operator must know */
+		if (st == HOOK_FAILED)
+			log_status_set(1);
 		return;
 	}
 	k->hooks_done |= KS_EV_BIT(KS_EV_REVOKE);

@@ -75,6 +75,14 @@ check_timers(struct parser *p, const struct section *sec)
 		    "rotate_every (%s) must be longer than publish_ahead and "
 		    "generate_margin together",
 		    util_fmt_duration(v->rotate_every, a, sizeof(a)));
+	if (v->rotate_spread > 0 && v->publish_ahead + v->generate_margin +
+	    v->rotate_spread >= v->rotate_every)
+		config_err(p,
+		    config_later_line(sec, "rotate_spread", "rotate_every"),
+		    "rotate_spread (%s) leaves no time for the first rotation: "
+		    "keep it below rotate_every less publish_ahead and "
+		    "generate_margin",
+		    util_fmt_duration(v->rotate_spread, a, sizeof(a)));
 	if (v->reveal && !v->verify_dns)
 		config_err(p, config_later_line(sec, "reveal", "verify_dns"),
 		    "reveal = yes "

@@ -131,41 +131,6 @@ set_domain(
 	*FIELD(base, k->off, char *) = d;
 }
 
-/* One resolver server: IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT. */
-static bool
-server_ok(const char *s)
-{
-	unsigned char addr[16];
-	char host[64];
-	const char *port = NULL, *end;
-	bool bracket = s[0] == '[';
-	uint64_t v;
-	size_t len;
-
-	if (bracket) {
-		if ((end = strchr(s, ']')) == NULL ||
-		    (end[1] != '\0' && end[1] != ':'))
-			return false;
-		port = end[1] == ':' ? end + 2 : NULL;
-		s++;
-		len = (size_t)(end - s);
-	} else if ((end = strchr(s, ':')) != NULL &&
-	    strchr(end + 1, ':') == NULL) {
-		port = end + 1;
-		len = (size_t)(end - s);
-	} else
-		len = strlen(s);
-	if (len == 0 || len >= sizeof(host))
-		return false;
-	memcpy(host, s, len);
-	host[len] = '\0';
-	if (port != NULL && util_parse_uint(port, 1, 65535, &v) == -1)
-		return false;
-	if (bracket || (port == NULL && strchr(host, ':') != NULL))
-		return inet_pton(AF_INET6, host, addr) == 1;
-	return inet_pton(AF_INET, host, addr) == 1;
-}
-
 static bool
 resolver_ok(char *const *v, size_t n)
 {
@@ -177,7 +142,7 @@ resolver_ok(char *const *v, size_t n)
 	if (n == 1 && strncmp(v[0], "https://", 8) == 0)
 		return v[0][8] != '\0' && v[0][8] != '/';
 	for (i = 0; i < n; i++)
-		if (!server_ok(v[i]))
+		if (util_parse_server(v[i], 53, NULL, NULL) == -1)
 			return false;
 	return n > 0;
 }

@@ -30,58 +30,19 @@
 #define MAX_SYSTEM 3 /* as glibc's MAXNS */
 #define MAX_REFERRALS 8
 
-static int
-set_addr(const char *host, int family, uint16_t port, struct dnsnet_server *out)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr;
-
-	out->addr.ss_family = (sa_family_t)family;
-	if (family == AF_INET) {
-		sin->sin_port = htons(port);
-		out->addrlen = sizeof(*sin);
-		return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
-	}
-	sin6->sin6_port = htons(port);
-	out->addrlen = sizeof(*sin6);
-	return inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1 ? 0 : -1;
-}
-
 /* Parses "IPv4", "IPv4:PORT", "IPv6" or "[IPv6]:PORT". */
 static int
 parse_server(const char *s, struct dnsnet_server *out)
 {
-	char host[64];
-	const char *end, *port = NULL;
-	bool bracket = s[0] == '[';
-	uint64_t p = 53;
-	size_t len;
+	char label[64];
+	unsigned len;
 
 	memset(out, 0, sizeof(*out));
-	if (bracket) {
-		if ((end = strchr(s, ']')) == NULL ||
-		    (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		port = end[1] == ':' ? end + 2 : NULL;
-		s++;
-		len = (size_t)(end - s);
-	} else if ((end = strchr(s, ':')) != NULL &&
-	    strchr(end + 1, ':') == NULL) {
-		port = end + 1;
-		len = (size_t)(end - s);
-	} else
-		len = strlen(s);
-	if (len == 0 || len >= sizeof(host) ||
-	    (port != NULL && util_parse_uint(port, 1, 65535, &p) == -1))
+	if (util_parse_server(s, 53, &out->addr, &len) == -1)
 		return -1;
-	memcpy(host, s, len);
-	host[len] = '\0';
-	if (set_addr(host,
-		bracket || strchr(host, ':') != NULL ? AF_INET6 : AF_INET,
-		(uint16_t)p, out) == -1)
-		return -1;
-	dnsnet_addr_text(&out->addr, true, host, sizeof(host));
-	out->label = xstrdup(host);
+	out->addrlen = (socklen_t)len;
+	dnsnet_addr_text(&out->addr, true, label, sizeof(label));
+	out->label = xstrdup(label);
 	return 0;
 }
 

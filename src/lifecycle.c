@@ -370,8 +370,14 @@ const struct vendor *
 lc_vendor(const struct lc *lc, const struct ks_key *key)
 {
 	const struct vendor *v = config_vendor(lc->cfg, key->vendor);
+	size_t i;
 
-	if (v != NULL && strcmp(v->domain, key->domain) != 0)
+	if (v == NULL || strcmp(v->domain, key->domain) != 0 ||
+	    v->mode != MODE_MANAGED)
 		return NULL;
-	return v;
+	/* a key of an algorithm the vendor dropped has no schedule */
+	for (i = 0; i < v->nalgs; i++)
+		if (v->algs[i].alg == key->alg)
+			return v;
+	return NULL;
 }

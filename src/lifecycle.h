@@ -134,7 +134,8 @@ enum hook_status lc_batch(struct lc *lc, const struct vendor *v,
     enum ks_event ev, struct ks_key **keys, const char *const *prev,
     size_t n, int *ok);
 
-/* The vendor a key belongs to, or NULL for an orphan. */
+/* The vendor a key belongs to, or NULL for an orphan (a vendor, domain or
+ * algorithm no longer configured). */
 const struct vendor *lc_vendor(const struct lc *lc, const struct ks_key *key);
 
 #endif

@@ -2,7 +2,6 @@
  * main.c - global options, the command table, exit status.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +60,7 @@ global_options(struct cli *cli, int argc, char **argv)
 			log_set_level(LOG_LVL_DEBUG);
 			break;
 		case 'q':
+			cli->quiet = true;
 			log_set_level(LOG_LVL_ERR);
 			break;
 		case 'h':
@@ -79,18 +79,11 @@ global_options(struct cli *cli, int argc, char **argv)
 	return optind;
 }
 
-static void
-on_alarm(int sig)
-{
-	(void)sig;
-}
-
 /* Configuration, keystore and now, as the command's flags ask. */
 static int
 prepare(struct cli *cli, const struct cmd *cmd)
 {
 	char when[UTIL_TIME_LEN];
-	struct sigaction sa;
 
 	if (util_now(&cli->lc.now, &cli->lc.simulated) == -1)
 		return -1;
@@ -107,17 +100,7 @@ prepare(struct cli *cli, const struct cmd *cmd)
 	}
 	if ((cmd->flags & (CMD_STORE | CMD_LOCKED)) == 0)
 		return 0;
-	if (cli->wait && cli->wait_for > 0) {
-		/* an interrupted flock() ends the wait */
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_alarm;
-		sigaction(SIGALRM, &sa, NULL);
-		alarm((unsigned)cli->wait_for);
-	}
-	if (cli_open_store(cli, (cmd->flags & CMD_LOCKED) != 0) == -1)
-		return -1;
-	alarm(0);
-	return 0;
+	return cli_open_store(cli, (cmd->flags & CMD_LOCKED) != 0);
 }
 
 int

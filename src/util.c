@@ -1,6 +1,7 @@
 /*
  * util.c - bounded parsers, time, names, base64, allocation helpers.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -8,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <sodium.h>
 
@@ -311,6 +314,73 @@ util_valid_vendor(const char *s)
 		    (s[i] >= '0' && s[i] <= '9') || (s[i] == '-' && i > 0)))
 			return false;
 	return true;
+}
+
+/* Splits a server into its host text and port text (NULL: none). */
+static int
+split_server(const char *s, char *host, size_t cap, const char **port,
+    bool *v6)
+{
+	const char *end;
+	size_t len;
+
+	*port = NULL;
+	*v6 = s[0] == '[';
+	if (*v6) {
+		if ((end = strchr(s, ']')) == NULL ||
+		    (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		*port = end[1] == ':' ? end + 2 : NULL;
+		s++;
+		len = (size_t)(end - s);
+	} else if ((end = strchr(s, ':')) != NULL &&
+	    strchr(end + 1, ':') == NULL) {
+		*port = end + 1;
+		len = (size_t)(end - s);
+	} else {
+		len = strlen(s);
+		*v6 = strchr(s, ':') != NULL;
+	}
+	if (len == 0 || len >= cap)
+		return -1;
+	memcpy(host, s, len);
+	host[len] = '\0';
+	return 0;
+}
+
+int
+util_parse_server(const char *s, unsigned defport,
+    struct sockaddr_storage *ss, unsigned *len)
+{
+	struct sockaddr_storage tmp;
+	struct sockaddr_in *sin;
+	struct sockaddr_in6 *sin6;
+	const char *port;
+	char host[64];
+	uint64_t p = defport;
+	bool v6;
+
+	if (ss == NULL)
+		ss = &tmp;
+	memset(ss, 0, sizeof(*ss));
+	if (split_server(s, host, sizeof(host), &port, &v6) == -1 ||
+	    (port != NULL && util_parse_uint(port, 1, 65535, &p) == -1))
+		return -1;
+	sin = (struct sockaddr_in *)ss;
+	sin6 = (struct sockaddr_in6 *)ss;
+	if (v6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)p);
+		if (len != NULL)
+			*len = sizeof(*sin6);
+		return inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1 ? 0 :
+		    -1;
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)p);
+	if (len != NULL)
+		*len = sizeof(*sin);
+	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
 }
 
 char *

@@ -62,6 +62,15 @@ bool util_valid_selector(const char *s);
 /* Vendor names: [a-z0-9][a-z0-9-]{0,62}. */
 bool util_valid_vendor(const char *s);
 
+struct sockaddr_storage;
+/*
+ * A DNS server as configured: "IPv4", "IPv4:PORT", "IPv6" or "[IPv6]:PORT"
+ * (port 1..65535, default defport). Returns 0 with the address filled in
+ * (when ss is not NULL), or -1.
+ */
+int util_parse_server(const char *s, unsigned defport,
+    struct sockaddr_storage *ss, unsigned *len);
+
 /* Standard base64 with padding. Encode returns a malloc'd string. */
 char *util_b64_encode(const unsigned char *buf, size_t len);
 /* Decodes into out (cap bytes); ignores nothing: whitespace is an error

@@ -62,9 +62,13 @@ check "keys decrypt after rekey" run 0 dk export mg2e --format raw -o ed2.key
 check "same key after rekey" cmp -s ed.key ed2.key
 
 # the lock: a second changing run exits 75 at once, --wait waits
-flock store/lock sleep 3 &
+flock store/lock sleep 4 &
 sleep 0.5
 refuse 75 "locked" "locked keystore: 75" dk keygen esp --alg rsa
+s=$(date +%s)
+refuse 75 "gave up waiting" "--wait=1s gives up with 75" \
+    dk --wait=1s keygen esp --alg rsa
+check "  after about a second" test $(($(date +%s) - s)) -le 2
 check "read-only commands do not take the lock" run 0 dk list
 check "--wait waits for the lock" run 64 dk --wait keygen esp --alg rsa
 wait
