@@ -170,6 +170,8 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	if ((k = lc_find(&cli->lc, argv[optind])) == NULL)
 		return -1;
 	v = lc_vendor(&cli->lc, k);
+	if (v != NULL && lc_hook_user_ok(&cli->lc) == -1)
+		return -1;
 	if (k->state >= KS_REVOKED || k->compromised) {
 		log_fail(EX_USAGE, "revoke: %s._domainkey.%s is %s%s; nothing "
 		    "to revoke", k->selector, k->domain,

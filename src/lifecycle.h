@@ -134,6 +134,12 @@ enum hook_status lc_batch(struct lc *lc, const struct vendor *v,
     enum ks_event ev, struct ks_key **keys, const char *const *prev,
     size_t n, int *ok);
 
+/*
+ * With hook_user set and run as root: -1 (77) when that user could read
+ * the keystore, the configuration folder or the passphrase file.
+ */
+int lc_hook_user_ok(const struct lc *lc);
+
 /* The vendor a key belongs to, or NULL for an orphan (a vendor, domain or
  * algorithm no longer configured). */
 const struct vendor *lc_vendor(const struct lc *lc, const struct ks_key *key);

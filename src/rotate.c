@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "rotate_int.h"
@@ -241,6 +242,24 @@ store(struct run *run, struct gen *g)
 	    "%s %u", util_alg_name(k->alg), k->bits);
 }
 
+/* A progress bar on standard error when it is a terminal. */
+static void
+progress(size_t done, size_t total)
+{
+	char bar[41];
+	size_t fill;
+
+	if (total < 2 || !isatty(STDERR_FILENO))
+		return;
+	fill = done * 40 / total;
+	memset(bar, '#', fill);
+	memset(bar + fill, '.', 40 - fill);
+	bar[40] = '\0';
+	fprintf(stderr, "\rgenerating keys [%s] %zu/%zu", bar, done, total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
 /* Whether (v, alg) needs a successor now (or, with --force, at all). */
 static bool
 due(struct run *run, const struct vendor *v, enum dk_alg alg)
@@ -293,6 +312,7 @@ generate_due(struct run *run)
 			store(run, &todo[j]);
 			keypair_clear(&todo[j].kp);
 		}
+		progress(i + n, ntodo);
 	}
 	free(todo);
 	return rc;
@@ -311,7 +331,7 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	run.lc = lc;
 	run.o = o;
 	run.r = r;
-	if (clock_ok(&run) == -1)
+	if (clock_ok(&run) == -1 || lc_hook_user_ok(lc) == -1)
 		return -1;
 	orphans(&run);
 	if (generate_due(&run) == -1)

@@ -178,4 +178,12 @@ check "  unless --accept-time-jump (late after a year: exit 1)" \
     run 1 dk rotate --accept-time-jump esp
 check "  and then it does the work" test "$(state e4)" = published
 check "log --verify" run 0 dk log --verify
+
+# hook_user: refused while that user could read the configuration folder
+sed 's/^\[dkimkeys\]$/[dkimkeys]\nhook_user = nobody/' dkimkeys.conf >user.conf
+chmod 755 "$T"
+refuse 77 "hook_user nobody can read $T" \
+    "hook_user that can read the config folder: 77" \
+    "$DK" -c "$T/user.conf" rotate --accept-time-jump esp
+chmod 700 "$T"
 finish
