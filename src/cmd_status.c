@@ -205,17 +205,47 @@ orphan_list(struct cli *cli, struct buf *b)
 }
 
 static void
+observation_json(const struct ks_observation *o, struct buf *b)
+{
+	char first[UTIL_TIME_LEN], last[UTIL_TIME_LEN];
+	char fpr[2 * KS_FPR_LEN + 1];
+
+	util_hex(o->fpr, sizeof(o->fpr), fpr);
+	buf_puts(b, "{\"vendor\": ");
+	buf_json_str(b, o->vendor);
+	buf_puts(b, ", \"selector\": ");
+	buf_json_str(b, o->selector);
+	buf_puts(b, ", \"target\": ");
+	if (o->target != NULL)
+		buf_json_str(b, o->target);
+	else
+		buf_puts(b, "null");
+	buf_printf(b, ", \"algorithm\": \"%s\", \"bits\": %u, "
+	    "\"fingerprint\": \"sha256:%s\", \"revoked\": %s, "
+	    "\"first_seen\": \"%s\", \"last_seen\": \"%s\"}",
+	    util_alg_name(o->alg), o->bits, fpr, o->revoked ? "true" : "false",
+	    util_fmt_time(o->first_seen, first),
+	    util_fmt_time(o->last_seen, last));
+}
+
+/* The delegated vendors' keys as last observed by rotate (no network). */
+static void
 delegated_list(struct cli *cli, const char *vendor, struct buf *b)
 {
 	struct ks_observation *const *obs;
 	char first[UTIL_TIME_LEN], last[UTIL_TIME_LEN];
 	char fpr[2 * KS_FPR_LEN + 1];
-	size_t n, i;
+	size_t n, i, shown = 0;
 
 	obs = ks_observations(cli->ks, &n);
-	for (i = 0; i < n && !cli->json; i++) {
+	for (i = 0; i < n; i++) {
 		if (vendor != NULL && strcmp(obs[i]->vendor, vendor) != 0)
 			continue;
+		if (cli->json) {
+			buf_puts(b, shown++ ? ",\n  " : "\n  ");
+			observation_json(obs[i], b);
+			continue;
+		}
 		util_hex(obs[i]->fpr, sizeof(obs[i]->fpr), fpr);
 		buf_printf(b, "%-20s delegated %s -> %s: %s %u sha256:%.16s%s "
 		    "seen %s .. %s\n", obs[i]->vendor, obs[i]->selector,
@@ -266,13 +296,16 @@ cmd_status(struct cli *cli, int argc, char **argv)
 			buf_puts(&b, i ? ",\n  " : "\n  ");
 			status_json(cli, &rows[i], &b);
 		}
-		buf_puts(&b, "],\n \"orphans\": [");
 	} else
 		buf_printf(&b, "%-20s %-7s %-40s %5s  %-26s %s\n", "VENDOR",
 		    "ALG", "ACTIVE KEY", "AGE", "NEXT", "WHEN");
 	for (i = 0; i < n && !cli->json; i++)
 		status_text(cli, &rows[i], &b);
+	if (cli->json)
+		buf_puts(&b, "],\n \"delegated\": [");
 	delegated_list(cli, only, &b);
+	if (cli->json)
+		buf_puts(&b, "],\n \"orphans\": [");
 	norphans = orphan_list(cli, &b);
 	if (cli->json)
 		buf_puts(&b, "]}\n");
