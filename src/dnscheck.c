@@ -193,6 +193,8 @@ summarize(struct dnscheck *c, bool want_key)
 		count[c->servers[i].verdict]++;
 		if (c->answers[i].max_ttl > c->max_ttl)
 			c->max_ttl = c->answers[i].max_ttl;
+		if (c->answers[i].neg_ttl > c->neg_ttl)
+			c->neg_ttl = c->answers[i].neg_ttl;
 	}
 	c->served = c->nservers > 0 && count[DNSCHECK_SERVES] == c->nservers;
 	c->revoked_served =

@@ -48,6 +48,8 @@ struct dnscheck {
 	bool unreachable_all;
 	size_t nunreachable;
 	uint32_t max_ttl; /* largest TTL of any record seen */
+	uint32_t neg_ttl; /* largest negative-caching TTL of an NXDOMAIN
+			   * or NODATA answer (RFC 2308) */
 	/* NULL, or one line naming the servers that keep the expected
 	 * outcome from holding: "127.0.0.1:5300: serves another p=" */
 	char *why;

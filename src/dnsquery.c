@@ -343,6 +343,28 @@ is_referral(const struct dnswire_msg *m, char *zone)
 	return ns;
 }
 
+/* min(TTL, MINIMUM) of the authority section's SOA (RFC 2308), or 0. The
+ * MINIMUM is the last of the five numbers that end the SOA's data. */
+static uint32_t
+negative_ttl(const struct dnswire_msg *m)
+{
+	const unsigned char *p;
+	uint32_t min;
+	size_t i;
+
+	for (i = 0; i < m->nrrs; i++) {
+		if (m->rrs[i].section != DNSWIRE_AUTHORITY ||
+		    m->rrs[i].type != DNSWIRE_SOA || m->rrs[i].rdlen < 22 ||
+		    m->rrs[i].rdoff + m->rrs[i].rdlen > m->len)
+			continue;
+		p = m->buf + m->rrs[i].rdoff + m->rrs[i].rdlen - 4;
+		min = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		    (uint32_t)p[2] << 8 | p[3];
+		return min < m->rrs[i].ttl ? min : m->rrs[i].ttl;
+	}
+	return 0;
+}
+
 /*
  * Follows the CNAME chain from qname through the answer section (cur
  * moves along it) and takes the TXT records at its end. *leave gets the
@@ -389,6 +411,7 @@ read_answer(const struct dnswire_msg *m, const char *orig, const char *qname,
 		chain_add(c, target);
 		memcpy(cur, target, strlen(target) + 1);
 	}
+	a->neg_ttl = negative_ttl(m);
 	if (m->rcode == DNSWIRE_NXDOMAIN)
 		a->status = DNSQ_NXDOMAIN;
 	else if (!dnswire_name_eq(cur, qname))

@@ -66,6 +66,9 @@ struct dnsq_answer {
 	bool loop; /* the CNAME chain loops or is too long */
 	bool tcp; /* the final reply came over TCP */
 	uint32_t max_ttl; /* largest TTL of rrs, 0 without */
+	uint32_t neg_ttl; /* NXDOMAIN or NODATA: how long a resolver may
+			   * cache it, min(SOA TTL, SOA MINIMUM) of the
+			   * authority section (RFC 2308); 0 without SOA */
 	char *error; /* why, for SERVFAIL_OR_REFUSED and UNREACHABLE */
 };
 

@@ -80,6 +80,9 @@ struct ks_key {
 	 * transition is committed */
 	unsigned hooks_done;
 	uint32_t max_ttl;  /* largest TTL any server gave for the record */
+	uint32_t neg_ttl;  /* negative-caching TTL (RFC 2308) of the answer
+			      seen before publishing: resolvers may cache
+			      "no such name" that long */
 	char *error;       /* last failure, one line, or NULL (ks_set_error) */
 	int64_t error_at;
 	char *reason;      /* why it was revoked as compromised, or NULL */

@@ -75,6 +75,7 @@ static const struct field key_fields[] = {
 	KF("hooks_done", T_UINT, hooks_done, (1U << KS_EV_COUNT) - 1,
 	    F_OPT | F_V2),
 	KF("max_ttl", T_U32, max_ttl, 0, F_V2),
+	KF("neg_ttl", T_U32, neg_ttl, 0, F_OPT | F_V2),
 	KF("error_at", T_TIME, error_at, 0, F_V2),
 	KF("error", T_TEXT, error, KSSTATE_TEXT_MAX, F_OPT | F_V2),
 	KF("reason", T_TEXT, reason, KSSTATE_TEXT_MAX, F_OPT | F_V2),

@@ -120,8 +120,8 @@ lc_next(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 	else if (v->verify_dns && s.successor->visible == 0)
 		consider(n, "wait until DNS serves it", lc->now, s.successor);
 	else
-		consider(n, "deploy", policy_deploy_at(&s, s.successor, 0),
-		    s.successor);
+		consider(n, "deploy", policy_deploy_at(&s, s.successor,
+		    s.successor->neg_ttl), s.successor);
 	keys = ks_keys(lc->ks, &nk);
 	for (i = 0; i < nk; i++)
 		if (lc_in_sched(keys[i], v, alg))

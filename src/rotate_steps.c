@@ -119,6 +119,9 @@ publish(struct run *run, const struct vendor *v, struct ks_key *k)
 			dnscheck_clear(&dc);
 			return;
 		}
+		/* resolvers may have cached this "no such name" */
+		if (dc.neg_ttl > k->neg_ttl)
+			k->neg_ttl = dc.neg_ttl;
 		dnscheck_clear(&dc);
 	}
 	if (!hooks(run, v, k, KS_EV_PUBLISH, NULL, NULL))
@@ -186,7 +189,7 @@ deploy(struct run *run, const struct vendor *v, struct policy_sched *s)
 
 	if (k == NULL || k->state != KS_PUBLISHED)
 		return;
-	if ((at = policy_deploy_at(s, k, 0)) > run->lc->now) {
+	if ((at = policy_deploy_at(s, k, k->neg_ttl)) > run->lc->now) {
 		if (at != POLICY_NEVER && k->visible != 0)
 			rotate_report_add(run->r, v->name, k, false, "waiting",
 			    "deploy at %s", util_fmt_time(at, when));

@@ -889,8 +889,8 @@ END_TEST
 static void
 downgrade_state(void)
 {
-	static const char v2[] = " hooks_done=0 max_ttl=0 error_at=- error= "
-	    "reason=";
+	static const char v2[] = " hooks_done=0 max_ttl=0 neg_ttl=0 error_at=- "
+	    "error= reason=";
 	char *p = path("state"), *text = tu_slurp(p, NULL), *s, hex[65];
 	unsigned char sum[32];
 	struct buf b = { NULL, 0, 0 };

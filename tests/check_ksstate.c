@@ -206,7 +206,7 @@ END_TEST
     "bits=2048 state=pending compromised=no fpr=" FPR " pub= "             \
     "created=2025-11-29T07:06:40Z published=- visible=- activated=- "      \
     "retired=- revoked=- withdrawn=- destroyed=-"
-#define K2 K1 " hooks_done=0 max_ttl=0 error_at=- error= reason="
+#define K2 K1 " hooks_done=0 max_ttl=0 neg_ttl=0 error_at=- error= reason="
 #define V "vendor name=mailgun hold=no decommission=no error_at=- error="
 #define O "observation vendor=sendgrid selector=s1 alg=- bits=0 fpr=" FPR \
     " revoked=no first_seen=- last_seen=- target="
@@ -270,25 +270,34 @@ static const struct {
 	{ HEAD2 "counter a 1\n" V "\n" K2 "\n" O "\n" B J "\n", 0, NULL },
 	{ HEAD2 K1 "\n", -1, "line 3: missing field hooks_done" },
 	{ HEAD2 K2 " error=x\n", -1, "repeated field \"error\"" },
-	{ HEAD2 K1 " hooks_done=128 max_ttl=0 error_at=- error= reason=\n",
+	{ HEAD2 K1 " hooks_done=128 max_ttl=0 neg_ttl=0 "
+	    "error_at=- error= reason=\n",
 	    -1, "invalid hooks_done" },
-	{ HEAD2 K1 " hooks_done=127 max_ttl=4294967295 error_at=- error=a "
-	    "reason=\n", 0, NULL },
-	{ HEAD2 K1 " hooks_done=0 max_ttl=4294967296 error_at=- error= "
-	    "reason=\n", -1, "invalid max_ttl" },
-	{ HEAD2 K1 " hooks_done=0 max_ttl=0 error_at=- error=a b reason=\n",
+	{ HEAD2 K1 " hooks_done=127 max_ttl=4294967295 neg_ttl=86400 "
+	    "error_at=- error=a reason=\n", 0, NULL },
+	{ HEAD2 K1 " hooks_done=0 max_ttl=4294967296 neg_ttl=0 error_at=- "
+	    "error= reason=\n", -1, "invalid max_ttl" },
+	{ HEAD2 K1 " hooks_done=0 max_ttl=0 neg_ttl=-1 error_at=- "
+	    "error= reason=\n", -1, "invalid neg_ttl" },
+	{ HEAD2 K1 " hooks_done=0 max_ttl=0 neg_ttl=0 "
+	    "error_at=- error=a b reason=\n",
 	    -1, "field \"b\" has no value" },
-	{ HEAD2 K1 " hooks_done=0 max_ttl=0 error_at=- error=a%20b=c "
+	{ HEAD2 K1 " hooks_done=0 max_ttl=0 neg_ttl=0 error_at=- error=a%20b=c "
 	    "reason=\n", -1, "invalid error" },
-	{ HEAD2 K1 " hooks_done=0 max_ttl=0 error_at=- error=%41 reason=\n",
+	{ HEAD2 K1 " hooks_done=0 max_ttl=0 neg_ttl=0 "
+	    "error_at=- error=%41 reason=\n",
 	    -1, "invalid error" },
-	{ HEAD2 K1 " hooks_done=0 max_ttl=0 error_at=- error=%0a reason=\n",
+	{ HEAD2 K1 " hooks_done=0 max_ttl=0 neg_ttl=0 "
+	    "error_at=- error=%0a reason=\n",
 	    -1, "invalid error" },
-	{ HEAD2 K1 " hooks_done=0 max_ttl=0 error_at=- error=%00 reason=\n",
+	{ HEAD2 K1 " hooks_done=0 max_ttl=0 neg_ttl=0 "
+	    "error_at=- error=%00 reason=\n",
 	    -1, "invalid error" },
-	{ HEAD2 K1 " hooks_done=0 max_ttl=0 error_at=- error=" X100 X100
+	{ HEAD2 K1 " hooks_done=0 max_ttl=0 neg_ttl=0 "
+	    "error_at=- error=" X100 X100
 	    " reason=\n", 0, NULL },
-	{ HEAD2 K1 " hooks_done=0 max_ttl=0 error_at=- error=" X100 X100
+	{ HEAD2 K1 " hooks_done=0 max_ttl=0 neg_ttl=0 "
+	    "error_at=- error=" X100 X100
 	    "x reason=\n", -1, "invalid error" },
 	{ HEAD2 K2 "\n" V "\n", -1, "line 4: vendor after the key lines" },
 	{ HEAD2 V "\n" V "\n", -1, "line 4: vendor mailgun listed twice" },
