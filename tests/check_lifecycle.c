@@ -214,6 +214,7 @@ START_TEST(test_served_set_is_publish_due_through_revoked)
 	memset(&k, 0, sizeof(k));
 	k.vendor = n_esp;
 	k.domain = d_mg;
+	k.alg = DK_ALG_ED25519;
 	k.revoked = NOW;
 	k.retired = NOW;
 	for (st = KS_PENDING; st <= KS_DESTROYED; st++) {
@@ -233,6 +234,7 @@ START_TEST(test_retired_key_is_served_revoked_once_revocation_is_due)
 	memset(&k, 0, sizeof(k));
 	k.vendor = n_esp;
 	k.domain = d_mg;
+	k.alg = DK_ALG_ED25519;
 	k.state = KS_RETIRED;
 	k.retired = NOW - 86400;
 	k.hooks_done = KS_EV_BIT(KS_EV_RETIRE);
@@ -244,6 +246,23 @@ START_TEST(test_retired_key_is_served_revoked_once_revocation_is_due)
 	k.state = KS_REVOKED;
 	k.revoked = NOW - 31 * 86400; /* past revoke_for: withdrawn now */
 	ck_assert(!lc_served(&lc, &k, &revoked));
+}
+END_TEST
+
+START_TEST(test_key_of_an_algorithm_the_vendor_dropped_is_an_orphan)
+{
+	struct ks_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.vendor = n_esp;
+	k.domain = d_mg;
+	k.alg = DK_ALG_ED25519;
+	ck_assert_ptr_eq(lc_vendor(&lc, &k), &vendors[0]);
+	k.alg = DK_ALG_RSA;
+	ck_assert_ptr_null(lc_vendor(&lc, &k));
+	k.alg = DK_ALG_ED25519;
+	k.domain = d_ex;
+	ck_assert_ptr_null(lc_vendor(&lc, &k));
 }
 END_TEST
 
@@ -270,6 +289,8 @@ main(void)
 	tcase_add_test(tc, test_served_set_is_publish_due_through_revoked);
 	tcase_add_test(tc,
 	    test_retired_key_is_served_revoked_once_revocation_is_due);
+	tcase_add_test(tc,
+	    test_key_of_an_algorithm_the_vendor_dropped_is_an_orphan);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
