@@ -239,7 +239,7 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 		fault_point("generated");
 		ks_journal(lc->ks, lc->now, lc->simulated, event, key,
 		    KS_EV_COUNT, "");
-		if (ks_commit(lc->ks, lc->now) == -1)
+		if (!lc->defer_commit && ks_commit(lc->ks, lc->now) == -1)
 			key = NULL;
 	}
 	free(sel);

@@ -24,6 +24,8 @@ struct lc {
 	struct ks *ks;
 	int64_t now;
 	bool simulated;
+	bool defer_commit; /* lc_add_successor leaves the commit to the
+			      caller (a batch of generated keys) */
 };
 
 /*

@@ -107,7 +107,8 @@ run_dns(struct run *run, const struct vendor *v)
 int
 run_commit(struct run *run)
 {
-	if (run->o->dry_run)
+	/* deferred: one commit for a whole batch (see rotate_int.h) */
+	if (run->o->dry_run || run->defer)
 		return 0;
 	return ks_commit(run->lc->ks, run->lc->now);
 }
@@ -308,10 +309,14 @@ generate_due(struct run *run)
 		if ((rc = run->o->unlock(run->o->unlock_ctx)) == -1)
 			break;
 		generate(todo + i, n, run->o->jobs);
+		run->lc->defer_commit = true;
 		for (j = i; j < i + n; j++) {
 			store(run, &todo[j]);
 			keypair_clear(&todo[j].kp);
 		}
+		run->lc->defer_commit = false;
+		if (ks_commit(run->lc->ks, run->lc->now) == -1)
+			rc = -1;
 		progress(i + n, ntodo);
 	}
 	free(todo);
@@ -352,6 +357,7 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	while (!o->dry_run && run_batches(&run) > 0) {
 		run.repeat = true;
 		r->repeat = true;
+		run.defer = true;
 		for (i = 0; i < cfg->nvendors; i++) {
 			if (cfg->vendors[i].nbatch_hooks == 0 ||
 			    !wanted(o, &cfg->vendors[i]))
@@ -360,6 +366,9 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 				run_steps(&run, &cfg->vendors[i],
 				    cfg->vendors[i].algs[a].alg);
 		}
+		run.defer = false;
+		if (run_commit(&run) == -1)
+			goto out;
 	}
 	if (!o->dry_run && run_commit(&run) == -1)
 		goto out;

@@ -34,6 +34,14 @@ struct run {
 	size_t nchecked, capchecked;
 	struct batchq *batch; /* events queued for batch hooks */
 	bool repeat;          /* walking the schedules again after batches */
+	/*
+	 * Commits deferred to one at the end of a group of transitions whose
+	 * side effects already happened together: the keys a batch hook
+	 * accepted, the keys of one generation batch. A crash before that
+	 * commit reruns the batch (hooks are at least once) or loses keys
+	 * nothing outside the keystore has seen (SPEC section 7).
+	 */
+	bool defer;
 	/* keys published in this run (not checked until the next) */
 	const struct ks_key **fresh;
 	size_t nfresh, capfresh;
