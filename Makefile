@@ -64,7 +64,7 @@ TEST_BINS = $(TEST_SRCS:.c=)
 MANS = man/dkimkeys.8 man/dkimkeys.conf.5 $(wildcard man/dkimkeys-hooks.7)
 
 .PHONY: all deps check style unit integration manlint run install \
-	uninstall clean
+	uninstall clean bench
 
 all: dkimkeys
 
@@ -122,6 +122,15 @@ integration: dkimkeys tests/dkimkeys-faults
 style:
 	$(Q)sh tests/style.sh
 
+bench/keygen_bench: bench/keygen_bench.c libdkimkeys.a
+	@[ -n "$(Q)" ] && echo "  CC      $@" || true
+	$(Q)$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< libdkimkeys.a \
+		$(PC_LIBS) $(LDFLAGS)
+
+# Benchmarks: ratios against the libraries in the same run (SPEC 9).
+bench: dkimkeys bench/keygen_bench
+	$(Q)sh bench/run.sh
+
 manlint:
 	@[ -n "$(Q)" ] && echo "  MANDOC  $(MANS)" || true
 	$(Q)mandoc -Tlint -W warning $(MANS)
@@ -156,5 +165,5 @@ uninstall:
 
 clean:
 	rm -f dkimkeys libdkimkeys.a src/*.o $(TEST_BINS) tests/*.o \
-		tests/dkimkeys-faults
+		tests/dkimkeys-faults bench/keygen_bench
 	rm -rf tests/tmp

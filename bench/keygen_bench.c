@@ -1,0 +1,152 @@
+/*
+ * keygen_bench.c - key generation against the libraries' own limits, in
+ * the same run with the same number of threads (SPEC section 9).
+ *
+ *   keygen_bench THREADS RSA_KEYS ED25519_KEYS REPEATS
+ *
+ * "library" is OpenSSL's EVP_PKEY_keygen for RSA-2048 and libsodium's
+ * crypto_sign_keypair for Ed25519, and nothing else; "dkimkeys" is
+ * keygen_generate(), which also encodes the private key as PKCS#8 into
+ * guarded memory, the public key as SPKI and takes the fingerprint. Each
+ * is timed REPEATS times; the median rate and the spread (min..max) are
+ * printed with the ratio of the medians. Nothing is asserted.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <sodium.h>
+
+#include "keygen.h"
+#include "log.h"
+#include "secret.h"
+
+struct job {
+	int lib; /* 1: the library alone */
+	enum dk_alg alg;
+	unsigned n;
+	pthread_mutex_t mu;
+	unsigned next;
+};
+
+static void
+one(const struct job *j)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	struct keypair kp;
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *key = NULL;
+
+	if (!j->lib) {
+		if (keygen_generate(j->alg, 2048, &kp) == 0)
+			keypair_clear(&kp);
+		return;
+	}
+	if (j->alg == DK_ALG_ED25519) {
+		crypto_sign_keypair(pk, sk);
+		sodium_memzero(sk, sizeof(sk));
+		return;
+	}
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (ctx != NULL && EVP_PKEY_keygen_init(ctx) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) > 0)
+		EVP_PKEY_keygen(ctx, &key);
+	EVP_PKEY_free(key);
+	EVP_PKEY_CTX_free(ctx);
+}
+
+static void *
+worker(void *arg)
+{
+	struct job *j = arg;
+	unsigned i;
+
+	for (;;) {
+		pthread_mutex_lock(&j->mu);
+		i = j->next++;
+		pthread_mutex_unlock(&j->mu);
+		if (i >= j->n)
+			return NULL;
+		one(j);
+	}
+}
+
+/* Keys per second for one timed run. */
+static double
+rate(int lib, enum dk_alg alg, unsigned n, unsigned threads)
+{
+	struct job j = { lib, alg, n, PTHREAD_MUTEX_INITIALIZER, 0 };
+	pthread_t tid[64];
+	struct timespec a, b;
+	unsigned i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < threads && i < 64; i++)
+		pthread_create(&tid[i], NULL, worker, &j);
+	for (i = 0; i < threads && i < 64; i++)
+		pthread_join(tid[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return n / ((double)(b.tv_sec - a.tv_sec) +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+}
+
+static int
+cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static double
+measure(const char *what, int lib, enum dk_alg alg, unsigned n,
+    unsigned threads, unsigned reps)
+{
+	double r[16];
+	unsigned i;
+
+	for (i = 0; i < reps && i < 16; i++)
+		r[i] = rate(lib, alg, n, threads);
+	qsort(r, i, sizeof(r[0]), cmp);
+	printf("  %-26s %10.1f keys/s  (spread %.1f .. %.1f; %u x %u keys)\n",
+	    what, r[i / 2], r[0], r[i - 1], i, n);
+	return r[i / 2];
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned threads, rsa, ed, reps;
+	double lib, ours;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: keygen_bench THREADS RSA_KEYS "
+		    "ED25519_KEYS REPEATS\n");
+		return 64;
+	}
+	threads = (unsigned)atoi(argv[1]);
+	rsa = (unsigned)atoi(argv[2]);
+	ed = (unsigned)atoi(argv[3]);
+	reps = (unsigned)atoi(argv[4]);
+	if (secret_setup() == -1 || keygen_setup() == -1)
+		return 70;
+	log_set_level(LOG_LVL_ERR);
+	printf("threads %u\nrsa-2048\n", threads);
+	lib = measure("OpenSSL EVP_PKEY_keygen", 1, DK_ALG_RSA, rsa, threads,
+	    reps);
+	ours = measure("dkimkeys keygen_generate", 0, DK_ALG_RSA, rsa, threads,
+	    reps);
+	printf("  ratio dkimkeys/library    %10.3f\n", ours / lib);
+	printf("ed25519\n");
+	lib = measure("libsodium crypto_sign", 1, DK_ALG_ED25519, ed, threads,
+	    reps);
+	ours = measure("dkimkeys keygen_generate", 0, DK_ALG_ED25519, ed,
+	    threads, reps);
+	printf("  ratio dkimkeys/library    %10.3f\n", ours / lib);
+	return 0;
+}
