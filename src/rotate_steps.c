@@ -113,6 +113,14 @@ publish(struct run *run, const struct vendor *v, struct ks_key *k)
 	if (v->verify_dns && !run->o->dry_run) {
 		if (check(run, v, k, false, &dc) == -1)
 			return;
+		if (dc.unreachable_all) {
+			/* what is at the name must be known first */
+			rotate_report_add(run->r, v->name, k, false,
+			    "waiting", "publish: no DNS server reachable to "
+			    "look the name up first");
+			dnscheck_clear(&dc);
+			return;
+		}
 		if (dc.other) {
 			fail(run, v, k, "failed", dc.why != NULL ? dc.why :
 			    "another record is served at the name");
@@ -147,6 +155,13 @@ visible(struct run *run, const struct vendor *v, struct ks_key *k)
 	run_mark(&run->checked, &run->nchecked, &run->capchecked, k);
 	if (check(run, v, k, false, &dc) == -1)
 		return;
+	if (dc.unreachable_all) {
+		/* no answer is no news: visible_since stays as it was */
+		rotate_report_add(run->r, v->name, k, false, "waiting",
+		    "no DNS server reachable");
+		dnscheck_clear(&dc);
+		return;
+	}
 	if (dc.max_ttl > k->max_ttl)
 		k->max_ttl = dc.max_ttl;
 	if (dc.served) {

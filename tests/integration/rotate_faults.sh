@@ -126,4 +126,16 @@ rc=$?
 [ $rc -eq 0 ] || sed 's/^/  first: /' first.out
 check "the first run works" test $rc -eq 0
 check "  its successor is published" test "$(state flaky)" = published
+
+# no DNS server answers at all: nothing is published blind, exit 69
+cp dkimkeys.conf dark.conf
+printf '\n[vendor:dark]\ndomain = dark.f.test\nselector = d%%n\n' >>dark.conf
+printf 'algorithms = ed25519\nresolver = 127.0.0.1:9\n' >>dark.conf
+printf 'hooks = hooks/nsupdate hooks/recorder\n' >>dark.conf
+at 132
+check "no DNS server reachable: rotate exits 69" \
+    run 69 "$DK" -c "$T/dark.conf" rotate dark
+check "  the new key waits unpublished" sh -c "'$DK' -c '$T/dark.conf' \
+    list --json dark 2>/dev/null | grep -q '\"state\": \"pending\"'"
+check "  and says why" grep -q "no DNS server reachable" "$T/out"
 finish
