@@ -385,15 +385,10 @@ check_delegated(struct cli *cli, struct dnsq *q, const struct vendor *v,
 {
 	struct dnscheck_delegated d;
 	char *name = xasprintf("%s._domainkey.%s", sel, v->domain), *t;
-	const char *want = NULL, *first;
-	bool ok = true, standby = false;
+	const char *want = lc_cname_target(v, sel), *first;
+	bool ok = true, standby = lc_standby(v, sel);
 	size_t i;
 
-	for (i = 0; i < v->ncname_targets; i++)
-		if (strcmp(v->cname_targets[i].selector, sel) == 0)
-			want = v->cname_targets[i].target;
-	for (i = 0; i < v->nstandby; i++)
-		standby |= strcmp(v->standby_selectors[i], sel) == 0;
 	if (dnscheck_delegated(q, name, &d) == -1) {
 		free(name);
 		return false;

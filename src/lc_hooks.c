@@ -61,8 +61,7 @@ env_hookvars(struct env *e, const struct hookvar *hv, size_t n)
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		j = (size_t)snprintf(name, sizeof(name), "DKIMKEYS_HOOK_%s",
-		    hv[i].name);
+		snprintf(name, sizeof(name), "DKIMKEYS_HOOK_%s", hv[i].name);
 		for (j = 14; name[j] != '\0'; j++)
 			name[j] = (char)toupper((unsigned char)name[j]);
 		env_set(e, name, hv[i].value);

@@ -198,6 +198,24 @@ explicit_selector(struct lc *lc, const struct vendor *v, const char *sel)
 	return xstrdup(sel);
 }
 
+/* A new key's metadata: kp's public half, at (v, selector), made now. */
+static void
+meta_for(struct lc *lc, const struct vendor *v, const struct keypair *kp,
+    char *selector, enum ks_state st, struct ks_key *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->vendor = v->name;
+	meta->domain = v->domain;
+	meta->selector = selector;
+	meta->alg = kp->alg;
+	meta->bits = kp->bits;
+	memcpy(meta->pub, kp->pub, kp->publen);
+	meta->publen = kp->publen;
+	memcpy(meta->fpr, kp->fpr, sizeof(meta->fpr));
+	meta->state = st;
+	meta->created = lc->now;
+}
+
 int
 lc_no_successor(struct lc *lc, const struct vendor *v, enum dk_alg alg)
 {
@@ -224,17 +242,7 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 	    lc_selector(lc, v, kp->alg, lc->now);
 	if (sel == NULL)
 		return NULL;
-	memset(&meta, 0, sizeof(meta));
-	meta.vendor = v->name;
-	meta.domain = v->domain;
-	meta.selector = sel;
-	meta.alg = kp->alg;
-	meta.bits = kp->bits;
-	memcpy(meta.pub, kp->pub, kp->publen);
-	meta.publen = kp->publen;
-	memcpy(meta.fpr, kp->fpr, sizeof(meta.fpr));
-	meta.state = KS_PENDING;
-	meta.created = lc->now;
+	meta_for(lc, v, kp, sel, KS_PENDING, &meta);
 	if ((key = ks_add(lc->ks, &meta, kp->priv)) != NULL) {
 		fault_point("generated");
 		ks_journal(lc->ks, lc->now, lc->simulated, event, key,
@@ -295,17 +303,7 @@ lc_add_active(struct lc *lc, const struct vendor *v, struct keypair *kp,
 {
 	struct ks_key meta, *key;
 
-	memset(&meta, 0, sizeof(meta));
-	meta.vendor = v->name;
-	meta.domain = v->domain;
-	meta.selector = (char *)(uintptr_t)selector;
-	meta.alg = kp->alg;
-	meta.bits = kp->bits;
-	memcpy(meta.pub, kp->pub, kp->publen);
-	meta.publen = kp->publen;
-	memcpy(meta.fpr, kp->fpr, sizeof(meta.fpr));
-	meta.state = KS_ACTIVE;
-	meta.created = lc->now;
+	meta_for(lc, v, kp, (char *)(uintptr_t)selector, KS_ACTIVE, &meta);
 	meta.published = meta.visible = meta.activated = since;
 	if ((key = ks_add(lc->ks, &meta, kp->priv)) == NULL)
 		return NULL;

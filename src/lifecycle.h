@@ -111,6 +111,12 @@ struct lc_next {
 void lc_next(struct lc *lc, const struct vendor *v, enum dk_alg alg,
     struct lc_next *n);
 
+/* A delegated vendor's configured CNAME target for sel (cname_targets),
+ * or NULL when any target will do. */
+const char *lc_cname_target(const struct vendor *v, const char *sel);
+/* Whether sel is one of the vendor's standby_selectors. */
+bool lc_standby(const struct vendor *v, const char *sel);
+
 /* "publish", "deploy", ... */
 const char *lc_event_name(enum ks_event ev);
 

@@ -8,29 +8,6 @@
 #include "log.h"
 #include "rotate_int.h"
 
-/* The configured target of sel, or NULL when any target is allowed. */
-static const char *
-expected_target(const struct vendor *v, const char *sel)
-{
-	size_t i;
-
-	for (i = 0; i < v->ncname_targets; i++)
-		if (strcmp(v->cname_targets[i].selector, sel) == 0)
-			return v->cname_targets[i].target;
-	return NULL;
-}
-
-static bool
-standby(const struct vendor *v, const char *sel)
-{
-	size_t i;
-
-	for (i = 0; i < v->nstandby; i++)
-		if (strcmp(v->standby_selectors[i], sel) == 0)
-			return true;
-	return false;
-}
-
 /* Records what was seen; a new fingerprint is a vendor rotation. */
 static void
 observe(struct run *run, const struct vendor *v, const char *sel,
@@ -71,7 +48,7 @@ static void
 one(struct run *run, const struct vendor *v, const char *sel)
 {
 	struct dnscheck_delegated d;
-	const char *want = expected_target(v, sel);
+	const char *want = lc_cname_target(v, sel);
 	struct dnsq *q = run_dns(run, v);
 	const char *first;
 	char *name;
@@ -94,7 +71,7 @@ one(struct run *run, const struct vendor *v, const char *sel)
 		    "%s: CNAME points to %s, not %s (a CNAME to anything else "
 		    "is a takeover risk)", name, first != NULL ? first :
 		    "nothing", want);
-	else if ((d.absent || d.revoked) && !standby(v, sel))
+	else if ((d.absent || d.revoked) && !lc_standby(v, sel))
 		rotate_report_add(run->r, v->name, NULL, true, "failed",
 		    "%s: %s", name, d.absent ? "no key served" : "key revoked");
 	for (i = 0; i < d.nproblems; i++)
