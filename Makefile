@@ -57,20 +57,28 @@ else
 Q = @
 endif
 
-LIB_SRCS = $(filter-out src/main.c,$(wildcard src/*.c))
+# One folder per layer (src/README); the library is every source but main.c.
+LAYERS   = support secret config keystore hooks dns lifecycle cli
+LIB_SRCS = $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 TEST_SRCS = $(wildcard tests/check_*.c)
 TEST_BINS = $(TEST_SRCS:.c=)
+DEPS = $(LIB_OBJS:.o=.d) src/main.d $(TEST_BINS:=.d) tests/fault_on.d \
+       bench/keygen_bench.d
 MANS = man/dkimkeys.8 man/dkimkeys.conf.5 $(wildcard man/dkimkeys-hooks.7)
 
-.PHONY: all deps check style unit integration manlint run install \
+.PHONY: all deps check style layers unit integration manlint run install \
 	uninstall clean bench
 
 all: dkimkeys
 
-src/%.o: src/%.c $(wildcard src/*.h)
+# -MMD -MP: each object lists the headers it was built from (the .d files
+# included at the end), so a header change rebuilds exactly its users.
+DEPFLAGS = -MMD -MP
+
+src/%.o: src/%.c
 	@[ -n "$(Q)" ] && echo "  CC      $@" || true
-	$(Q)$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(DEPFLAGS) $(PC_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 libdkimkeys.a: $(LIB_OBJS)
 	@[ -n "$(Q)" ] && echo "  AR      $@" || true
@@ -80,18 +88,24 @@ dkimkeys: src/main.o libdkimkeys.a
 	@[ -n "$(Q)" ] && echo "  LD      $@" || true
 	$(Q)$(CC) $(LDFLAGS) -o $@ src/main.o libdkimkeys.a $(PC_LIBS)
 
-tests/check_%: tests/check_%.c $(wildcard tests/*.h) libdkimkeys.a
+tests/check_%: tests/check_%.c libdkimkeys.a
 	@[ -n "$(Q)" ] && echo "  CC      $@" || true
-	$(Q)$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) \
-		-Wno-missing-prototypes -o $@ $< libdkimkeys.a $(PC_LIBS) \
-		$(CHECK_LIBS) $(LDFLAGS)
+	$(Q)$(CC) $(CPPFLAGS) $(DEPFLAGS) $(PC_CFLAGS) $(CHECK_CFLAGS) \
+		$(CFLAGS) -Wno-missing-prototypes -o $@ $< libdkimkeys.a \
+		$(PC_LIBS) $(CHECK_LIBS) $(LDFLAGS)
 
-# The same program with the crash points of src/fault.h compiled in, for
-# the kill -9 tests only.
-tests/dkimkeys-faults: $(wildcard src/*.c) $(wildcard src/*.h)
+# The same program with the crash points of src/support/fault.h live: the
+# same objects, with fault.c compiled once more with one define, linked
+# ahead of the library so that its fault_point() is the one taken.
+tests/fault_on.o: src/support/fault.c
 	@[ -n "$(Q)" ] && echo "  CC      $@" || true
-	$(Q)$(CC) $(CPPFLAGS) -DDKIMKEYS_FAULTS $(PC_CFLAGS) $(CFLAGS) \
-		-o $@ $(wildcard src/*.c) $(PC_LIBS) $(LDFLAGS)
+	$(Q)$(CC) $(CPPFLAGS) -DDKIMKEYS_FAULTS $(DEPFLAGS) $(CFLAGS) \
+		-c -o $@ $<
+
+tests/dkimkeys-faults: src/main.o tests/fault_on.o libdkimkeys.a
+	@[ -n "$(Q)" ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ src/main.o tests/fault_on.o \
+		libdkimkeys.a $(PC_LIBS)
 
 # deps: as root, installs what is missing; otherwise prints the apt-get line.
 deps:
@@ -122,9 +136,14 @@ integration: dkimkeys tests/dkimkeys-faults
 style:
 	$(Q)sh tests/style.sh
 
+# The include rule of src/README, and its own test (a wrong include fails).
+layers:
+	$(Q)sh tests/layers.sh
+	$(Q)sh tests/layers_test.sh
+
 bench/keygen_bench: bench/keygen_bench.c libdkimkeys.a
 	@[ -n "$(Q)" ] && echo "  CC      $@" || true
-	$(Q)$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< libdkimkeys.a \
+	$(Q)$(CC) $(CPPFLAGS) $(DEPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< libdkimkeys.a \
 		$(PC_LIBS) $(LDFLAGS)
 
 # Benchmarks: ratios against the libraries in the same run (SPEC 9).
@@ -164,6 +183,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/dkimkeys/hooks/zonefile
 
 clean:
-	rm -f dkimkeys libdkimkeys.a src/*.o $(TEST_BINS) tests/*.o \
-		tests/dkimkeys-faults bench/keygen_bench
+	rm -f dkimkeys libdkimkeys.a src/*.o src/*/*.o $(DEPS) $(TEST_BINS) \
+		tests/*.o tests/dkimkeys-faults bench/keygen_bench
 	rm -rf tests/tmp
+
+-include $(DEPS)

@@ -21,9 +21,9 @@
 #include <openssl/rsa.h>
 #include <sodium.h>
 
-#include "keygen.h"
-#include "log.h"
-#include "secret.h"
+#include "secret/keygen.h"
+#include "secret/secret.h"
+#include "support/log.h"
 
 struct job {
 	int lib; /* 1: the library alone */

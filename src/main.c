@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "keygen.h"
-#include "log.h"
-#include "secret.h"
+#include "cli/cli.h"
+#include "secret/keygen.h"
+#include "secret/secret.h"
+#include "support/log.h"
 
 /* Global options; returns the index of the command in argv or -1. */
 static int

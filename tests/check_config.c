@@ -5,9 +5,9 @@
 #include <fcntl.h>
 #include <stdbool.h>
 
-#include "config.h"
-#include "log.h"
 #include "testutil.h"
+#include "config/config.h"
+#include "support/log.h"
 
 #define VENDOR_MG "[vendor:mg]\ndomain = mg.example.com\nselector = mg%Y%m%a\n"
 #define HOOK_TEXT "#!/bin/sh\nexit 0\n"

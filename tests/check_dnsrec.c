@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsrec.h"
-#include "log.h"
-#include "util.h"
+#include "dns/dnsrec.h"
+#include "support/log.h"
+#include "support/util.h"
 
 #include "testutil.h"
 

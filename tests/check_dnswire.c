@@ -4,8 +4,8 @@
  */
 #include "testutil.h"
 
-#include "dnswire.h"
-#include "util.h"
+#include "dns/dnswire.h"
+#include "support/util.h"
 
 /* A reply to "example.com TXT", id 0x1234, QR AA, with two TXT records
  * at a compressed owner, the second of two strings, and an OPT record. */

@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "hooks.h"
-#include "hooks_int.h"
-#include "log.h"
-#include "secret.h"
 #include "testutil.h"
-#include "util.h"
+#include "hooks/hooks.h"
+#include "hooks/hooks_int.h"
+#include "secret/secret.h"
+#include "support/log.h"
+#include "support/util.h"
 
 static char *dir;
 static struct hook_var vars[8];

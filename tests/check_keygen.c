@@ -7,11 +7,11 @@
 #include <openssl/x509.h>
 #include <sodium.h>
 
-#include "keygen.h"
-#include "log.h"
-#include "secret.h"
 #include "testutil.h"
-#include "util.h"
+#include "secret/keygen.h"
+#include "secret/secret.h"
+#include "support/log.h"
+#include "support/util.h"
 
 #define KEYS TEST_SRCDIR "/data/keys/"
 #define VECTORS TEST_SRCDIR "/data/vectors/"

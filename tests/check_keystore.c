@@ -10,9 +10,9 @@
 #include <fcntl.h>
 #include <signal.h>
 
-#include "ksformat.h"
-#include "ksstate.h"
 #include "kstest.h"
+#include "keystore/ksformat.h"
+#include "keystore/ksstate.h"
 
 static char *
 key_path(const struct ks_key *key, unsigned epoch)

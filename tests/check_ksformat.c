@@ -5,9 +5,9 @@
  */
 #include <sodium.h>
 
-#include "ksformat.h"
-#include "secret.h"
 #include "testutil.h"
+#include "keystore/ksformat.h"
+#include "secret/secret.h"
 
 static const char *const domain = "mg.example.com";
 static const char *const selector = "mg202611r";

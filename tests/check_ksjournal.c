@@ -11,8 +11,8 @@
  */
 #include <signal.h>
 
-#include "ksstate.h"
 #include "kstest.h"
+#include "keystore/ksstate.h"
 
 static void
 read_state(struct ksstate *st)

@@ -5,9 +5,9 @@
  */
 #include <sodium.h>
 
-#include "ksstate.h"
-#include "secret.h"
 #include "testutil.h"
+#include "keystore/ksstate.h"
+#include "secret/secret.h"
 
 /* (The casts let literals into char * fields that are never written.) */
 static void

@@ -2,8 +2,8 @@
  * check_policy.c - the schedule rules of SPEC section 2 as times, with
  * any clock.
  */
-#include "policy.h"
 #include "testutil.h"
+#include "lifecycle/policy.h"
 
 #define D 86400
 #define H 3600

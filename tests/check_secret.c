@@ -4,10 +4,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
-#include "log.h"
-#include "secret.h"
 #include "testutil.h"
-#include "util.h"
+#include "secret/secret.h"
+#include "support/log.h"
+#include "support/util.h"
 
 static char *dir;
 

@@ -3,9 +3,9 @@
  */
 #include <stdlib.h>
 
-#include "log.h"
 #include "testutil.h"
-#include "util.h"
+#include "support/log.h"
+#include "support/util.h"
 
 static const struct {
 	const char *in;

@@ -19,10 +19,10 @@
 
 #include "testutil.h"
 
-#include "dnscheck.h"
-#include "dnsquery.h"
-#include "log.h"
-#include "util.h"
+#include "dns/dnscheck.h"
+#include "dns/dnsquery.h"
+#include "support/log.h"
+#include "support/util.h"
 
 #define KEYDIR TEST_SRCDIR "/data/keys/"
 #define ED_B64 "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="

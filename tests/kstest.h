@@ -13,10 +13,10 @@
 
 #include <sodium.h>
 
-#include "keystore.h"
-#include "log.h"
-#include "secret.h"
 #include "testutil.h"
+#include "keystore/keystore.h"
+#include "secret/secret.h"
+#include "support/log.h"
 
 #define NOW 1764400000 /* 2025-11-29T07:06:40Z */
 

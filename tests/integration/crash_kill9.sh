@@ -1,6 +1,6 @@
 #!/bin/sh
 # Crash safety: a run killed with SIGKILL at each side-effect point (the
-# crash points of src/fault.h, compiled into tests/dkimkeys-faults only),
+# crash points of src/support/fault.h, compiled into tests/dkimkeys-faults only),
 # then run again at the same time, ends in the state of an uninterrupted
 # run: the same keys in the same states at the same times, every audited
 # transition exactly once, every hook event of the uninterrupted run seen

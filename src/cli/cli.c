@@ -1,0 +1,204 @@
+/*
+ * cli.c - the command table and what the commands share.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "secret/secret.h"
+#include "support/log.h"
+
+static const struct cmd commands[] = {
+	{ "init", cmd_init, CMD_CONFIG,
+	    "[--kdf interactive|moderate|sensitive] [--new-passphrase-file F]",
+	    "create the encrypted keystore" },
+	{ "keygen", cmd_keygen, CMD_CONFIG | CMD_LOCKED,
+	    "VENDOR [--alg rsa|ed25519] [--bits N] [--selector NAME]",
+	    "make the vendor's next key now" },
+	{ "import", cmd_import, CMD_CONFIG | CMD_LOCKED,
+	    "VENDOR FILE [--selector NAME] [--state active --since DATE] "
+	    "[--no-dns-check]",
+	    "take an existing private key as the vendor's next key" },
+	{ "list", cmd_list, CMD_CONFIG | CMD_STORE, "[VENDOR]",
+	    "every key with its state, dates and fingerprint" },
+	{ "txt", cmd_txt, CMD_CONFIG | CMD_STORE,
+	    "[VENDOR|KEY] [--format zone|value|json|nsupdate]",
+	    "the DNS records to publish" },
+	{ "export", cmd_export, CMD_CONFIG | CMD_STORE,
+	    "KEY [--format pem|pkcs1|raw] [-o FILE] [--force]",
+	    "write a decrypted private key" },
+	{ "passwd", cmd_passwd, CMD_CONFIG | CMD_LOCKED,
+	    "[--rekey] [--new-passphrase-file F]",
+	    "change the passphrase (and with --rekey the master key)" },
+	{ "log", cmd_log, CMD_CONFIG | CMD_STORE, "[VENDOR] [--verify]",
+	    "the audit trail" },
+	{ "rotate", cmd_rotate, CMD_CONFIG,
+	    "[VENDOR...] [-n] [--force] [--republish] [--accept-time-jump]",
+	    "advance every schedule as far as time and DNS allow (cron)" },
+	{ "status", cmd_status, CMD_CONFIG | CMD_STORE,
+	    "[VENDOR] [--prometheus FILE]",
+	    "active keys, next steps, late or held vendors, orphans" },
+	{ "revoke", cmd_revoke, CMD_CONFIG | CMD_LOCKED,
+	    "KEY [--reason TEXT]",
+	    "revoke a compromised key now and replace it" },
+	{ "hold", cmd_hold, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "stop automatic transitions for a vendor" },
+	{ "release", cmd_release, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "resume automatic transitions" },
+	{ "decommission", cmd_decommission, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "retire every key of a vendor that is leaving" },
+	{ "check", cmd_check, CMD_CONFIG | CMD_STORE, "[VENDOR...]",
+	    "compare what DNS serves with the keystore" },
+	{ "backup", cmd_backup, CMD_CONFIG | CMD_LOCKED, "FILE",
+	    "a consistent snapshot of the keystore (tar)" },
+	{ "config-check", cmd_config_check, 0, "",
+	    "parse and validate the configuration" },
+};
+
+void
+cli_print_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: dkimkeys [-c FILE] [-v|-q] [--json] [--jobs N] "
+	    "[--wait[=DURATION]] COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-13s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(f, "\nsee dkimkeys(8) and dkimkeys.conf(5)\n");
+}
+
+void
+cli_bad_option(char **argv, int c, const char *name)
+{
+	const struct cmd *cmd = cli_command(name);
+	const char *opt = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	if (optopt != 0)
+		opt = shortopt;
+	if (cmd != NULL)
+		log_fail(EX_USAGE, "%s: %s option %s; usage: dkimkeys %s %s",
+		    name, c == ':' ? "missing value for" : "unknown", opt, name,
+		    cmd->args);
+	else
+		log_fail(EX_USAGE, "%s option %s; see dkimkeys --help",
+		    c == ':' ? "missing value for" : "unknown", opt);
+}
+
+int
+cli_usage(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			fprintf(stderr, "usage: dkimkeys %s %s\n", name,
+			    commands[i].args);
+	log_status_set(EX_USAGE);
+	return -1;
+}
+
+const struct cmd *
+cli_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
+    const struct option *longopts, const char *name)
+{
+	struct option all[16];
+	char optstr[32];
+	size_t n = 0;
+	int c;
+
+	/* --json may also follow the command */
+	for (; longopts != NULL && longopts[n].name != NULL; n++)
+		all[n] = longopts[n];
+	all[n++] = (struct option){ "json", no_argument, NULL, 0x100 };
+	all[n] = (struct option){ NULL, 0, NULL, 0 };
+	/* a leading ':' makes a missing value ':' rather than '?' */
+	snprintf(optstr, sizeof(optstr), ":%s", opts);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, optstr, all, NULL)) == 0x100)
+		cli->json = true;
+	if (c == '?' || c == ':')
+		cli_bad_option(argv, c, name);
+	return c;
+}
+
+const struct vendor *
+cli_vendor(struct cli *cli, const char *name)
+{
+	const struct vendor *v = config_vendor(cli->cfg, name);
+
+	if (v == NULL)
+		log_fail(EX_USAGE, "unknown vendor '%s'; vendors are the "
+		    "[vendor:NAME] sections of %s", name, cli->cfg->path);
+	return v;
+}
+
+int
+cli_section(struct cli *cli, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cli->cfg->nvendors; i++)
+		if (strcmp(cli->cfg->vendors[i].section, name) == 0)
+			return 0;
+	log_fail(EX_USAGE, "unknown vendor '%s'; vendors are the "
+	    "[vendor:NAME] sections of %s", name, cli->cfg->path);
+	return -1;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+int
+cli_open_store(struct cli *cli, bool lock)
+{
+	int flags = lock ? KS_LOCK | (cli->wait ? KS_WAIT : 0) : 0;
+	struct sigaction sa;
+	int rc;
+
+	if (lock && cli->wait && cli->wait_for > 0) {
+		/* --wait=DURATION: the alarm interrupts the wait for the
+		 * lock, and ks_open gives up (75) */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigaction(SIGALRM, &sa, NULL);
+		alarm((unsigned)cli->wait_for);
+	}
+	rc = ks_open(cli->cfg->keystore, flags, &cli->ks);
+	alarm(0);
+	if (rc == -1)
+		return -1;
+	cli->lc.ks = cli->ks;
+	return 0;
+}
+
+int
+cli_unlock(struct cli *cli)
+{
+	if (ks_unlocked(cli->ks))
+		return 0;
+	if (cli->pass == NULL &&
+	    secret_passphrase(cli->cfg->passphrase_file,
+	    cli->cfg->passphrase_env, &cli->pass) == -1)
+		return -1;
+	return ks_unlock(cli->ks, cli->pass);
+}

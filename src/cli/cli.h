@@ -1,0 +1,83 @@
+/*
+ * cli.h - what main.c and the cmd_*.c files share: the run's context and
+ * the command table.
+ */
+#ifndef DKIMKEYS_CLI_H
+#define DKIMKEYS_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config/config.h"
+#include "keystore/keystore.h"
+#include "lifecycle/lifecycle.h"
+
+/* What a command needs before it runs (struct cmd flags). */
+#define CMD_CONFIG 0x1  /* the parsed configuration */
+#define CMD_STORE 0x2   /* the keystore, read-only (no lock) */
+#define CMD_LOCKED 0x4  /* the keystore with the exclusive lock */
+
+struct cli {
+	const char *config_opt; /* -c */
+	struct config *cfg;
+	struct ks *ks;
+	struct lc lc;           /* cfg, ks and the run's now */
+	bool json;
+	bool quiet;             /* -q */
+	bool wait;
+	int64_t wait_for;       /* --wait=DURATION, 0: for ever */
+	unsigned jobs;
+	struct secret *pass;    /* read once, on first cli_unlock */
+};
+
+struct cmd {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	unsigned flags;
+	const char *args;    /* usage after the command name */
+	const char *summary;
+};
+
+/* The command of that name, or NULL. */
+const struct cmd *cli_command(const char *name);
+/* The global usage with every command's summary. */
+void cli_print_usage(FILE *f);
+/* Unlocks the keystore, reading the passphrase on first use. */
+int cli_unlock(struct cli *cli);
+/* 0 when name is a vendor section (domains_file ones too), else 64. */
+int cli_section(struct cli *cli, const char *name);
+/* Opens the keystore (with the lock when asked), for commands that
+ * decide themselves. */
+int cli_open_store(struct cli *cli, bool lock);
+/* The configured vendor of that name, or NULL after logging (64). */
+const struct vendor *cli_vendor(struct cli *cli, const char *name);
+/* Prints "usage: dkimkeys NAME ARGS" for the command and records 64. */
+int cli_usage(const char *name);
+/* One line for an unknown option or a missing value (getopt's c) and 64. */
+void cli_bad_option(char **argv, int c, const char *name);
+/* getopt_long over a command's arguments (argv[0] is the command); returns
+ * as getopt_long, '?' after printing the command's usage. */
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
+    const struct option *longopts, const char *name);
+
+/* The commands, one function each (cmd_*.c). */
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_passwd(struct cli *cli, int argc, char **argv);
+int cmd_keygen(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_txt(struct cli *cli, int argc, char **argv);
+int cmd_log(struct cli *cli, int argc, char **argv);
+int cmd_config_check(struct cli *cli, int argc, char **argv);
+int cmd_rotate(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_revoke(struct cli *cli, int argc, char **argv);
+int cmd_hold(struct cli *cli, int argc, char **argv);
+int cmd_release(struct cli *cli, int argc, char **argv);
+int cmd_decommission(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_backup(struct cli *cli, int argc, char **argv);
+
+#endif

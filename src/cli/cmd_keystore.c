@@ -1,0 +1,98 @@
+/*
+ * cmd_keystore.c - init and passwd: the keystore as a whole.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "secret/secret.h"
+#include "support/log.h"
+
+int
+cmd_init(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kdf", required_argument, NULL, 'k' },
+		{ "new-passphrase-file", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum ks_kdf kdf = KS_KDF_MODERATE;
+	const char *passfile = NULL;
+	struct secret *pass = NULL;
+	int c, rc = -1;
+
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "init")) != -1) {
+		switch (c) {
+		case 'k':
+			if (ks_kdf_parse(optarg, &kdf) == -1) {
+				log_fail(EX_USAGE, "--kdf: '%s' is not "
+				    "interactive, moderate or sensitive",
+				    optarg);
+				return -1;
+			}
+			break;
+		case 'p':
+			passfile = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc)
+		return cli_usage("init");
+	if (secret_new_passphrase(passfile, &pass) == -1)
+		goto out;
+	if (ks_create(cli->cfg->keystore, kdf, pass, cli->lc.now) == -1)
+		goto out;
+	log_info("created keystore %s", cli->cfg->keystore);
+	if (!cli->json)
+		printf("keystore %s created\n", cli->cfg->keystore);
+	rc = 0;
+out:
+	secret_free(pass);
+	return rc;
+}
+
+int
+cmd_passwd(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "rekey", no_argument, NULL, 'r' },
+		{ "new-passphrase-file", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *passfile = NULL;
+	struct secret *pass = NULL;
+	bool rekey = false;
+	int c, rc = -1;
+
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "passwd")) != -1) {
+		switch (c) {
+		case 'r':
+			rekey = true;
+			break;
+		case 'p':
+			passfile = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc)
+		return cli_usage("passwd");
+	if (cli_unlock(cli) == -1 ||
+	    secret_new_passphrase(passfile, &pass) == -1 ||
+	    ks_passwd(cli->ks, pass, rekey) == -1 ||
+	    ks_audit(cli->ks, cli->lc.now, cli->lc.simulated,
+	    rekey ? "rekey" : "passwd", NULL, "") == -1)
+		goto out;
+	printf("passphrase changed%s\n", rekey ? "; every key re-encrypted "
+	    "under a new master key" : "");
+	rc = 0;
+out:
+	secret_free(pass);
+	return rc;
+}

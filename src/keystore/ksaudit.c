@@ -1,0 +1,683 @@
+/*
+ * ksaudit.c - the keystore's hash-chained audit log.
+ *
+ * A line is {"seq":N,"id":"HEX",...,"prev":"HEX"} with the fixed field
+ * order of keystore/FORMAT, so seq, id and prev are read from the line's
+ * two ends without a JSON parser. An append reads the log's tail back to
+ * the line audit.head names (usually the last one), not the whole log.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ksaudit.h"
+#include "ksfile.h"
+#include "support/log.h"
+#include "support/util.h"
+
+#define LOG_NAME "audit.log"
+#define HEAD_NAME "audit.head"
+#define LINE_MAX_LEN 16384
+#define LOG_MAX ((size_t)1 << 30)
+#define TAIL_CHUNK ((size_t)65536)
+#define SEQ_PRE "{\"seq\":"
+#define ID_PRE ",\"id\":\""
+#define PREV_PRE ",\"prev\":\""
+#define PREV_LEN (sizeof(PREV_PRE) - 1 + 64 + 2) /* ,"prev":"HEX"} */
+#define ZERO_HASH \
+    "0000000000000000000000000000000000000000000000000000000000000000"
+
+static void
+line_hash(const char *line, size_t len, char out[KSAUDIT_HASH_HEX])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, (const unsigned char *)line, len);
+	util_hex(h, sizeof(h), out);
+}
+
+static bool
+is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0' || strchr("0123456789abcdef", s[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* Reads seq and prev from a line (without its LF); -1 when malformed. */
+static int
+line_fields(const char *line, size_t len, unsigned long *seq,
+    char prev[KSAUDIT_HASH_HEX])
+{
+	const char *p = line + sizeof(SEQ_PRE) - 1, *tail;
+	unsigned long v = 0;
+
+	if (len < sizeof(SEQ_PRE) + PREV_LEN ||
+	    memcmp(line, SEQ_PRE, sizeof(SEQ_PRE) - 1) != 0)
+		return -1;
+	tail = line + len - PREV_LEN;
+	if (memcmp(tail, PREV_PRE, sizeof(PREV_PRE) - 1) != 0 ||
+	    !is_hex(tail + sizeof(PREV_PRE) - 1, 64) ||
+	    memcmp(line + len - 2, "\"}", 2) != 0)
+		return -1;
+	if (*p < '1' || *p > '9')
+		return -1;
+	for (; p < tail && *p >= '0' && *p <= '9' && v < 1000000000000UL; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (*p != ',')
+		return -1;
+	*seq = v;
+	memcpy(prev, tail + sizeof(PREV_PRE) - 1, 64);
+	prev[64] = '\0';
+	return 0;
+}
+
+/* The "id" a line carries right after its seq, if any, into id. */
+static bool
+line_id(const char *line, size_t len, char id[KSSTATE_ID_HEX + 1])
+{
+	const char *p = memchr(line, ',', len);
+	size_t rest = p == NULL ? 0 : len - (size_t)(p - line);
+
+	if (rest <= sizeof(ID_PRE) + KSSTATE_ID_HEX ||
+	    memcmp(p, ID_PRE, sizeof(ID_PRE) - 1) != 0 ||
+	    p[sizeof(ID_PRE) - 1 + KSSTATE_ID_HEX] != '"')
+		return false;
+	memcpy(id, p + sizeof(ID_PRE) - 1, KSSTATE_ID_HEX);
+	id[KSSTATE_ID_HEX] = '\0';
+	return true;
+}
+
+static int
+read_head(int dfd, const char *dir, struct ksaudit_head *h)
+{
+	unsigned char *buf = NULL;
+	char *sp, shown[4200];
+	uint64_t v;
+	size_t len;
+	int rc = -1;
+
+	snprintf(shown, sizeof(shown), "%s/" HEAD_NAME, dir);
+	if (ksfile_read(dfd, HEAD_NAME, shown, 128, &buf, &len) == -1)
+		return -1;
+	sp = strchr((char *)buf, ' ');
+	if (sp == NULL || (size_t)(sp - (char *)buf) + 66 != len ||
+	    buf[len - 1] != '\n' || !is_hex(sp + 1, 64))
+		goto damaged;
+	*sp = '\0';
+	if (util_parse_uint((char *)buf, 0, 1000000000000ULL, &v) == -1)
+		goto damaged;
+	h->seq = (unsigned long)v;
+	memcpy(h->hash, sp + 1, 64);
+	h->hash[64] = '\0';
+	rc = 0;
+	goto out;
+damaged:
+	log_fail(EX_DATAERR, "keystore: %s: damaged", shown);
+out:
+	free(buf);
+	return rc;
+}
+
+static int
+write_head(int dfd, const char *dir, const struct ksaudit_head *h)
+{
+	char *text = xasprintf("%lu %s\n", h->seq, h->hash);
+	char *shown = xasprintf("%s/" HEAD_NAME, dir);
+	int rc;
+
+	rc = ksfile_replace(dfd, HEAD_NAME, shown, text, strlen(text));
+	free(text);
+	free(shown);
+	return rc;
+}
+
+int
+ksaudit_init(int dfd, const char *dir)
+{
+	struct ksaudit_head h = { 0, ZERO_HASH };
+	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	int rc;
+
+	rc = ksfile_put(dfd, LOG_NAME, shown, "", 0);
+	free(shown);
+	if (rc == 0)
+		rc = write_head(dfd, dir, &h);
+	return rc;
+}
+
+void
+ksaudit_new_id(char out[KSSTATE_ID_HEX + 1])
+{
+	unsigned char id[KSSTATE_ID_HEX / 2];
+
+	randombytes_buf(id, sizeof(id));
+	util_hex(id, sizeof(id), out);
+}
+
+static int
+read_at(int fd, char *buf, size_t len, off_t off)
+{
+	ssize_t r;
+
+	while (len > 0) {
+		if ((r = pread(fd, buf, len, off)) <= 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += r;
+		len -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+/* The log's octets from off to size, malloc'd (NUL-terminated). */
+static char *
+read_span(int fd, const char *shown, off_t off, off_t size)
+{
+	size_t len = (size_t)(size - off);
+	char *buf;
+
+	if (len > LOG_MAX) {
+		log_fail(EX_DATAERR, "keystore: %s: too large", shown);
+		return NULL;
+	}
+	buf = xmalloc(len + 1);
+	if (read_at(fd, buf, len, off) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * *end = the offset past the last complete line of a log of size octets;
+ * with cut, an incomplete last line (left by a crash during an append) is
+ * cut off there first.
+ */
+static int
+complete_end(int fd, const char *shown, off_t size, bool cut, off_t *end)
+{
+	size_t tlen = (size_t)size < LINE_MAX_LEN + 2 ? (size_t)size :
+	    LINE_MAX_LEN + 2;
+	char *buf, *nl;
+	int rc = -1;
+
+	if ((buf = read_span(fd, shown, size - (off_t)tlen, size)) == NULL)
+		return -1;
+	nl = tlen == 0 ? NULL : memrchr(buf, '\n', tlen);
+	if (nl == NULL && (off_t)tlen != size) {
+		log_fail(EX_DATAERR, "keystore: %s: last line too long", shown);
+		goto out;
+	}
+	*end = size - (off_t)tlen + (nl == NULL ? 0 : nl - buf + 1);
+	if (cut && *end != size) {
+		if (ftruncate(fd, *end) == -1 || fsync(fd) == -1) {
+			log_fail(EX_IOERR, "keystore: %s: %s", shown,
+			    strerror(errno));
+			goto out;
+		}
+		log_warn("keystore: %s: removed an incomplete last line "
+		    "(left by a crash)", shown);
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int
+ksaudit_end(int dfd, const char *dir, uint64_t *end)
+{
+	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	struct stat sb;
+	off_t e;
+	int fd, rc = -1;
+
+	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
+		goto out_free;
+	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
+		continue;
+	if (fstat(fd, &sb) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (complete_end(fd, shown, sb.st_size, false, &e) == -1)
+		goto out;
+	*end = (uint64_t)e;
+	rc = 0;
+out:
+	close(fd);
+out_free:
+	free(shown);
+	return rc;
+}
+
+/*
+ * Walks the lines of text (complete lines; the first is the log's first
+ * when at_start) to the line head names, then along the chain to the end:
+ * *head becomes the last line. -1 when the head's line is not there or
+ * what follows it does not chain.
+ */
+static int
+follow(const char *text, size_t len, bool at_start, struct ksaudit_head *head)
+{
+	char hash[KSAUDIT_HASH_HEX], prev[KSAUDIT_HASH_HEX];
+	struct ksaudit_head h = *head;
+	const char *s, *nl;
+	unsigned long seq;
+	bool found;
+	int ok;
+
+	found = at_start && head->seq == 0;
+	if (found && strcmp(head->hash, ZERO_HASH) != 0)
+		return -1;
+	for (s = text; s < text + len; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(text + len - s))) == NULL)
+			return -1;
+		ok = line_fields(s, (size_t)(nl - s), &seq, prev) == 0;
+		line_hash(s, (size_t)(nl - s), hash);
+		if (!found) {
+			if (!ok || seq != head->seq)
+				continue;
+			if (strcmp(hash, head->hash) != 0)
+				return -1;
+			found = true;
+			continue;
+		}
+		if (!ok || seq != h.seq + 1 || strcmp(prev, h.hash) != 0)
+			return -1;
+		h.seq = seq;
+		memcpy(h.hash, hash, sizeof(hash));
+	}
+	if (!found)
+		return -1;
+	*head = h;
+	return 0;
+}
+
+/* The seq of the first complete line of a tail read from off, or 0. */
+static unsigned long
+first_seq(const char *buf, size_t len, off_t off)
+{
+	char prev[KSAUDIT_HASH_HEX];
+	const char *s = buf, *nl;
+	unsigned long seq;
+
+	if (off > 0) {
+		if ((s = memchr(buf, '\n', len)) == NULL)
+			return 0;
+		s++;
+	}
+	if ((nl = memchr(s, '\n', len - (size_t)(s - buf))) == NULL ||
+	    line_fields(s, (size_t)(nl - s), &seq, prev) == -1)
+		return 0;
+	return seq;
+}
+
+/*
+ * Where the log (size octets of complete lines) really ends: at the head,
+ * or some lines past it after a crash between an append and the head's
+ * replacement, in which case *head is moved forward.
+ */
+static int
+roll_forward(int fd, const char *shown, off_t size, struct ksaudit_head *head)
+{
+	unsigned long was = head->seq, s;
+	size_t chunk = TAIL_CHUNK, skip = 0;
+	off_t off;
+	char *buf = NULL, *nl;
+	int rc = -1;
+
+	for (;;) {
+		off = (off_t)chunk < size ? size - (off_t)chunk : 0;
+		free(buf);
+		if ((buf = read_span(fd, shown, off, size)) == NULL)
+			return -1;
+		s = first_seq(buf, (size_t)(size - off), off);
+		if (off == 0 || (s != 0 && s <= head->seq) || chunk > LOG_MAX)
+			break;
+		chunk *= 2;
+	}
+	if (off > 0 && (nl = memchr(buf, '\n', (size_t)(size - off))) != NULL)
+		skip = (size_t)(nl - buf) + 1;
+	if (follow(buf + skip, (size_t)(size - off) - skip, off == 0,
+	    head) == -1)
+		log_fail(EX_DATAERR, "keystore: %s: does not end at the head "
+		    "recorded in audit.head (edited or truncated; see dkimkeys "
+		    "log --verify)", shown);
+	else
+		rc = 0;
+	if (rc == 0 && head->seq != was)
+		log_warn("keystore: %s: audit.head was %lu entries behind (a "
+		    "crash); moved it forward", shown, head->seq - was);
+	free(buf);
+	return rc;
+}
+
+struct idref {
+	const char *id;
+	size_t i; /* the entry's index */
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct idref *)a)->id,
+	    ((const struct idref *)b)->id);
+}
+
+/* Marks in skip the entries whose id is on a line from base on (sorted
+ * ids: a journal may hold thousands of entries). */
+static int
+find_done(int fd, const char *shown, off_t base, off_t size,
+    const struct ksstate_entry *e, size_t n, bool *skip)
+{
+	struct idref *refs = xcalloc(n + 1, sizeof(*refs)), key, *r;
+	char *text, id[KSSTATE_ID_HEX + 1];
+	const char *s, *nl, *end;
+	size_t i;
+
+	if (base > size) /* the log was replaced since: look everywhere */
+		base = 0;
+	if ((text = read_span(fd, shown, base, size)) == NULL) {
+		free(refs);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		refs[i].id = e[i].id;
+		refs[i].i = i;
+	}
+	qsort(refs, n, sizeof(*refs), by_id);
+	key.id = id;
+	end = text + (size - base);
+	for (s = text; (nl = memchr(s, '\n', (size_t)(end - s))) != NULL;
+	    s = nl + 1)
+		if (line_id(s, (size_t)(nl - s), id) && (r = bsearch(&key, refs,
+		    n, sizeof(*refs), by_id)) != NULL)
+			skip[r->i] = true;
+	free(text);
+	free(refs);
+	return 0;
+}
+
+/* The line of entry e after (seq - 1, prev), without its LF. */
+static void
+entry(struct buf *b, unsigned long seq, const char *prev,
+    const struct ksstate_entry *e)
+{
+	char t[UTIL_TIME_LEN], *name;
+
+	buf_printf(b, SEQ_PRE "%lu" ID_PRE "%s\",\"time\":\"%s\",\"event\":",
+	    seq, e->id, util_fmt_time(e->time, t));
+	buf_json_str(b, e->event);
+	if (e->event_id != NULL)
+		buf_printf(b, ",\"event_id\":\"%s\"", e->event_id);
+	if (e->vendor != NULL) {
+		name = xasprintf("%s._domainkey.%s", e->selector, e->domain);
+		buf_puts(b, ",\"key\":");
+		buf_json_str(b, name);
+		buf_puts(b, ",\"vendor\":");
+		buf_json_str(b, e->vendor);
+		buf_printf(b, ",\"fingerprint\":\"sha256:%s\"", e->fpr);
+		free(name);
+	}
+	if (e->extra != NULL)
+		buf_puts(b, e->extra);
+	buf_printf(b, ",\"simulated\":%s" PREV_PRE "%s\"}",
+	    e->simulated ? "true" : "false", prev);
+}
+
+/* The lines of the entries not skipped, chained after *head, which
+ * becomes the last of them; -1 (70) when one is too long. */
+static int
+build(const char *shown, const struct ksstate_entry *e, size_t n,
+    const bool *skip, struct ksaudit_head *head, struct buf *out)
+{
+	struct buf line = { NULL, 0, 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		if (skip[i])
+			continue;
+		line.len = 0;
+		entry(&line, head->seq + 1, head->hash, &e[i]);
+		if (line.len > LINE_MAX_LEN) {
+			log_fail(EX_SOFTWARE, "keystore: %s: entry too long",
+			    shown);
+			rc = -1;
+			break;
+		}
+		line_hash(line.data, line.len, head->hash);
+		head->seq++;
+		buf_add(out, line.data, line.len);
+		buf_puts(out, "\n");
+	}
+	buf_free(&line);
+	return rc;
+}
+
+/* Writes the lines at the end of the log (at size) and syncs them; a
+ * failed write is cut off again. */
+static int
+write_lines(int fd, const char *shown, const struct buf *b, off_t size)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < b->len) {
+		if ((w = write(fd, b->data + off, b->len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (off < b->len || fsync(fd) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: cannot append: %s", shown,
+		    strerror(errno));
+		if (ftruncate(fd, size) == -1)
+			log_warn("keystore: %s: cannot cut a failed append",
+			    shown);
+		return -1;
+	}
+	return 0;
+}
+
+/* Refuses (70) entries the line format cannot carry. */
+static int
+check_entries(const struct ksstate_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].event == NULL || e[i].id == NULL ||
+		    strlen(e[i].id) != KSSTATE_ID_HEX ||
+		    (e[i].vendor != NULL && (e[i].domain == NULL ||
+		    e[i].selector == NULL || e[i].fpr == NULL)) ||
+		    (e[i].extra != NULL && *e[i].extra != '\0' &&
+		    (*e[i].extra != ',' || strchr(e[i].extra, '\n') != NULL))) {
+			log_fail(EX_SOFTWARE, "keystore: audit entry: bad "
+			    "arguments");
+			return -1;
+		}
+	return 0;
+}
+
+int
+ksaudit_append(int dfd, const char *dir, const struct ksstate_entry *e,
+    size_t n, const uint64_t *base, struct ksaudit_head *head,
+    size_t *appended)
+{
+	struct buf b = { NULL, 0, 0 };
+	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	bool *skip = xcalloc(n + 1, sizeof(*skip));
+	struct ksaudit_head h;
+	unsigned long was;
+	struct stat sb;
+	off_t size;
+	int fd, rc = -1;
+
+	if (appended != NULL)
+		*appended = 0;
+	if (check_entries(e, n) == -1 || (fd = ksfile_open(dfd, LOG_NAME, shown,
+	    O_RDWR | O_APPEND)) == -1)
+		goto out_free;
+	while (flock(fd, LOCK_EX) == -1 && errno == EINTR)
+		continue;
+	if (fstat(fd, &sb) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (read_head(dfd, dir, head) == -1)
+		goto out;
+	was = head->seq;
+	if (complete_end(fd, shown, sb.st_size, true, &size) == -1 ||
+	    roll_forward(fd, shown, size, head) == -1 || (base != NULL &&
+	    find_done(fd, shown, (off_t)*base, size, e, n, skip) == -1))
+		goto out;
+	h = *head;
+	if (build(shown, e, n, skip, &h, &b) == -1 ||
+	    (b.len > 0 && write_lines(fd, shown, &b, size) == -1))
+		goto out;
+	/* a head rolled forward is written even when nothing was added */
+	if ((b.len > 0 || h.seq != was) && write_head(dfd, dir, &h) == -1)
+		goto out;
+	if (appended != NULL)
+		*appended = h.seq - head->seq;
+	*head = h;
+	rc = 0;
+out:
+	close(fd); /* releases the flock */
+out_free:
+	buf_free(&b);
+	free(skip);
+	free(shown);
+	return rc;
+}
+
+/* Checks line n (1-based) against the previous line's hash. */
+static int
+verify_line(const char *shown, unsigned long n, const char *line, size_t len,
+    const char *prevhash)
+{
+	char prev[KSAUDIT_HASH_HEX];
+	unsigned long seq;
+
+	if (line_fields(line, len, &seq, prev) == -1) {
+		log_fail(EX_DATAERR, "keystore: %s: line %lu: malformed", shown,
+		    n);
+		return -1;
+	}
+	if (seq != n) {
+		log_fail(EX_DATAERR, "keystore: %s: line %lu: seq %lu where "
+		    "%lu was expected (a line was removed or inserted)", shown,
+		    n, seq, n);
+		return -1;
+	}
+	if (strcmp(prev, prevhash) != 0) {
+		log_fail(EX_DATAERR, "keystore: %s: line %lu: prev does not "
+		    "match line %lu (it was edited, or a line removed)", shown,
+		    n, n - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* Walks the chain: *n entries; at_head the hash of line head->seq. */
+static int
+verify_chain(const char *shown, const char *text, size_t len,
+    const struct ksaudit_head *head, unsigned long *n,
+    char at_head[KSAUDIT_HASH_HEX])
+{
+	char hash[KSAUDIT_HASH_HEX] = ZERO_HASH;
+	const char *s = text, *nl;
+
+	*n = 0;
+	memcpy(at_head, ZERO_HASH, KSAUDIT_HASH_HEX);
+	while (s < text + len) {
+		if ((nl = memchr(s, '\n', (size_t)(text + len - s))) == NULL) {
+			log_fail(EX_DATAERR, "keystore: %s: line %lu: "
+			    "incomplete (truncated)", shown, *n + 1);
+			return -1;
+		}
+		if (verify_line(shown, *n + 1, s, (size_t)(nl - s), hash) == -1)
+			return -1;
+		line_hash(s, (size_t)(nl - s), hash);
+		if (++*n == head->seq)
+			memcpy(at_head, hash, KSAUDIT_HASH_HEX);
+		s = nl + 1;
+	}
+	return 0;
+}
+
+/* The chain must reach the head (it may go on past it after a crash). */
+static int
+verify_end(const char *shown, unsigned long n, const char *at_head,
+    const struct ksaudit_head *head)
+{
+	if (head->seq > n) {
+		log_fail(EX_DATAERR, "keystore: %s: %lu entries but audit.head "
+		    "records %lu (the log was truncated)", shown, n,
+		    head->seq);
+		return -1;
+	}
+	if (strcmp(head->hash, at_head) != 0) {
+		log_fail(EX_DATAERR, "keystore: %s: line %lu: does not match "
+		    "audit.head (edited, or the head was replaced)", shown,
+		    head->seq);
+		return -1;
+	}
+	if (head->seq < n)
+		log_warn("keystore: %s: audit.head is %lu entries behind (a "
+		    "crash during an append); the next entry repairs it",
+		    shown, n - head->seq);
+	return 0;
+}
+
+int
+ksaudit_verify(int dfd, const char *dir, unsigned long *entries)
+{
+	char at_head[KSAUDIT_HASH_HEX];
+	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	struct ksaudit_head head;
+	unsigned char *text = NULL;
+	unsigned long n = 0;
+	size_t len;
+	int fd, rc = -1;
+
+	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
+		goto out_free;
+	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
+		continue;
+	if (read_head(dfd, dir, &head) == -1 ||
+	    ksfile_read(dfd, LOG_NAME, shown, LOG_MAX, &text, &len) == -1 ||
+	    verify_chain(shown, (char *)text, len, &head, &n, at_head) == -1 ||
+	    verify_end(shown, n, at_head, &head) == -1)
+		goto out;
+	if (entries != NULL)
+		*entries = n;
+	rc = 0;
+out:
+	close(fd);
+out_free:
+	free(text);
+	free(shown);
+	return rc;
+}

@@ -1,0 +1,323 @@
+/*
+ * ksfile.c - files beneath the keystore folder's descriptor.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ksfile.h"
+#include "support/log.h"
+#include "support/util.h"
+
+#define TEMP_TAG ".tmp-"
+#define TEMP_RAND 8 /* random bytes, 16 hex digits */
+
+/* Refuses (77) what is not ours alone: wrong type, owner or mode. */
+static int
+check_stat(const struct stat *sb, const char *shown, bool dir)
+{
+	mode_t want = dir ? 0700 : 0600;
+
+	if (dir ? !S_ISDIR(sb->st_mode) : !S_ISREG(sb->st_mode)) {
+		log_fail(EX_NOPERM, "keystore: %s: not a %s", shown,
+		    dir ? "folder" : "regular file");
+		return -1;
+	}
+	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
+		log_fail(EX_NOPERM, "keystore: %s: owned by uid %lu, not by "
+		    "root or the effective user", shown,
+		    (unsigned long)sb->st_uid);
+		return -1;
+	}
+	if ((sb->st_mode & 077) != 0) {
+		log_fail(EX_NOPERM, "keystore: %s: mode %04o gives access to "
+		    "group or others (must be %04o; dkimkeys never changes "
+		    "modes: find out why, then chmod it)", shown,
+		    (unsigned)(sb->st_mode & 07777), (unsigned)want);
+		return -1;
+	}
+	return 0;
+}
+
+/* Logs why openat(dfd, name) failed with errno e. */
+static void
+open_failed(int dfd, const char *name, const char *shown, int e, bool dir)
+{
+	struct stat sb;
+
+	if (e == ENOENT)
+		log_fail(EX_DATAERR, "keystore: %s: missing", shown);
+	else if ((e == ELOOP || e == ENOTDIR) &&
+	    fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(sb.st_mode))
+		log_fail(EX_NOPERM, "keystore: %s: is a symbolic link "
+		    "(refused)", shown);
+	else if (e == ENOTDIR && dir)
+		log_fail(EX_NOPERM, "keystore: %s: not a folder", shown);
+	else if (e == EACCES || e == EPERM)
+		log_fail(EX_NOPERM, "keystore: %s: %s", shown, strerror(e));
+	else
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(e));
+}
+
+int
+ksfile_open_dir(int dfd, const char *name, const char *shown)
+{
+	struct stat sb;
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		open_failed(dfd, name, shown, errno, true);
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (check_stat(&sb, shown, true) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+ksfile_open(int dfd, const char *name, const char *shown, int flags)
+{
+	struct stat sb;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO planted here must not hang the open */
+	fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1) {
+		open_failed(dfd, name, shown, errno, false);
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (check_stat(&sb, shown, false) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, flags & O_APPEND) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+ksfile_read(int dfd, const char *name, const char *shown, size_t max,
+    unsigned char **buf, size_t *len)
+{
+	unsigned char *b = NULL;
+	size_t n = 0, cap = 4096;
+	ssize_t r;
+	int fd, rc = -1;
+
+	*buf = NULL;
+	if ((fd = ksfile_open(dfd, name, shown, O_RDONLY)) == -1)
+		return -1;
+	b = xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			b = xrealloc(b, cap + 1);
+		}
+		if ((r = read(fd, b + n, cap - n)) == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			log_fail(EX_IOERR, "keystore: %s: %s", shown,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if ((n += (size_t)r) > max) {
+			log_fail(EX_DATAERR, "keystore: %s: damaged (too "
+			    "large)", shown);
+			goto out;
+		}
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	b = NULL;
+	rc = 0;
+out:
+	free(b);
+	close(fd);
+	return rc;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
+    size_t len)
+{
+	unsigned char rnd[TEMP_RAND];
+	char hex[2 * TEMP_RAND + 1], *tmp;
+	int fd, rc = -1, e;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	util_hex(rnd, sizeof(rnd), hex);
+	tmp = xasprintf("%s" TEMP_TAG "%s", name, hex);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_fail(EX_IOERR, "keystore: %s: cannot create a temp file: "
+		    "%s", shown, strerror(errno));
+		goto out;
+	}
+	/* 0600 whatever the umask: this is our own new file */
+	e = 0;
+	if (fchmod(fd, 0600) == -1 || write_all(fd, buf, len) == -1 ||
+	    fsync(fd) == -1)
+		e = errno;
+	if (close(fd) == -1 && e == 0)
+		e = errno;
+	if (e == 0 && renameat(dfd, tmp, dfd, name) == -1)
+		e = errno;
+	if (e != 0) {
+		unlinkat(dfd, tmp, 0);
+		log_fail(EX_IOERR, "keystore: %s: cannot write: %s", shown,
+		    strerror(e));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+int
+ksfile_replace(int dfd, const char *name, const char *shown,
+    const void *buf, size_t len)
+{
+	if (ksfile_put(dfd, name, shown, buf, len) == -1)
+		return -1;
+	return ksfile_sync_dir(dfd, shown);
+}
+
+int
+ksfile_sync_dir(int dfd, const char *shown)
+{
+	if (fsync(dfd) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: cannot sync its folder: %s",
+		    shown, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+ksfile_is_temp(const char *name)
+{
+	const char *t = strstr(name, TEMP_TAG);
+
+	return t != NULL && strlen(t) == strlen(TEMP_TAG) + 2 * TEMP_RAND &&
+	    strspn(t + strlen(TEMP_TAG), "0123456789abcdef") == 2 * TEMP_RAND;
+}
+
+int
+ksfile_sync_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd, rc = -1;
+
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1 && fsync(fd) == 0)
+		rc = 0;
+	else
+		log_fail(EX_IOERR, "keystore: %s: cannot sync its parent "
+		    "folder: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	free(copy);
+	return rc;
+}
+
+int
+ksfile_empty_dir(const char *path)
+{
+	struct dirent *de;
+	DIR *d;
+	int empty = 1;
+
+	if ((d = opendir(path)) == NULL) {
+		log_fail(EX_CANTCREAT, "keystore: %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (empty && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+int
+ksfile_prune(int dfd, const char *shown,
+    bool (*match)(const char *name, const void *arg), const void *arg)
+{
+	struct dirent *de;
+	bool removed = false;
+	DIR *d = NULL;
+	int fd, rc = -1;
+
+	/* a duplicate: closedir() closes it, and dfd stays usable */
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (!match(de->d_name, arg))
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == -1 && errno != ENOENT) {
+			log_fail(EX_IOERR, "keystore: %s/%s: cannot remove: %s",
+			    shown, de->d_name, strerror(errno));
+			goto out;
+		}
+		removed = true;
+	}
+	rc = removed ? ksfile_sync_dir(dfd, shown) : 0;
+out:
+	closedir(d);
+	return rc;
+}

@@ -1,0 +1,191 @@
+/*
+ * ksjournal.c - transitions committed exactly once (SPEC section 2): event
+ * ids, the journal of audit entries, the commit, and the audit entries
+ * made outside it.
+ *
+ * ks_journal queues an entry in memory. ks_commit writes the state with
+ * the queued entries as journal lines in one atomic replacement: that
+ * rename is the commit point. Then it appends them to audit.log under the
+ * log's flock, skipping any whose id is already there past the base
+ * recorded with them, and forgets them (the next commit drops the lines).
+ * A crash between the two leaves the journal in the state, and the next
+ * locked open appends it the same way. keystore/FORMAT section 7.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "keystore_int.h"
+#include "ksfile.h"
+#include "support/fault.h"
+#include "support/log.h"
+
+#define EVENT_ID_TAG "dkimkeys/event/v1"
+
+void
+ks_event_id(const struct ks *ks, const struct ks_key *key, enum ks_event ev,
+    char out[33])
+{
+	unsigned char h[crypto_generichash_BYTES], len, e = (unsigned char)ev;
+	crypto_generichash_state s;
+
+	crypto_generichash_init(&s, NULL, 0, sizeof(h));
+	crypto_generichash_update(&s, (const unsigned char *)EVENT_ID_TAG,
+	    sizeof(EVENT_ID_TAG) - 1);
+	crypto_generichash_update(&s, ks->hdr.id, sizeof(ks->hdr.id));
+	crypto_generichash_update(&s, key->fpr, KS_FPR_LEN);
+	/* the names too: a key destroyed, then imported again under
+	 * another selector, is another key with other transitions */
+	len = (unsigned char)strlen(key->domain);
+	crypto_generichash_update(&s, &len, 1);
+	crypto_generichash_update(&s, (const unsigned char *)key->domain, len);
+	len = (unsigned char)strlen(key->selector);
+	crypto_generichash_update(&s, &len, 1);
+	crypto_generichash_update(&s, (const unsigned char *)key->selector,
+	    len);
+	crypto_generichash_update(&s, &e, 1);
+	crypto_generichash_final(&s, h, sizeof(h));
+	util_hex(h, KSSTATE_ID_HEX / 2, out);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* An entry with a fresh id (strings malloc'd: ksstate_entry_free). */
+static void
+make_entry(struct ksstate_entry *e, int64_t now, bool simulated,
+    const char *event, const struct ks_key *key, const char *extra)
+{
+	char id[KSSTATE_ID_HEX + 1], fpr[2 * KS_FPR_LEN + 1];
+
+	memset(e, 0, sizeof(*e));
+	ksaudit_new_id(id);
+	e->id = xstrdup(id);
+	e->time = now;
+	e->simulated = simulated;
+	e->event = dup_or_null(event);
+	if (key != NULL) {
+		e->vendor = dup_or_null(key->vendor);
+		e->domain = dup_or_null(key->domain);
+		e->selector = dup_or_null(key->selector);
+		util_hex(key->fpr, KS_FPR_LEN, fpr);
+		e->fpr = xstrdup(fpr);
+	}
+	if (extra != NULL && *extra != '\0')
+		e->extra = xstrdup(extra);
+}
+
+void
+ks_journal(struct ks *ks, int64_t now, bool simulated, const char *event,
+    const struct ks_key *key, enum ks_event ev, const char *extra_json)
+{
+	char eid[KSSTATE_ID_HEX + 1];
+	struct ksstate_entry e;
+
+	make_entry(&e, now, simulated, event, key, extra_json);
+	if (key != NULL && ev < KS_EV_COUNT) {
+		ks_event_id(ks, key, ev, eid);
+		e.event_id = xstrdup(eid);
+	}
+	ksstate_journal_add(&ks->st, &e);
+	ksstate_entry_free(&e);
+}
+
+/* Appends the journal (entries already there are skipped), then forgets
+ * it; completing: it was found in the state at open. */
+static int
+append_journal(struct ks *ks, bool completing)
+{
+	size_t n = 0;
+
+	if (ks->st.njournal == 0)
+		return 0;
+	if (ksaudit_append(ks->dfd, ks->dir, ks->st.journal, ks->st.njournal,
+	    &ks->st.journal_base, &ks->head, &n) == -1)
+		return -1;
+	ks->audited = true;
+	if (completing && n > 0)
+		log_warn("keystore: %s: appended %zu entr%s of a commit "
+		    "interrupted before its audit (a crash)", ks->audit_path,
+		    n, n == 1 ? "y" : "ies");
+	ksstate_journal_clear(&ks->st);
+	return 0;
+}
+
+int
+ks_journal_complete(struct ks *ks)
+{
+	return append_journal(ks, true);
+}
+
+/*
+ * When the audit append fails after the rename, the change is committed
+ * all the same (-1 reports the failure): the journal stays in the state
+ * and in memory, and the next commit or locked open appends it.
+ */
+int
+ks_commit(struct ks *ks, int64_t now)
+{
+	struct ksstate *st = &ks->st;
+	struct buf b = { NULL, 0, 0 };
+	int64_t before = st->now;
+	char err[300];
+	int rc = -1;
+
+	if (ks_need_write(ks, false) == -1)
+		return -1;
+	if (st->njournal > 0 && !st->has_base) {
+		if (ksaudit_end(ks->dfd, ks->dir, &st->journal_base) == -1)
+			return -1;
+		st->has_base = true;
+	}
+	st->now = now;
+	if (ksstate_encode(st, &b, err, sizeof(err)) == -1) {
+		log_fail(EX_DATAERR, "keystore: %s: cannot store: %s",
+		    ks_at(ks, "state"), err);
+		goto out;
+	}
+	if (ksfile_replace(ks->dfd, "state", ks_at(ks, "state"), b.data,
+	    b.len) == -1)
+		goto out;
+	before = now; /* the commit point */
+	fault_point("commit-renamed"); /* kill -9 tests: before the audit */
+	rc = append_journal(ks, false);
+out:
+	if (rc == -1)
+		st->now = before;
+	buf_free(&b);
+	return rc;
+}
+
+int
+ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
+    const struct ks_key *key, const char *extra_json)
+{
+	struct ksstate_entry e;
+	int rc;
+
+	make_entry(&e, now, simulated, event, key, extra_json);
+	rc = ksaudit_append(ks->dfd, ks->dir, &e, 1, NULL, &ks->head, NULL);
+	ksstate_entry_free(&e);
+	if (rc == 0)
+		ks->audited = true;
+	return rc;
+}
+
+int
+ks_audit_verify(struct ks *ks, unsigned long *entries)
+{
+	return ksaudit_verify(ks->dfd, ks->dir, entries);
+}
+
+const char *
+ks_audit_path(const struct ks *ks)
+{
+	return ks->audit_path;
+}

@@ -1,0 +1,381 @@
+/*
+ * lifecycle.c - selectors, successors, key lookup and the served set.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "lifecycle.h"
+#include "dns/dnscheck.h"
+#include "support/fault.h"
+#include "support/log.h"
+
+/* Expands tokens of tmpl; NULL when the template has a bad token. */
+static char *
+expand(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
+{
+	const char *p;
+	struct buf b = { 0 };
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	for (p = v->selector; *p != '\0'; p++) {
+		if (*p != '%') {
+			buf_add(&b, p, 1);
+			continue;
+		}
+		switch (*++p) {
+		case 'Y':
+			buf_printf(&b, "%04d", tm.tm_year + 1900);
+			break;
+		case 'm':
+			buf_printf(&b, "%02d", tm.tm_mon + 1);
+			break;
+		case 'd':
+			buf_printf(&b, "%02d", tm.tm_mday);
+			break;
+		case 'H':
+			buf_printf(&b, "%02d", tm.tm_hour);
+			break;
+		case 'j':
+			buf_printf(&b, "%03d", tm.tm_yday + 1);
+			break;
+		case 'a':
+			buf_puts(&b, alg == DK_ALG_RSA ? "r" : "e");
+			break;
+		case 'n':
+			buf_printf(&b, "%u", ks_counter_next(lc->ks, v->name));
+			break;
+		case '%':
+			buf_puts(&b, "%");
+			break;
+		default:
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	buf_add(&b, "", 0);
+	return b.data;
+}
+
+char *
+lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
+{
+	char *base, *sel;
+	unsigned i;
+
+	base = expand(lc, v, alg, t);
+	if (base == NULL || !util_valid_selector(base)) {
+		log_fail(EX_CONFIG, "vendor %s: selector template '%s' gives "
+		    "'%s', which is not a valid selector", v->name, v->selector,
+		    base != NULL ? base : "?");
+		free(base);
+		return NULL;
+	}
+	sel = xstrdup(base);
+	for (i = 2; ks_name_taken(lc->ks, v->domain, sel); i++) {
+		free(sel);
+		sel = xasprintf("%s-%u", base, i);
+	}
+	free(base);
+	return sel;
+}
+
+struct ks_key *
+lc_key_in(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    enum ks_state st)
+{
+	struct ks_key *const *keys;
+	size_t n, i;
+
+	keys = ks_keys(lc->ks, &n);
+	for (i = 0; i < n; i++)
+		if (keys[i]->state == st && keys[i]->alg == alg &&
+		    !keys[i]->compromised &&
+		    strcmp(keys[i]->vendor, v->name) == 0)
+			return keys[i];
+	return NULL;
+}
+
+struct ks_key *
+lc_successor(struct lc *lc, const struct vendor *v, enum dk_alg alg)
+{
+	struct ks_key *k;
+
+	if ((k = lc_key_in(lc, v, alg, KS_PENDING)) != NULL)
+		return k;
+	return lc_key_in(lc, v, alg, KS_PUBLISHED);
+}
+
+struct ks_key *
+lc_find(struct lc *lc, const char *arg)
+{
+	static const char infix[] = "._domainkey.";
+	struct ks_key *const *keys;
+	struct ks_key *found = NULL;
+	const char *mid;
+	char *sel, *dom;
+	size_t n, i, len, matches = 0;
+
+	keys = ks_keys(lc->ks, &n);
+	if ((mid = strstr(arg, infix)) != NULL) {
+		sel = xstrndup(arg, (size_t)(mid - arg));
+		dom = xstrdup(mid + sizeof(infix) - 1);
+		len = strlen(dom);
+		if (len > 0 && dom[len - 1] == '.')
+			dom[len - 1] = '\0';
+		found = ks_find(lc->ks, dom, sel);
+		if (found == NULL)
+			log_fail(EX_USAGE, "no key %s._domainkey.%s", sel, dom);
+		free(sel);
+		free(dom);
+		return found;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(keys[i]->selector, arg) == 0) {
+			found = keys[i];
+			matches++;
+		}
+	}
+	if (matches == 1)
+		return found;
+	if (matches == 0) {
+		log_fail(EX_USAGE, "no key with selector %s", arg);
+		return NULL;
+	}
+	log_fail(EX_USAGE, "selector %s is ambiguous; give one of:", arg);
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i]->selector, arg) == 0)
+			fprintf(stderr, "  %s._domainkey.%s\n",
+			    keys[i]->selector, keys[i]->domain);
+	return NULL;
+}
+
+const struct alg_spec *
+lc_alg(const struct vendor *v, enum dk_alg want)
+{
+	size_t i;
+
+	if (v->mode == MODE_DELEGATED) {
+		log_fail(EX_USAGE, "vendor %s is delegated: it holds its own "
+		    "keys", v->name);
+		return NULL;
+	}
+	if (want == DK_ALG_NONE) {
+		if (v->nalgs == 1)
+			return &v->algs[0];
+		log_fail(EX_USAGE, "vendor %s signs with several algorithms; "
+		    "choose one with --alg", v->name);
+		return NULL;
+	}
+	for (i = 0; i < v->nalgs; i++)
+		if (v->algs[i].alg == want)
+			return &v->algs[i];
+	log_fail(EX_USAGE, "vendor %s does not use %s keys (algorithms in "
+	    "the config)", v->name, util_alg_name(want));
+	return NULL;
+}
+
+/* Checks an explicit selector; returns a copy or NULL after logging. */
+static char *
+explicit_selector(struct lc *lc, const struct vendor *v, const char *sel)
+{
+	if (!util_valid_selector(sel) || strchr(sel, '_') != NULL) {
+		log_fail(EX_USAGE, "selector '%s': not a valid DNS label "
+		    "(lowercase letters, digits, hyphens; dots between labels; "
+		    "at most 63 octets a label)", sel);
+		return NULL;
+	}
+	if (ks_name_taken(lc->ks, v->domain, sel)) {
+		log_fail(EX_USAGE, "selector %s._domainkey.%s was used before; "
+		    "selectors are never reused", sel, v->domain);
+		return NULL;
+	}
+	return xstrdup(sel);
+}
+
+/* A new key's metadata: kp's public half, at (v, selector), made now. */
+static void
+meta_for(struct lc *lc, const struct vendor *v, const struct keypair *kp,
+    char *selector, enum ks_state st, struct ks_key *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->vendor = v->name;
+	meta->domain = v->domain;
+	meta->selector = selector;
+	meta->alg = kp->alg;
+	meta->bits = kp->bits;
+	memcpy(meta->pub, kp->pub, kp->publen);
+	meta->publen = kp->publen;
+	memcpy(meta->fpr, kp->fpr, sizeof(meta->fpr));
+	meta->state = st;
+	meta->created = lc->now;
+}
+
+int
+lc_no_successor(struct lc *lc, const struct vendor *v, enum dk_alg alg)
+{
+	struct ks_key *old;
+
+	if ((old = lc_successor(lc, v, alg)) == NULL)
+		return 0;
+	log_fail(EX_USAGE, "vendor %s already has a %s successor, "
+	    "%s._domainkey.%s (%s)", v->name, util_alg_name(alg),
+	    old->selector, old->domain, ks_state_name(old->state));
+	return -1;
+}
+
+struct ks_key *
+lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
+    const char *selector, const char *event)
+{
+	struct ks_key meta, *key = NULL;
+	char *sel;
+
+	if (lc_no_successor(lc, v, kp->alg) == -1)
+		return NULL;
+	sel = selector != NULL ? explicit_selector(lc, v, selector) :
+	    lc_selector(lc, v, kp->alg, lc->now);
+	if (sel == NULL)
+		return NULL;
+	meta_for(lc, v, kp, sel, KS_PENDING, &meta);
+	if ((key = ks_add(lc->ks, &meta, kp->priv)) != NULL) {
+		fault_point("generated");
+		ks_journal(lc->ks, lc->now, lc->simulated, event, key,
+		    KS_EV_COUNT, "");
+		if (!lc->defer_commit && ks_commit(lc->ks, lc->now) == -1)
+			key = NULL;
+	}
+	free(sel);
+	return key;
+}
+
+int
+lc_check_active(struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, const char *selector, bool dns)
+{
+	struct ks_key *old = lc_key_in(lc, v, kp->alg, KS_ACTIVE);
+	struct dnsq *q = NULL;
+	struct dnscheck dc;
+	char *sel, *name;
+	int rc = -1;
+
+	if (old != NULL) {
+		log_fail(EX_USAGE, "import: vendor %s already has an active %s "
+		    "key, %s._domainkey.%s", v->name, util_alg_name(kp->alg),
+		    old->selector, old->domain);
+		return -1;
+	}
+	if ((sel = explicit_selector(lc, v, selector)) == NULL)
+		return -1;
+	free(sel);
+	if (!dns)
+		return 0;
+	if (dnsq_new(v->resolver != NULL ? v->resolver : lc->cfg->resolver,
+	    lc->cfg->resolver_ca, lc->cfg->dns_timeout, &q) == -1)
+		return -1;
+	name = xasprintf("%s._domainkey.%s", selector, v->domain);
+	if (dnscheck_key(q, name, kp->alg, kp->pub, kp->publen, &dc) == 0) {
+		if (dc.unreachable_all)
+			log_fail(EX_UNAVAILABLE, "import: %s: no DNS server "
+			    "could be reached", name);
+		else if (!dc.served)
+			log_fail(EX_DATAERR, "import: %s: DNS does not serve "
+			    "this key (%s); publish it first, or give "
+			    "--no-dns-check", name, dc.why != NULL ? dc.why :
+			    "?");
+		else
+			rc = 0;
+		dnscheck_clear(&dc);
+	}
+	free(name);
+	dnsq_free(q);
+	return rc;
+}
+
+struct ks_key *
+lc_add_active(struct lc *lc, const struct vendor *v, struct keypair *kp,
+    const char *selector, int64_t since)
+{
+	struct ks_key meta, *key;
+
+	meta_for(lc, v, kp, (char *)(uintptr_t)selector, KS_ACTIVE, &meta);
+	meta.published = meta.visible = meta.activated = since;
+	if ((key = ks_add(lc->ks, &meta, kp->priv)) == NULL)
+		return NULL;
+	ks_journal(lc->ks, lc->now, lc->simulated, "import", key,
+	    KS_EV_COUNT, ",\"state\":\"active\"");
+	return ks_commit(lc->ks, lc->now) == 0 ? key : NULL;
+}
+
+int
+lc_load(struct lc *lc, const struct ks_key *key, struct keypair *kp)
+{
+	struct secret *priv = NULL;
+	int rc = -1;
+
+	memset(kp, 0, sizeof(*kp));
+	if (ks_private(lc->ks, key, &priv) == -1 ||
+	    keygen_load(key->alg, key->bits, priv, kp) == -1)
+		goto out;
+	if (kp->publen != key->publen ||
+	    sodium_memcmp(kp->fpr, key->fpr, sizeof(kp->fpr)) != 0) {
+		log_fail(EX_DATAERR, "keystore: %s._domainkey.%s: private key "
+		    "does not match the stored fingerprint", key->selector,
+		    key->domain);
+		keypair_clear(kp);
+		goto out;
+	}
+	rc = 0;
+out:
+	secret_free(priv);
+	return rc;
+}
+
+bool
+lc_served(const struct lc *lc, const struct ks_key *key, bool *revoked)
+{
+	const struct vendor *v = lc_vendor(lc, key);
+	unsigned done = key->hooks_done;
+
+	*revoked = key->state == KS_REVOKED;
+	switch (key->state) {
+	case KS_PENDING:
+		/* publish is due as soon as a key exists */
+	case KS_PUBLISHED:
+	case KS_ACTIVE:
+		return true;
+	case KS_RETIRED:
+		/* the revocation is due, or handed to DNS already */
+		*revoked = (done & KS_EV_BIT(KS_EV_REVOKE)) != 0 ||
+		    (v != NULL && policy_revoke_at(v, key) <= lc->now);
+		return true;
+	case KS_REVOKED:
+		return (done & KS_EV_BIT(KS_EV_WITHDRAW)) == 0 &&
+		    (v == NULL || policy_withdraw_at(v, key) > lc->now);
+	case KS_WITHDRAWN:
+	case KS_DESTROYED:
+		break;
+	}
+	return false;
+}
+
+const struct vendor *
+lc_vendor(const struct lc *lc, const struct ks_key *key)
+{
+	const struct vendor *v = config_vendor(lc->cfg, key->vendor);
+	size_t i;
+
+	if (v == NULL || strcmp(v->domain, key->domain) != 0 ||
+	    v->mode != MODE_MANAGED)
+		return NULL;
+	/* a key of an algorithm the vendor dropped has no schedule */
+	for (i = 0; i < v->nalgs; i++)
+		if (v->algs[i].alg == key->alg)
+			return v;
+	return NULL;
+}

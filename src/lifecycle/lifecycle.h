@@ -1,0 +1,155 @@
+/*
+ * lifecycle.h - what happens to keys, and when.
+ *
+ * The one place that decides and sequences key operations: it ties the
+ * configuration, key pairs and the keystore together. It prints nothing
+ * (the CLI prints what it returns) and takes "now" as a parameter, so every
+ * rule here can be tested with any clock.
+ */
+#ifndef DKIMKEYS_LIFECYCLE_H
+#define DKIMKEYS_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "config/config.h"
+#include "hooks/hooks.h"
+#include "keystore/keystore.h"
+#include "secret/keygen.h"
+
+/* One run: configuration, keystore, the run's now. */
+struct lc {
+	const struct config *cfg;
+	struct ks *ks;
+	int64_t now;
+	bool simulated;
+	bool defer_commit; /* lc_add_successor leaves the commit to the
+			      caller (a batch of generated keys) */
+};
+
+/*
+ * Expands a vendor's selector template for a key of alg created at t
+ * (SPEC section 4), appending -2, -3, ... while the result is taken in the
+ * keystore. Returns a malloc'd selector, or NULL after logging (78 when the
+ * expansion is not a valid selector).
+ */
+char *lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    int64_t t);
+
+/* The vendor's key of alg in state st that is not compromised, or NULL. */
+struct ks_key *lc_key_in(struct lc *lc, const struct vendor *v,
+    enum dk_alg alg, enum ks_state st);
+/* The successor of (vendor, alg): its pending or published key, or NULL. */
+struct ks_key *lc_successor(struct lc *lc, const struct vendor *v,
+    enum dk_alg alg);
+
+/* 0 when (v, alg) has no successor yet, else -1 after logging (64). */
+int lc_no_successor(struct lc *lc, const struct vendor *v, enum dk_alg alg);
+
+/*
+ * Resolves a KEY argument: "SELECTOR._domainkey.DOMAIN" (final dot
+ * optional) or a bare selector that exactly one key has. NULL after logging
+ * (64, listing the matches when ambiguous).
+ */
+struct ks_key *lc_find(struct lc *lc, const char *arg);
+
+/*
+ * Resolves the algorithm for a command on vendor v: want (DK_ALG_NONE for
+ * "not given") must be one of the vendor's; with none given the vendor must
+ * have exactly one. Returns the spec, or NULL after logging (64).
+ */
+const struct alg_spec *lc_alg(const struct vendor *v, enum dk_alg want);
+
+/*
+ * Stores kp as the pending successor of (v, kp->alg) under selector (NULL:
+ * expand the template), audits it as event ("keygen" or "import") and
+ * commits. Refused (64) when a successor exists or the selector is invalid
+ * or taken. Needs the keystore unlocked. Returns the key or NULL.
+ */
+struct ks_key *lc_add_successor(struct lc *lc, const struct vendor *v,
+    struct keypair *kp, const char *selector, const char *event);
+
+/*
+ * import --state active: refuses (64) when (v, kp->alg) has an active key
+ * or the selector is invalid or taken, and, with dns, unless every server
+ * of the vendor's resolver serves kp's p= (65; 69 when none answers).
+ */
+int lc_check_active(struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, const char *selector, bool dns);
+/* Stores kp as the active key of (v, kp->alg), signing since then. */
+struct ks_key *lc_add_active(struct lc *lc, const struct vendor *v,
+    struct keypair *kp, const char *selector, int64_t since);
+
+/*
+ * Decrypts a key and derives its public half again; refuses (65) a file
+ * whose key does not match the stored fingerprint.
+ */
+int lc_load(struct lc *lc, const struct ks_key *key, struct keypair *kp);
+
+/*
+ * Whether the record of key belongs in DNS now (SPEC: keys whose publish is
+ * due, and published, active, retired and revoked keys); *revoked tells
+ * whether the revocation value is to be served.
+ */
+bool lc_served(const struct lc *lc, const struct ks_key *key, bool *revoked);
+
+/* Whether k belongs to the schedule of (v, alg). */
+bool lc_in_sched(const struct ks_key *k, const struct vendor *v,
+    enum dk_alg alg);
+/* The schedule of (v, alg) as it stands in the keystore. */
+void lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    struct policy_sched *s);
+
+/* The next step of a schedule: what, when (POLICY_NEVER: nothing
+ * planned) and for which key (NULL: a key to generate). */
+struct lc_next {
+	const char *what;
+	int64_t when;
+	const struct ks_key *key;
+};
+void lc_next(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    struct lc_next *n);
+
+/* A delegated vendor's configured CNAME target for sel (cname_targets),
+ * or NULL when any target will do. */
+const char *lc_cname_target(const struct vendor *v, const char *sel);
+/* Whether sel is one of the vendor's standby_selectors. */
+bool lc_standby(const struct vendor *v, const char *sel);
+
+/* "publish", "deploy", ... */
+const char *lc_event_name(enum ks_event ev);
+
+/*
+ * Runs every hook of v, in order, for the event ev of key k (SPEC section
+ * 6): the first that does not succeed stops the others and its status is
+ * returned; its reason is stored as the key's error. prev is the selector
+ * the vendor signed with until now (deploy); kp is the decrypted key, for
+ * deploy and reveal only.
+ */
+enum hook_status lc_hooks(struct lc *lc, const struct vendor *v,
+    struct ks_key *k, enum ks_event ev, const char *prev,
+    const struct keypair *kp);
+
+/*
+ * Runs the batch hooks of v's section once for event ev over keys[0..n)
+ * (prev[i]: deploy's previous selector, or prev NULL), a JSON line each
+ * (SPEC section 6). ok[i] is 1 when every batch hook reported the key ok,
+ * -1 when one reported it failed, 0 when it was not reported (not yet
+ * after exit 75, else failed). Returns the worst status of the runs.
+ */
+enum hook_status lc_batch(struct lc *lc, const struct vendor *v,
+    enum ks_event ev, struct ks_key **keys, const char *const *prev,
+    size_t n, int *ok);
+
+/*
+ * With hook_user set and run as root: -1 (77) when that user could read
+ * the keystore, the configuration folder or the passphrase file.
+ */
+int lc_hook_user_ok(const struct lc *lc);
+
+/* The vendor a key belongs to, or NULL for an orphan (a vendor, domain or
+ * algorithm no longer configured). */
+const struct vendor *lc_vendor(const struct lc *lc, const struct ks_key *key);
+
+#endif
