@@ -23,6 +23,7 @@
 
 #include "secret/keygen.h"
 #include "secret/secret.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 struct job {

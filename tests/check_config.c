@@ -7,6 +7,7 @@
 
 #include "testutil.h"
 #include "config/config.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 #define VENDOR_MG "[vendor:mg]\ndomain = mg.example.com\nselector = mg%Y%m%a\n"

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "testutil.h"
+#include "support/dkim.h"
 
 #include "dns/dnscheck.h"
 #include "dns/dnsquery.h"

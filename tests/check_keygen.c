@@ -10,6 +10,7 @@
 #include "testutil.h"
 #include "secret/keygen.h"
 #include "secret/secret.h"
+#include "support/dkim.h"
 #include "support/log.h"
 #include "support/util.h"
 

@@ -13,6 +13,7 @@
 #include "kstest.h"
 #include "keystore/ksformat.h"
 #include "keystore/ksstate.h"
+#include "support/dkim.h"
 
 static char *
 key_path(const struct ks_key *key, unsigned epoch)

@@ -8,6 +8,7 @@
 #include "testutil.h"
 #include "keystore/ksformat.h"
 #include "secret/secret.h"
+#include "support/dkim.h"
 
 static const char *const domain = "mg.example.com";
 static const char *const selector = "mg202611r";

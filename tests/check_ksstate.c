@@ -8,6 +8,7 @@
 #include "testutil.h"
 #include "keystore/ksstate.h"
 #include "secret/secret.h"
+#include "support/dkim.h"
 
 /* (The casts let literals into char * fields that are never written.) */
 static void

@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "lifecycle/lifecycle.h"
 #include "secret/keygen.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 #define NOW 1795953600 /* 2026-11-29T12:00:00Z, a Sunday, day 333 */

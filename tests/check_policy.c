@@ -4,6 +4,7 @@
  */
 #include "testutil.h"
 #include "lifecycle/policy.h"
+#include "support/dkim.h"
 
 #define D 86400
 #define H 3600

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "testutil.h"
+#include "support/dkim.h"
 
 #include "dns/dnscheck.h"
 #include "dns/dnsquery.h"

@@ -16,6 +16,7 @@
 #include "testutil.h"
 #include "keystore/keystore.h"
 #include "secret/secret.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 #define NOW 1764400000 /* 2025-11-29T07:06:40Z */

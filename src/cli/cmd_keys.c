@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "secret/keygen.h"
 #include "secret/secret.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 #define IMPORT_MAX (64 * 1024)
@@ -29,7 +30,7 @@ print_added(const struct cli *cli, const struct ks_key *key)
 		    key->domain, ks_state_name(key->state), fpr);
 	else
 		printf("%s._domainkey.%s. %s %u %s sha256:%.16s\n",
-		    key->selector, key->domain, util_alg_name(key->alg),
+		    key->selector, key->domain, dk_alg_name(key->alg),
 		    key->bits, ks_state_name(key->state), fpr);
 }
 
@@ -56,7 +57,7 @@ cmd_keygen(struct cli *cli, int argc, char **argv)
 	    "keygen")) != -1) {
 		switch (c) {
 		case 'a':
-			if ((alg = util_alg_parse(optarg)) == DK_ALG_NONE) {
+			if ((alg = dk_alg_parse(optarg)) == DK_ALG_NONE) {
 				log_fail(EX_USAGE, "--alg: '%s' is not rsa or "
 				    "ed25519", optarg);
 				return -1;

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dns/dnsrec.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 /* The time the key entered its current state. */
@@ -40,7 +41,7 @@ list_json_key(struct buf *b, const struct ks_key *k)
 	    "\"selector\": \"%s\", \"algorithm\": \"%s\", \"bits\": %u, "
 	    "\"state\": \"%s\", \"compromised\": %s, \"fingerprint\": "
 	    "\"sha256:%s\"", k->selector, k->domain, k->domain, k->selector,
-	    util_alg_name(k->alg), k->bits, ks_state_name(k->state),
+	    dk_alg_name(k->alg), k->bits, ks_state_name(k->state),
 	    k->compromised ? "true" : "false", fpr);
 	for (i = 0; i < ARRAY_LEN(dates); i++) {
 		if (dates[i].t == 0)
@@ -86,7 +87,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		    keys[i]->domain);
 		buf_printf(&b, "%-16s %-44s %-7s %4u %-9s %-20s "
 		    "sha256:%.16s%s\n", keys[i]->vendor, name,
-		    util_alg_name(keys[i]->alg), keys[i]->bits,
+		    dk_alg_name(keys[i]->alg), keys[i]->bits,
 		    ks_state_name(keys[i]->state),
 		    util_fmt_time(since(keys[i]), when), fpr,
 		    keys[i]->compromised ? " compromised" : "");

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "dns/dnscheck.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 /* One schedule's line of status. */
@@ -71,7 +72,7 @@ status_text(struct cli *cli, const struct srow *r, struct buf *b)
 		util_fmt_time(r->next.when <= cli->lc.now ? cli->lc.now :
 		    r->next.when, when);
 	buf_printf(b, "%-20s %-7s %-40s %5s  %-26s %-20s%s%s\n", r->v->name,
-	    util_alg_name(r->alg), name != NULL ? name : "(none)", a,
+	    dk_alg_name(r->alg), name != NULL ? name : "(none)", a,
 	    r->next.what != NULL ? r->next.what : "-", when,
 	    r->late ? " LATE" : "", r->s.leaving ? " LEAVING" : "");
 	if (r->error != NULL)
@@ -87,7 +88,7 @@ status_json(struct cli *cli, const struct srow *r, struct buf *b)
 	buf_puts(b, "{\"vendor\": ");
 	buf_json_str(b, r->v->name);
 	buf_printf(b, ", \"algorithm\": \"%s\", \"active\": ",
-	    util_alg_name(r->alg));
+	    dk_alg_name(r->alg));
 	if (r->s.active != NULL)
 		buf_printf(b, "{\"key\": \"%s._domainkey.%s.\", \"activated\": "
 		    "\"%s\", \"age_seconds\": %lld}", r->s.active->selector,
@@ -127,7 +128,7 @@ prometheus(struct cli *cli, const struct srow *rows, size_t n,
 		if (rows[i].s.active != NULL)
 			buf_printf(&b, "dkimkeys_key_age_seconds{vendor=\"%s\","
 			    "algorithm=\"%s\",selector=\"%s\"} %lld\n",
-			    rows[i].v->name, util_alg_name(rows[i].alg),
+			    rows[i].v->name, dk_alg_name(rows[i].alg),
 			    rows[i].s.active->selector,
 			    (long long)(cli->lc.now -
 			    rows[i].s.active->activated));
@@ -140,19 +141,19 @@ prometheus(struct cli *cli, const struct srow *rows, size_t n,
 			buf_printf(&b, "dkimkeys_next_action_timestamp_seconds"
 			    "{vendor=\"%s\",algorithm=\"%s\",action=\"%s\"} "
 			    "%lld\n", rows[i].v->name,
-			    util_alg_name(rows[i].alg), rows[i].next.what,
+			    dk_alg_name(rows[i].alg), rows[i].next.what,
 			    (long long)rows[i].next.when);
 	buf_puts(&b, "# HELP dkimkeys_late 1 when the schedule is past "
 	    "rotate_every.\n# TYPE dkimkeys_late gauge\n");
 	for (i = 0; i < n; i++)
 		buf_printf(&b, "dkimkeys_late{vendor=\"%s\",algorithm=\"%s\"} "
-		    "%d\n", rows[i].v->name, util_alg_name(rows[i].alg),
+		    "%d\n", rows[i].v->name, dk_alg_name(rows[i].alg),
 		    rows[i].late);
 	buf_puts(&b, "# HELP dkimkeys_held 1 when the vendor is held.\n"
 	    "# TYPE dkimkeys_held gauge\n");
 	for (i = 0; i < n; i++)
 		buf_printf(&b, "dkimkeys_held{vendor=\"%s\",algorithm=\"%s\"} "
-		    "%d\n", rows[i].v->name, util_alg_name(rows[i].alg),
+		    "%d\n", rows[i].v->name, dk_alg_name(rows[i].alg),
 		    rows[i].s.held);
 	buf_printf(&b, "# HELP dkimkeys_orphan_keys Keys whose vendor is no "
 	    "longer configured.\n# TYPE dkimkeys_orphan_keys gauge\n"
@@ -223,7 +224,7 @@ observation_json(const struct ks_observation *o, struct buf *b)
 	buf_printf(b, ", \"algorithm\": \"%s\", \"bits\": %u, "
 	    "\"fingerprint\": \"sha256:%s\", \"revoked\": %s, "
 	    "\"first_seen\": \"%s\", \"last_seen\": \"%s\"}",
-	    util_alg_name(o->alg), o->bits, fpr, o->revoked ? "true" : "false",
+	    dk_alg_name(o->alg), o->bits, fpr, o->revoked ? "true" : "false",
 	    util_fmt_time(o->first_seen, first),
 	    util_fmt_time(o->last_seen, last));
 }
@@ -250,7 +251,7 @@ delegated_list(struct cli *cli, const char *vendor, struct buf *b)
 		buf_printf(b, "%-20s delegated %s -> %s: %s %u sha256:%.16s%s "
 		    "seen %s .. %s\n", obs[i]->vendor, obs[i]->selector,
 		    obs[i]->target != NULL ? obs[i]->target : "(no CNAME)",
-		    util_alg_name(obs[i]->alg), obs[i]->bits, fpr,
+		    dk_alg_name(obs[i]->alg), obs[i]->bits, fpr,
 		    obs[i]->revoked ? " revoked" : "",
 		    util_fmt_time(obs[i]->first_seen, first),
 		    util_fmt_time(obs[i]->last_seen, last));
@@ -415,7 +416,7 @@ check_delegated(struct cli *cli, struct dnsq *q, const struct vendor *v,
 		    NULL);
 	else if (ok) {
 		t = xasprintf("delegated to %s, %s %u bits%s", first != NULL ?
-		    first : "(no CNAME)", util_alg_name(d.alg), d.bits,
+		    first : "(no CNAME)", dk_alg_name(d.alg), d.bits,
 		    d.weak ? " (weak)" : "");
 		check_line(b, cli->json, true, name, t, NULL);
 		free(t);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "support/dkim.h"
 #include "support/util.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/dkimkeys/dkimkeys.conf"

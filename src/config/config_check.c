@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "support/dkim.h"
 #include "support/log.h"
 #include "support/util.h"
 

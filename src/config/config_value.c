@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "support/dkim.h"
 #include "support/log.h"
 #include "support/util.h"
 
@@ -309,7 +310,7 @@ set_algs(struct parser *p, const struct keydef *k, void *base, const char *val)
 			config_err(p, p->lineno,
 			    "algorithms: %s given twice; at "
 			    "most one key size per algorithm",
-			    util_alg_name(a[0].alg));
+			    dk_alg_name(a[0].alg));
 			bad = -1;
 		}
 	}

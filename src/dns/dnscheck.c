@@ -12,6 +12,7 @@
 #include "dnscheck.h"
 #include "dnsrec.h"
 #include "secret/keygen.h"
+#include "support/dkim.h"
 #include "support/util.h"
 
 #define WHY_MAX_SERVERS 3
@@ -142,9 +143,9 @@ judge(const struct dnsq_answer *a, enum dk_alg alg, const unsigned char *pub,
 		return judge_status(a, detail);
 	if (parse_one(a, &tags, detail) == -1)
 		return DNSCHECK_OTHER;
-	if (strcasecmp(tags.k, util_alg_name(alg)) != 0)
+	if (strcasecmp(tags.k, dk_alg_name(alg)) != 0)
 		*detail = xasprintf(
-		    "serves k=%s, not k=%s", tags.k, util_alg_name(alg));
+		    "serves k=%s, not k=%s", tags.k, dk_alg_name(alg));
 	else if (tags.p_empty) {
 		v = DNSCHECK_REVOKED;
 		*detail = xstrdup("serves the revoked record (empty p=)");
@@ -299,7 +300,7 @@ static void
 key_tags(const struct dnsrec_tags *t, const char *where, struct keyinfo *k,
     struct dnscheck_delegated *d)
 {
-	if ((k->alg = util_alg_parse(t->k)) == DK_ALG_NONE) {
+	if ((k->alg = dk_alg_parse(t->k)) == DK_ALG_NONE) {
 		problem(d, "%s: unknown key type k=%s", where, t->k);
 		return;
 	}

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dnsquery.h"
+#include "support/dkim.h"
 #include "support/util.h"
 
 #define DNSCHECK_FPR_LEN 32

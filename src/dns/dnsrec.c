@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dnsrec.h"
+#include "support/dkim.h"
 #include "support/log.h"
 #include "support/util.h"
 
@@ -55,11 +56,11 @@ dnsrec_make(struct dnsrec *rec, const char *selector, const char *domain,
 	rec->ttl = ttl;
 	if (pub == NULL || publen == 0) {
 		/* Revoked (RFC 6376 section 3.6.1): no t= flags either. */
-		rec->value = xasprintf("v=DKIM1; k=%s; p=", util_alg_name(alg));
+		rec->value = xasprintf("v=DKIM1; k=%s; p=", dk_alg_name(alg));
 	} else {
 		b64 = util_b64_encode(pub, publen);
 		rec->value = xasprintf("v=DKIM1; k=%s; %sp=%s",
-		    util_alg_name(alg), testing ? "t=y; " : "", b64);
+		    dk_alg_name(alg), testing ? "t=y; " : "", b64);
 	}
 	free(b64);
 }

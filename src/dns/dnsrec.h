@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "support/dkim.h"
 #include "support/util.h"
 
 #define DNSREC_STRING_MAX 255

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "secret/secret.h"
+#include "support/dkim.h"
 #include "support/util.h"
 
 #define KS_PUB_MAX 600

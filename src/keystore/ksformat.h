@@ -22,6 +22,7 @@
 
 #include "keystore.h"
 #include "secret/secret.h"
+#include "support/dkim.h"
 #include "support/util.h"
 
 #define KSF_MAGIC_LEN 8

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "ksstate.h"
+#include "support/dkim.h"
 
 enum ix_kind {
 	IX_KEYS,     /* (domain, selector) */

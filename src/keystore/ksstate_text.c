@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "ksstate.h"
+#include "support/dkim.h"
 
 #define END_TAG "end "
 #define END_LINE_LEN (sizeof(END_TAG) - 1 + 2 * crypto_generichash_BYTES + 1)
@@ -153,7 +154,7 @@ put_value(struct buf *out, const struct field *f, const void *obj)
 		break;
 	case T_ALG:
 		alg = *(const enum dk_alg *)at;
-		buf_puts(out, alg == DK_ALG_NONE ? "-" : util_alg_name(alg));
+		buf_puts(out, alg == DK_ALG_NONE ? "-" : dk_alg_name(alg));
 		break;
 	case T_UINT:
 		buf_printf(out, "%u", *(const unsigned *)at);
@@ -384,7 +385,7 @@ set_value(const struct field *f, void *obj, const char *v)
 			*(enum dk_alg *)at = DK_ALG_NONE;
 			return 0;
 		}
-		*(enum dk_alg *)at = util_alg_parse(v);
+		*(enum dk_alg *)at = dk_alg_parse(v);
 		return *(enum dk_alg *)at == DK_ALG_NONE ? -1 : 0;
 	case T_UINT:
 	case T_U32:

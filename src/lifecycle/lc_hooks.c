@@ -11,6 +11,7 @@
 #include "lifecycle.h"
 #include "dns/dnsrec.h"
 #include "hooks/hooks.h"
+#include "support/dkim.h"
 #include "support/fault.h"
 #include "support/log.h"
 
@@ -127,7 +128,7 @@ env_build(struct env *e, struct lc *lc, const struct vendor *v,
 	s = xasprintf("%s._domainkey.%s.", k->selector, k->domain);
 	env_set(e, "DKIMKEYS_RECORD_NAME", s);
 	free(s);
-	env_set(e, "DKIMKEYS_ALGORITHM", util_alg_name(k->alg));
+	env_set(e, "DKIMKEYS_ALGORITHM", dk_alg_name(k->alg));
 	s = xasprintf("%u", k->bits);
 	env_set(e, "DKIMKEYS_BITS", s);
 	free(s);

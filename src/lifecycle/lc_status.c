@@ -6,6 +6,7 @@
 
 #include "lifecycle.h"
 #include "policy.h"
+#include "support/dkim.h"
 
 const char *
 lc_cname_target(const struct vendor *v, const char *sel)

@@ -10,6 +10,7 @@
 
 #include "lifecycle.h"
 #include "dns/dnscheck.h"
+#include "support/dkim.h"
 #include "support/fault.h"
 #include "support/log.h"
 
@@ -176,7 +177,7 @@ lc_alg(const struct vendor *v, enum dk_alg want)
 		if (v->algs[i].alg == want)
 			return &v->algs[i];
 	log_fail(EX_USAGE, "vendor %s does not use %s keys (algorithms in "
-	    "the config)", v->name, util_alg_name(want));
+	    "the config)", v->name, dk_alg_name(want));
 	return NULL;
 }
 
@@ -224,7 +225,7 @@ lc_no_successor(struct lc *lc, const struct vendor *v, enum dk_alg alg)
 	if ((old = lc_successor(lc, v, alg)) == NULL)
 		return 0;
 	log_fail(EX_USAGE, "vendor %s already has a %s successor, "
-	    "%s._domainkey.%s (%s)", v->name, util_alg_name(alg),
+	    "%s._domainkey.%s (%s)", v->name, dk_alg_name(alg),
 	    old->selector, old->domain, ks_state_name(old->state));
 	return -1;
 }
@@ -266,7 +267,7 @@ lc_check_active(struct lc *lc, const struct vendor *v,
 
 	if (old != NULL) {
 		log_fail(EX_USAGE, "import: vendor %s already has an active %s "
-		    "key, %s._domainkey.%s", v->name, util_alg_name(kp->alg),
+		    "key, %s._domainkey.%s", v->name, dk_alg_name(kp->alg),
 		    old->selector, old->domain);
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #include "hooks/hooks.h"
 #include "keystore/keystore.h"
 #include "secret/keygen.h"
+#include "support/dkim.h"
 
 /* One run: configuration, keystore, the run's now. */
 struct lc {

@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "keystore/keystore.h"
+#include "support/dkim.h"
 
 #define POLICY_NEVER INT64_MAX
 

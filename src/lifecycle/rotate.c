@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "rotate_int.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 void
@@ -229,18 +230,18 @@ store(struct run *run, struct gen *g)
 
 	if (g->rc == -1) {
 		rotate_report_add(run->r, g->v->name, NULL, true, "failed",
-		    "cannot generate a %s key", util_alg_name(g->spec->alg));
+		    "cannot generate a %s key", dk_alg_name(g->spec->alg));
 		return;
 	}
 	k = lc_add_successor(run->lc, g->v, &g->kp, NULL, "generate");
 	if (k == NULL) {
 		rotate_report_add(run->r, g->v->name, NULL, true, "failed",
-		    "cannot store the new %s key", util_alg_name(g->spec->alg));
+		    "cannot store the new %s key", dk_alg_name(g->spec->alg));
 		return;
 	}
 	run->r->generated++;
 	rotate_report_add(run->r, g->v->name, k, false, "generated",
-	    "%s %u", util_alg_name(k->alg), k->bits);
+	    "%s %u", dk_alg_name(k->alg), k->bits);
 }
 
 /* A progress bar on standard error when it is a terminal. */
@@ -295,7 +296,7 @@ generate_due(struct run *run)
 			if (run->o->dry_run) {
 				rotate_report_add(run->r, cfg->vendors[i].name,
 				    NULL, false, "would generate", "a %s key",
-				    util_alg_name(cfg->vendors[i].algs[a].alg));
+				    dk_alg_name(cfg->vendors[i].algs[a].alg));
 				continue;
 			}
 			todo = xrealloc(todo, (ntodo + 1) * sizeof(*todo));

@@ -8,6 +8,7 @@
 #include "rotate.h"
 #include "dns/dnscheck.h"
 #include "dns/dnsquery.h"
+#include "support/dkim.h"
 
 #define RUN_MAX_RESOLVERS 8
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rotate_int.h"
+#include "support/dkim.h"
 #include "support/fault.h"
 #include "support/log.h"
 
@@ -475,5 +476,5 @@ run_steps(struct run *run, const struct vendor *v, enum dk_alg alg)
 	if (policy_late(&s, run->lc->now))
 		rotate_report_add(run->r, v->name, s.active, true, "late",
 		    "its %s key is past rotate_every and no successor is "
-		    "active", util_alg_name(alg));
+		    "active", dk_alg_name(alg));
 }

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "keygen.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 /*

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "secret.h"
+#include "support/dkim.h"
 #include "support/util.h"
 
 #define KEYGEN_PUB_MAX 600 /* SPKI DER of RSA-4096 is 550 octets */

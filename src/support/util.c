@@ -17,30 +17,6 @@
 #include "log.h"
 #include "util.h"
 
-const char *
-util_alg_name(enum dk_alg alg)
-{
-	switch (alg) {
-	case DK_ALG_RSA:
-		return "rsa";
-	case DK_ALG_ED25519:
-		return "ed25519";
-	case DK_ALG_NONE:
-		break;
-	}
-	return "?";
-}
-
-enum dk_alg
-util_alg_parse(const char *s)
-{
-	if (strcmp(s, "rsa") == 0)
-		return DK_ALG_RSA;
-	if (strcmp(s, "ed25519") == 0)
-		return DK_ALG_ED25519;
-	return DK_ALG_NONE;
-}
-
 int
 util_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {

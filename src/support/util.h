@@ -12,24 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Key algorithms, shared by every layer. Values are stored on disk. */
-enum dk_alg {
-	DK_ALG_NONE = 0,
-	DK_ALG_RSA = 1,
-	DK_ALG_ED25519 = 2,
-};
-
-#define DK_RSA_MIN_BITS 1024
-#define DK_RSA_WARN_BITS 2048
-#define DK_RSA_MAX_BITS 4096
-#define DK_RSA_DEFAULT_BITS 2048
-#define DK_ED25519_BITS 256
-
-/* "rsa", "ed25519", or "?" */
-const char *util_alg_name(enum dk_alg alg);
-/* "rsa" / "ed25519" -> alg; DK_ALG_NONE for anything else */
-enum dk_alg util_alg_parse(const char *s);
-
 /* Decimal unsigned integer in [min, max]. */
 int util_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Duration "30s", "15m", "48h", "7d", "26w" (a bare "0" is 0) -> seconds. */
