@@ -16,37 +16,13 @@
 
 #include <ini.h>
 
-#include "config.h"
-#include "config_int.h"
-#include "support/log.h"
+#include "config_parse.h"
+#include "config_util.h"
+#include "config_value.h"
 #include "support/util.h"
 
 #define LINE_OCTETS 199 /* SPEC section 4 */
 #define INIH_LINE 256 /* inih's buffer: LINE_OCTETS, "\n" and NUL fit */
-
-/* The line where key was given in sec, or 0. */
-unsigned
-config_key_line(const struct section *sec, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < sec->nkeys; i++)
-		if (strcmp(sec->keys[i].key, key) == 0)
-			return sec->keys[i].line;
-	return 0;
-}
-
-/* The later line of two keys, or the section header when neither is set. */
-unsigned
-config_later_line(const struct section *sec, const char *a, const char *b)
-{
-	unsigned la = config_key_line(sec, a),
-		 lb = b != NULL ? config_key_line(sec, b) : 0;
-
-	if (la == 0 && lb == 0)
-		return sec->line;
-	return la > lb ? la : lb;
-}
 
 /* Records key in sec; reports and returns true when it was given before. */
 static bool

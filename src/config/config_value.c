@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
-#include "config_int.h"
+#include "config_trust.h"
+#include "config_util.h"
+#include "config_value.h"
 #include "support/dkim.h"
-#include "support/log.h"
 #include "support/util.h"
 
 #define FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))

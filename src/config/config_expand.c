@@ -1,0 +1,251 @@
+/*
+ * config_expand.c - pass three: the vendors of the result, one for each
+ * section with domain and one for each line of a domains_file, copied from
+ * the section's settings. A domain is served by one section only.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_expand.h"
+#include "config_trust.h"
+#include "config_util.h"
+#include "support/util.h"
+
+struct dom {
+	const char *name;
+	size_t sec; /* index in p->secs */
+	unsigned line; /* in that section's domains_file; 0: domain = */
+};
+
+struct dommap {
+	struct dom *tab;
+	size_t cap, n;
+};
+
+static struct dom *
+dommap_slot(const struct dommap *m, const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const char *s;
+	size_t i;
+
+	for (s = name; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (i = (size_t)h & (m->cap - 1);
+	     m->tab[i].name != NULL && strcmp(m->tab[i].name, name) != 0;
+	     i = (i + 1) & (m->cap - 1))
+		;
+	return &m->tab[i];
+}
+
+/* The entry for name, or NULL. */
+static const struct dom *
+dommap_get(const struct dommap *m, const char *name)
+{
+	const struct dom *d;
+
+	if (m->cap == 0)
+		return NULL;
+	d = dommap_slot(m, name);
+	return d->name != NULL ? d : NULL;
+}
+
+/* Adds name (not copied: it must outlive the map) unless present. */
+static void
+dommap_add(struct dommap *m, const char *name, size_t sec, unsigned line)
+{
+	struct dommap old = *m;
+	struct dom *d;
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		m->cap = m->cap == 0 ? 64 : 2 * m->cap;
+		m->tab = xcalloc(m->cap, sizeof(*m->tab));
+		m->n = 0;
+		for (i = 0; i < old.cap; i++)
+			if (old.tab[i].name != NULL)
+				dommap_add(m, old.tab[i].name, old.tab[i].sec,
+				    old.tab[i].line);
+		free(old.tab);
+	}
+	if ((d = dommap_slot(m, name))->name != NULL)
+		return;
+	d->name = name;
+	d->sec = sec;
+	d->line = line;
+	m->n++;
+}
+
+static char *
+strdup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static struct hookvar *
+hookvars_dup(const struct hookvar *h, size_t n)
+{
+	struct hookvar *out = n > 0 ? xcalloc(n, sizeof(*out)) : NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[i].name = xstrdup(h[i].name);
+		out[i].value = xstrdup(h[i].value);
+	}
+	return out;
+}
+
+/* A new vendor in cfg, copied from a section's settings. */
+static struct vendor *
+vendor_add(struct config *cfg, const struct section *sec, const char *domain)
+{
+	const struct vendor *t = &sec->v;
+	struct vendor *v;
+	size_t i;
+
+	/* capacity doubles at each power of two: domains files can be long */
+	if ((cfg->nvendors & (cfg->nvendors - 1)) == 0)
+		cfg->vendors = xrealloc(cfg->vendors,
+		    (cfg->nvendors == 0 ? 1 : 2 * cfg->nvendors) *
+			sizeof(*cfg->vendors));
+	v = &cfg->vendors[cfg->nvendors++];
+	*v = *t;
+	v->section = xstrdup(sec->name + 7);
+	v->name = t->domains_file == NULL
+	    ? xstrdup(v->section)
+	    : xasprintf("%s/%s", v->section, domain);
+	v->line = sec->line;
+	v->domain = xstrdup(domain);
+	v->selector = strdup_or_null(t->selector);
+	v->hooks = config_strv_dup(t->hooks, t->nhooks);
+	v->batch_hooks = config_strv_dup(t->batch_hooks, t->nbatch_hooks);
+	v->hookvars = hookvars_dup(t->hookvars, t->nhookvars);
+	v->resolver = strdup_or_null(t->resolver);
+	v->selectors = config_strv_dup(t->selectors, t->nselectors);
+	v->standby_selectors =
+	    config_strv_dup(t->standby_selectors, t->nstandby);
+	v->domains_file = strdup_or_null(t->domains_file);
+	v->cname_targets = t->ncname_targets == 0
+	    ? NULL
+	    : xcalloc(t->ncname_targets, sizeof(*v->cname_targets));
+	for (i = 0; i < t->ncname_targets; i++) {
+		v->cname_targets[i].selector =
+		    xstrdup(t->cname_targets[i].selector);
+		v->cname_targets[i].target =
+		    xstrdup(t->cname_targets[i].target);
+	}
+	return v;
+}
+
+/* One line of a domains_file: the domain in it (lowercased, in place), or
+ * NULL for a blank or comment line. */
+static char *
+domain_line(char *line)
+{
+	char *s = line + strspn(line, " \t\r\n"), *end;
+
+	if ((end = strchr(s, '#')) != NULL)
+		*end = '\0';
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (*s == '\0')
+		return NULL;
+	config_lowercase(s);
+	if (end - s > 1 && end[-1] == '.')
+		end[-1] = '\0';
+	return s;
+}
+
+static void
+domain_taken(struct parser *p, const char *file, unsigned line, const char *d,
+    const struct dom *prev, size_t si)
+{
+	const struct section *o = &p->secs[prev->sec];
+
+	if (prev->sec == si)
+		config_err_in(p, file, line,
+		    "duplicate domain %s (first on line %u)", d, prev->line);
+	else if (prev->line == 0)
+		config_err_in(p, file, line,
+		    "%s is also served by [%s] (%s:%u)", d, o->name, p->file,
+		    config_key_line(o, "domain"));
+	else
+		config_err_in(p, file, line,
+		    "%s is also served by [%s] (%s:%u)", d, o->name,
+		    o->v.domains_file, prev->line);
+}
+
+static void
+expand_file(struct parser *p, size_t si, struct dommap *m)
+{
+	const struct section *sec = &p->secs[si];
+	const char *path = sec->v.domains_file;
+	unsigned kl = config_key_line(sec, "domains_file"), n = 0;
+	const struct dom *prev;
+	struct vendor *v;
+	char *line = NULL, *d;
+	size_t cap = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		config_err(
+		    p, kl, "domains_file: %s: %s", path, strerror(errno));
+		return;
+	}
+	if (config_trust_at(p, kl, path) == -1)
+		goto done;
+	while (getline(&line, &cap, f) != -1) {
+		n++;
+		if ((d = domain_line(line)) == NULL)
+			continue;
+		if (!util_valid_domain(d))
+			config_err_in(p, path, n,
+			    "invalid domain '%s': one name a "
+			    "line, A-labels (xn--) of letters, digits and "
+			    "hyphens",
+			    d);
+		else if ((prev = dommap_get(m, d)) != NULL)
+			domain_taken(p, path, n, d, prev, si);
+		else {
+			v = vendor_add(p->cfg, sec, d);
+			v->domains_line = n;
+			dommap_add(m, v->domain, si, n);
+		}
+	}
+	if (ferror(f))
+		config_err_in(
+		    p, path, n + 1, "read error: %s", strerror(errno));
+done:
+	free(line);
+	fclose(f);
+}
+
+void
+config_expand(struct parser *p)
+{
+	struct dommap m = {0};
+	const struct section *sec;
+	size_t i;
+
+	/* domain = may repeat across sections; a domains_file line may not
+	 * name any of them, wherever that section is in the file */
+	for (i = 0; i < p->nsecs; i++)
+		if (!p->secs[i].global && p->secs[i].v.domain != NULL)
+			dommap_add(&m, p->secs[i].v.domain, i, 0);
+	for (i = 0; i < p->nsecs; i++) {
+		sec = &p->secs[i];
+		if (sec->global ||
+		    (sec->v.domain != NULL) == (sec->v.domains_file != NULL))
+			continue;
+		if (sec->v.domain != NULL)
+			vendor_add(p->cfg, sec, sec->v.domain);
+		else
+			expand_file(p, i, &m);
+	}
+	free(m.tab);
+}
