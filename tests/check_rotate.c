@@ -437,6 +437,12 @@ static const struct step unserved[] = {
 	{ 97, Z_KEEP, NULL, 0, 0, "n1", KS_PUBLISHED, "waiting",
 	    "deploy at 2026-03-05T02:00:00Z" },
 	{ 98, Z_KEEP, NULL, 0, 0, "n1", KS_ACTIVE, "deploy", NULL },
+	/* its successor, never served, makes the vendor late at 98h + 10d */
+	{ 290, Z_KEEP, NULL, 0, 0, "n2", KS_PUBLISHED, "generated", NULL },
+	{ 338, Z_KEEP, NULL, 0, 0, "n2", KS_PUBLISHED, "waiting",
+	    "NXDOMAIN" },
+	{ 339, Z_KEEP, NULL, -1, 1, "n2", KS_PUBLISHED, "late",
+	    "no successor is active" },
 };
 
 START_TEST(test_a_key_is_not_deployed_before_dns_serves_it)
