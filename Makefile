@@ -34,16 +34,16 @@ WARN += -Werror
 endif
 
 CFLAGS  ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Isrc
-CFLAGS  += -std=c11 $(WARN) -fstack-protector-strong -fPIE
-LDFLAGS += -pie -Wl,-z,relro,-z,now
+override CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Isrc
+override CFLAGS  += -std=c11 $(WARN) -fstack-protector-strong -fPIE
+override LDFLAGS += -pie -Wl,-z,relro,-z,now
 ifneq ($(SANITIZE),)
-CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=$(SANITIZE)
-CPPFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
+override CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=$(SANITIZE)
+override CPPFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
 endif
 ifeq ($(TESTHOOKS),1)
-CPPFLAGS += -DDKIMKEYS_FAULTS
+override CPPFLAGS += -DDKIMKEYS_FAULTS
 endif
 
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
