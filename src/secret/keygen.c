@@ -589,29 +589,3 @@ keygen_export(const struct keypair *kp, enum keygen_format fmt,
 	EVP_PKEY_free(pk);
 	return rc;
 }
-
-unsigned
-keygen_rsa_pub_bits(const unsigned char *pub, size_t publen)
-{
-	OSSL_DECODER_CTX *dctx = NULL;
-	EVP_PKEY *pk = NULL;
-	const unsigned char *p = pub;
-	size_t left = publen;
-	unsigned bits = 0;
-
-	if (pub == NULL || publen == 0)
-		goto done;
-	/* No structure: both SubjectPublicKeyInfo and RSAPublicKey decode. */
-	dctx = OSSL_DECODER_CTX_new_for_pkey(&pk, "DER", NULL, "RSA",
-	    OSSL_KEYMGMT_SELECT_PUBLIC_KEY, NULL, NULL);
-	if (dctx == NULL || OSSL_DECODER_from_data(dctx, &p, &left) != 1 ||
-	    left != 0 || pk == NULL || !EVP_PKEY_is_a(pk, "RSA") ||
-	    EVP_PKEY_get_bits(pk) <= 0)
-		goto done;
-	bits = (unsigned)EVP_PKEY_get_bits(pk);
-done:
-	EVP_PKEY_free(pk);
-	OSSL_DECODER_CTX_free(dctx);
-	ERR_clear_error();
-	return bits;
-}

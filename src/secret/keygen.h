@@ -73,10 +73,4 @@ void keypair_clear(struct keypair *kp);
 void keygen_fingerprint(const unsigned char *pub, size_t publen,
     unsigned char fpr[KEYGEN_FPR_LEN]);
 
-/*
- * The RSA modulus size of a p= value (SPKI DER, or a bare RSAPublicKey as
- * some publishers use); 0 when it is neither.
- */
-unsigned keygen_rsa_pub_bits(const unsigned char *pub, size_t publen);
-
 #endif
