@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "testutil.h"
+#include "dns/dnsrec.h"
 #include "secret/keygen.h"
 #include "secret/secret.h"
 #include "support/dkim.h"
@@ -171,7 +172,7 @@ check_pair(const struct keypair *kp, enum dk_alg alg, unsigned bits)
 	ck_assert(EVP_PKEY_is_a(pk, "RSA"));
 	ck_assert_int_eq(EVP_PKEY_get_bits(pk), (int)bits);
 	EVP_PKEY_free(pk);
-	ck_assert_uint_eq(keygen_rsa_pub_bits(kp->pub, kp->publen), bits);
+	ck_assert_uint_eq(dnsrec_rsa_bits(kp->pub, kp->publen), bits);
 }
 
 static void
@@ -237,7 +238,7 @@ START_TEST(test_generate_ed25519_gives_32_byte_public_key)
 	ck_assert_int_eq(keygen_generate(DK_ALG_ED25519, 0, &b), 0);
 	check_pair(&a, DK_ALG_ED25519, 256);
 	ck_assert_mem_ne(a.pub, b.pub, 32);
-	ck_assert_uint_eq(keygen_rsa_pub_bits(a.pub, a.publen), 0);
+	ck_assert_uint_eq(dnsrec_rsa_bits(a.pub, a.publen), 0);
 	keypair_clear(&a);
 	keypair_clear(&b);
 }
@@ -625,7 +626,7 @@ START_TEST(test_rsa_pub_bits_reads_spki_and_bare_pkcs1)
 
 	snprintf(path, sizeof(path), KEYS "%s", pub_bits[_i].file);
 	buf = tu_slurp(path, &len);
-	ck_assert_uint_eq(keygen_rsa_pub_bits((unsigned char *)buf,
+	ck_assert_uint_eq(dnsrec_rsa_bits((unsigned char *)buf,
 	    len - pub_bits[_i].cut), pub_bits[_i].bits);
 	ck_assert_uint_eq(ERR_peek_error(), 0);
 	free(buf);
@@ -639,15 +640,15 @@ START_TEST(test_rsa_pub_bits_is_zero_for_ed25519_and_private_keys)
 	size_t len;
 
 	ck_assert_int_eq(import_file(KEYS "ed25519-pkcs8.pem", &kp), 0);
-	ck_assert_uint_eq(keygen_rsa_pub_bits(kp.pub, kp.publen), 0);
+	ck_assert_uint_eq(dnsrec_rsa_bits(kp.pub, kp.publen), 0);
 	keypair_clear(&kp);
 	der = pem_der(KEYS "ed25519-pub.pem", &len);
-	ck_assert_uint_eq(keygen_rsa_pub_bits(der, len), 0);
+	ck_assert_uint_eq(dnsrec_rsa_bits(der, len), 0);
 	free(der);
 	der = pem_der(KEYS "rsa2048-pkcs1.pem", &len);
-	ck_assert_uint_eq(keygen_rsa_pub_bits(der, len), 0);
+	ck_assert_uint_eq(dnsrec_rsa_bits(der, len), 0);
 	free(der);
-	ck_assert_uint_eq(keygen_rsa_pub_bits(NULL, 0), 0);
+	ck_assert_uint_eq(dnsrec_rsa_bits(NULL, 0), 0);
 }
 END_TEST
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "testutil.h"
+#include "secret/passphrase.h"
 #include "secret/secret.h"
 #include "support/log.h"
 #include "support/util.h"

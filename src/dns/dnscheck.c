@@ -11,7 +11,6 @@
 
 #include "dnscheck.h"
 #include "dnsrec.h"
-#include "secret/keygen.h"
 #include "support/dkim.h"
 #include "support/util.h"
 
@@ -314,7 +313,7 @@ key_tags(const struct dnsrec_tags *t, const char *where, struct keyinfo *k,
 		return;
 	}
 	if (k->alg == DK_ALG_RSA) {
-		if ((k->bits = keygen_rsa_pub_bits(t->p, t->plen)) == 0) {
+		if ((k->bits = dnsrec_rsa_bits(t->p, t->plen)) == 0) {
 			problem(d, "%s: p= is not an RSA public key", where);
 			return;
 		}

@@ -1,5 +1,12 @@
 /*
- * dnsq_int.h - shared by dnsquery.c and dnsauth.c only; not an interface.
+ * dnsq_int.h - the types the files of dnsquery share: the query context,
+ * one server's reply, the NS cache and the resolver modes. Types only;
+ * each dnsq_*.h declares what its own .c defines. Not an interface: no
+ * file outside src/dns/ includes it.
+ *
+ * dnsquery.c (the driver) sits on top; under it one file per resolver
+ * mode (dnsq_auth.c, dnsq_list.c, dnsq_system.c, dnsq_doh.c), and under
+ * them dnsq_ask.c, which asks a set of servers at once.
  */
 #ifndef DKIMKEYS_DNSQ_INT_H
 #define DKIMKEYS_DNSQ_INT_H
@@ -11,12 +18,7 @@
 #include "dnsnet.h"
 #include "dnsquery.h"
 
-enum dnsq_mode {
-	DNSQ_MODE_AUTH = 0,
-	DNSQ_MODE_LIST,
-	DNSQ_MODE_SYSTEM,
-	DNSQ_MODE_DOH,
-};
+struct dnsq;
 
 /* One server's reply to one question, or why there is none. */
 struct dnsq_ask {
@@ -37,8 +39,36 @@ struct dnsq_zone {
 	size_t nsrv;
 };
 
+/* In list mode, the servers to ask: indexes into q->list. */
+struct dnsq_subset {
+	size_t *v;
+	size_t n;
+};
+
+/*
+ * One resolver mode, as OpenSMTPD's table_backend: dnsquery.c keeps a
+ * table of them and takes the first whose match accepts the setting.
+ */
+struct dnsq_backend {
+	/* true when resolver (NULL: the default) names this mode */
+	bool (*match)(const char *resolver);
+	/* Reads the setting into q; -1 after logging (exit 78). */
+	int (*open)(struct dnsq *q, const char *resolver, const char *ca_file);
+	/*
+	 * One round: qname TXT at every server of the mode, one ask per
+	 * server into *out. sub, in a listed mode, limits the servers to
+	 * those list entries; other modes ignore it.
+	 */
+	void (*ask)(struct dnsq *q, const char *qname,
+	    const struct dnsq_subset *sub, struct dnsq_ask **out, size_t *n);
+	/* Frees what open and ask left in q; q's fields may be empty. */
+	void (*close)(struct dnsq *q);
+	/* answers are keyed, and CNAME targets asked, by list entry */
+	bool listed;
+};
+
 struct dnsq {
-	enum dnsq_mode mode;
+	const struct dnsq_backend *be; /* the resolver mode */
 	int64_t timeout_ms;
 	struct dnsnet_server *list; /* the resolver list */
 	size_t nlist;
@@ -51,27 +81,5 @@ struct dnsq {
 	size_t nzones;
 	unsigned rounds; /* rounds of queries in this dnsq_txt */
 };
-
-/* Asks each server qname/qtype at once; one ask per server into *out. */
-void dnsq_ask_servers(struct dnsq *q, const struct dnsnet_server *srv, size_t n,
-    const char *qname, uint16_t qtype, bool rd, struct dnsq_ask **out);
-void dnsq_asks_free(struct dnsq_ask *a, size_t n);
-void dnsq_servers_free(struct dnsnet_server *s, size_t n);
-
-/* Parses a resolver list into q->list; -1 (logged, exit 78) at the first
- * entry that is not IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT. */
-int dnsauth_parse_list(struct dnsq *q, const char *resolver);
-
-/* The resolv.conf nameservers, in order, until one gives a usable reply
- * (RD=1). Fills one ask labelled "system/ADDR". */
-void dnsauth_ask_system(
-    struct dnsq *q, const char *qname, uint16_t qtype, struct dnsq_ask *out);
-/*
- * Authoritative mode: finds the servers of qname's zone (NS discovery,
- * then referrals) and asks every one qname TXT with RD=0.
- */
-void dnsauth_ask(
-    struct dnsq *q, const char *qname, struct dnsq_ask **out, size_t *n);
-void dnsauth_free(struct dnsq *q);
 
 #endif

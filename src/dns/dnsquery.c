@@ -1,17 +1,22 @@
 /*
  * dnsquery.c - TXT lookups at every server of a resolver setting: the
  * setting, the rounds of queries, and what a reply means (CNAME chains,
- * status, records). Discovery of authoritative servers is in dnsauth.c,
- * the transports in dnsnet.c and doh.c, the wire format in dnswire.c.
+ * status, records). The driver of the family: each resolver mode is a
+ * backend in its own file (dnsq_auth.c, dnsq_list.c, dnsq_system.c,
+ * dnsq_doh.c) over dnsq_ask.c; the transports are in dnsnet.c and doh.c,
+ * the wire format in dnswire.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsq_int.h"
+#include "dnsq_ask.h"
+#include "dnsq_auth.h"
+#include "dnsq_doh.h"
+#include "dnsq_list.h"
+#include "dnsq_system.h"
 #include "dnswire.h"
-#include "doh.h"
 #include "support/log.h"
 #include "support/util.h"
 
@@ -30,11 +35,21 @@ struct chain {
 	size_t n;
 };
 
+/* The resolver modes, the first that matches a setting taken; the list
+ * matches anything and comes last. */
+static const struct dnsq_backend *const backends[] = {
+	&dnsq_backend_auth,
+	&dnsq_backend_system,
+	&dnsq_backend_doh,
+	&dnsq_backend_list,
+};
+
 int
 dnsq_new(const char *resolver, const char *ca_file, int64_t timeout_secs,
     struct dnsq **out)
 {
 	struct dnsq *q = xcalloc(1, sizeof(*q));
+	size_t i;
 	int rc = -1;
 
 	*out = NULL;
@@ -43,26 +58,12 @@ dnsq_new(const char *resolver, const char *ca_file, int64_t timeout_secs,
 		goto done;
 	}
 	q->timeout_ms = timeout_secs * 1000;
-	if (resolver == NULL || strcmp(resolver, "authoritative") == 0)
-		q->mode = DNSQ_MODE_AUTH;
-	else if (strcmp(resolver, "system") == 0)
-		q->mode = DNSQ_MODE_SYSTEM;
-	else if (strncmp(resolver, "https://", 8) == 0) {
-		q->mode = DNSQ_MODE_DOH;
-		q->url = xstrdup(resolver);
-		if (resolver[8] == '\0' || resolver[8] == '/' ||
-		    strpbrk(resolver, " \t") != NULL) {
-			log_fail(
-			    EX_CONFIG, "dnsq: resolver: bad URL %s", resolver);
-			goto done;
-		}
-		if (doh_new(resolver, ca_file, q->timeout_ms, &q->doh) == -1)
-			goto done;
-	} else {
-		q->mode = DNSQ_MODE_LIST;
-		if (dnsauth_parse_list(q, resolver) == -1)
-			goto done;
-	}
+	/* the list, last, matches anything: the walk ends there at most */
+	for (i = 0; q->be == NULL; i++)
+		if (backends[i]->match(resolver))
+			q->be = backends[i];
+	if (q->be->open(q, resolver, ca_file) == -1)
+		goto done;
 	*out = q;
 	q = NULL;
 	rc = 0;
@@ -72,130 +73,13 @@ done:
 }
 
 void
-dnsq_servers_free(struct dnsnet_server *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < n; i++) {
-		free(s[i].label);
-		free(s[i].error);
-	}
-	free(s);
-}
-
-void
 dnsq_free(struct dnsq *q)
 {
 	if (q == NULL)
 		return;
-	dnsq_servers_free(q->list, q->nlist);
-	dnsq_servers_free(q->sys, q->nsys);
-	dnsauth_free(q);
-	doh_free(q->doh);
-	free(q->url);
+	if (q->be != NULL)
+		q->be->close(q);
 	free(q);
-}
-
-void
-dnsq_asks_free(struct dnsq_ask *a, size_t n)
-{
-	size_t i;
-
-	for (i = 0; a != NULL && i < n; i++) {
-		free(a[i].label);
-		free(a[i].reply);
-		free(a[i].error);
-	}
-	free(a);
-}
-
-void
-dnsq_ask_servers(struct dnsq *q, const struct dnsnet_server *srv, size_t n,
-    const char *qname, uint16_t qtype, bool rd, struct dnsq_ask **out)
-{
-	struct dnsnet_xfer *x = xcalloc(n == 0 ? 1 : n, sizeof(*x));
-	struct dnsq_ask *a = xcalloc(n == 0 ? 1 : n, sizeof(*a));
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		x[i].server = &srv[i];
-		x[i].qname = qname;
-		x[i].qtype = qtype;
-		x[i].rd = rd;
-	}
-	dnsnet_run(x, n, q->timeout_ms);
-	for (i = 0; i < n; i++) {
-		a[i].label = xstrdup(srv[i].label);
-		a[i].reply = x[i].reply;
-		a[i].replylen = x[i].replylen;
-		a[i].tcp = x[i].tcp;
-		a[i].fail = DNSQ_UNREACHABLE;
-		if (a[i].reply == NULL)
-			a[i].error = xstrdup(x[i].err);
-	}
-	free(x);
-	*out = a;
-}
-
-/* One DoH exchange; the reply is checked as dnsnet checks its own. */
-static void
-ask_doh(struct dnsq *q, const char *qname, struct dnsq_ask *a)
-{
-	unsigned char query[DNSWIRE_QUERY_MAX];
-	char err[256];
-	struct dnswire_msg m;
-	const char *why;
-	int n;
-
-	a->label = xstrdup(q->url);
-	a->fail = DNSQ_UNREACHABLE;
-	/* ID 0, as RFC 8484 section 4.1 recommends */
-	n = dnswire_build_query(
-	    qname, DNSWIRE_TXT, 0, true, true, query, sizeof(query));
-	if (n == -1 ||
-	    doh_exchange(q->doh, query, (size_t)n, &a->reply, &a->replylen, err,
-		sizeof(err)) == -1) {
-		a->error = xstrdup(n == -1 ? "invalid name" : err);
-		return;
-	}
-	if (dnswire_parse(a->reply, a->replylen, &m, &why) == 0) {
-		(void)dnswire_is_reply(&m, 0, qname, DNSWIRE_TXT, &why);
-		dnswire_msg_clear(&m);
-	}
-	if (why != NULL) {
-		a->fail = DNSQ_SERVFAIL_OR_REFUSED;
-		a->error = xasprintf("bad DoH reply: %s", why);
-		free(a->reply);
-		a->reply = NULL;
-	}
-}
-
-/* In list mode, the servers to ask: indexes into q->list. */
-struct subset {
-	size_t *v;
-	size_t n;
-};
-
-/* qname TXT at the listed servers, or those of sub only. */
-static void
-ask_list(struct dnsq *q, const char *qname, const struct subset *sub,
-    struct dnsq_ask **out, size_t *n)
-{
-	struct dnsnet_server *s;
-	size_t i;
-
-	if (sub == NULL) {
-		dnsq_ask_servers(
-		    q, q->list, q->nlist, qname, DNSWIRE_TXT, false, out);
-		*n = q->nlist;
-		return;
-	}
-	s = xcalloc(sub->n, sizeof(*s));
-	for (i = 0; i < sub->n; i++)
-		s[i] = q->list[sub->v[i]]; /* shallow: labels are copied */
-	dnsq_ask_servers(q, s, sub->n, qname, DNSWIRE_TXT, false, out);
-	*n = sub->n;
-	free(s);
 }
 
 /*
@@ -204,29 +88,11 @@ ask_list(struct dnsq *q, const char *qname, const struct subset *sub,
  * authoritative mode at the servers of the target's own zone.
  */
 static void
-ask_round(struct dnsq *q, const char *qname, const struct subset *sub,
+ask_round(struct dnsq *q, const char *qname, const struct dnsq_subset *sub,
     struct dnsq_ask **out, size_t *n)
 {
 	q->rounds++;
-	switch (q->mode) {
-	case DNSQ_MODE_LIST:
-		ask_list(q, qname, sub, out, n);
-		break;
-	case DNSQ_MODE_SYSTEM:
-		*out = xcalloc(1, sizeof(**out));
-		dnsauth_ask_system(q, qname, DNSWIRE_TXT, *out);
-		*n = 1;
-		break;
-	case DNSQ_MODE_DOH:
-		*out = xcalloc(1, sizeof(**out));
-		ask_doh(q, qname, *out);
-		*n = 1;
-		break;
-	case DNSQ_MODE_AUTH:
-	default:
-		dnsauth_ask(q, qname, out, n);
-		break;
-	}
+	q->be->ask(q, qname, sub, out, n);
 }
 
 static void
@@ -507,7 +373,7 @@ struct group {
 	char *target;
 	char *label; /* the first server that led there */
 	struct chain chain;
-	struct subset sub; /* list mode: the servers that led there */
+	struct dnsq_subset sub; /* list mode: the servers that led there */
 };
 
 /* Files answer a (consumed) of list server idx under target (consumed). */
@@ -578,7 +444,8 @@ give_up(struct group *g, struct alist *out)
  */
 static void
 resolve(struct dnsq *q, const char *orig, const char *qname,
-    const struct chain *prefix, const struct subset *sub, struct alist *out)
+    const struct chain *prefix, const struct dnsq_subset *sub,
+    struct alist *out)
 {
 	struct dnsq_ask *asks = NULL;
 	struct group *g = NULL;
@@ -588,7 +455,7 @@ resolve(struct dnsq *q, const char *orig, const char *qname,
 
 	ask_round(q, qname, sub, &asks, &nasks);
 	for (i = 0; i < nasks; i++) {
-		key = q->mode != DNSQ_MODE_LIST ? 0 : sub ? sub->v[i] : i;
+		key = !q->be->listed ? 0 : sub ? sub->v[i] : i;
 		interpret(&asks[i], orig, qname, prefix, &a, &leave);
 		if (leave == NULL)
 			push(out, &a, key);
@@ -606,6 +473,7 @@ resolve(struct dnsq *q, const char *orig, const char *qname,
 	}
 	free(g);
 }
+
 int
 dnsq_txt(struct dnsq *q, const char *name, struct dnsq_answer **out, size_t *n)
 {

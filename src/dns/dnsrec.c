@@ -1,12 +1,17 @@
 /*
  * dnsrec.c - DKIM key records as text: values, 255-octet splitting, zone,
  * value, JSON and nsupdate output, and tag-list parsing (RFC 6376 sections
- * 3.2 and 3.6.1). Pure: the only I/O is the FILE given to dnsrec_write.
+ * 3.2 and 3.6.1), and the size of an RSA p= value. Pure: the only I/O is
+ * the FILE given to dnsrec_write.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/decoder.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "dnsrec.h"
 #include "support/dkim.h"
@@ -513,4 +518,30 @@ dnsrec_tags_clear(struct dnsrec_tags *tags)
 		return;
 	free(tags->p);
 	memset(tags, 0, sizeof(*tags));
+}
+
+unsigned
+dnsrec_rsa_bits(const unsigned char *pub, size_t publen)
+{
+	OSSL_DECODER_CTX *dctx = NULL;
+	EVP_PKEY *pk = NULL;
+	const unsigned char *p = pub;
+	size_t left = publen;
+	unsigned bits = 0;
+
+	if (pub == NULL || publen == 0)
+		goto done;
+	/* No structure: both SubjectPublicKeyInfo and RSAPublicKey decode. */
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pk, "DER", NULL, "RSA",
+	    OSSL_KEYMGMT_SELECT_PUBLIC_KEY, NULL, NULL);
+	if (dctx == NULL || OSSL_DECODER_from_data(dctx, &p, &left) != 1 ||
+	    left != 0 || pk == NULL || !EVP_PKEY_is_a(pk, "RSA") ||
+	    EVP_PKEY_get_bits(pk) <= 0)
+		goto done;
+	bits = (unsigned)EVP_PKEY_get_bits(pk);
+done:
+	EVP_PKEY_free(pk);
+	OSSL_DECODER_CTX_free(dctx);
+	ERR_clear_error();
+	return bits;
 }

@@ -77,4 +77,11 @@ struct dnsrec_tags {
 int dnsrec_parse(const char *txt, struct dnsrec_tags *tags, const char **why);
 void dnsrec_tags_clear(struct dnsrec_tags *tags);
 
+/*
+ * The RSA modulus size of a p= value (SPKI DER, or a bare RSAPublicKey as
+ * some publishers use); 0 when it is neither. Public keys only: a private
+ * key is not an RSA public key and gives 0.
+ */
+unsigned dnsrec_rsa_bits(const unsigned char *pub, size_t publen);
+
 #endif

@@ -1,5 +1,6 @@
 /*
- * keygen.h - key pairs: generation, import, export, public half.
+ * keygen.h - key pairs: generation, loading, public half (import and
+ * export: keygen_io.h).
  *
  * RSA through OpenSSL 3 EVP_PKEY, Ed25519 through libsodium. The private
  * half is always held in a struct secret, in one canonical encoding:
@@ -28,12 +29,6 @@ struct keypair {
 	unsigned char fpr[KEYGEN_FPR_LEN];
 };
 
-enum keygen_format {
-	KEYGEN_PEM = 0, /* PKCS#8 PEM, any algorithm */
-	KEYGEN_PKCS1,   /* "BEGIN RSA PRIVATE KEY", RSA only */
-	KEYGEN_RAW,     /* base64 of the 32-byte seed and LF, Ed25519 only */
-};
-
 /* OpenSSL set-up (secure heap for private BIGNUMs). Returns -1 on failure. */
 int keygen_setup(void);
 
@@ -44,27 +39,12 @@ int keygen_setup(void);
 int keygen_generate(enum dk_alg alg, unsigned bits, struct keypair *kp);
 
 /*
- * Parse an existing private key given to `import` (name is for messages):
- * PKCS#1 or PKCS#8 PEM (RSA or Ed25519), or base64 of a raw Ed25519 seed
- * (32 bytes) or seed and public key (64 bytes, which must match). An
- * encrypted PEM, a public key, a wrong size or anything else is -1 with
- * one clear message (exit 65).
- */
-int keygen_import(const char *name, const unsigned char *buf, size_t len,
-    struct keypair *kp);
-
-/*
  * Rebuild the pair from the canonical private encoding (as stored), deriving
  * the public half and fingerprint again. -1 (65) when it does not parse or
  * alg/bits disagree.
  */
 int keygen_load(enum dk_alg alg, unsigned bits, const struct secret *priv,
     struct keypair *kp);
-
-/* The private key as text in that format; -1 (exit 64) for a format the
- * algorithm has not (pkcs1 for Ed25519, raw for RSA). */
-int keygen_export(const struct keypair *kp, enum keygen_format fmt,
-    struct secret **out);
 
 /* Frees the private half and zeroes the struct; accepts NULL. */
 void keypair_clear(struct keypair *kp);
@@ -73,10 +53,8 @@ void keypair_clear(struct keypair *kp);
 void keygen_fingerprint(const unsigned char *pub, size_t publen,
     unsigned char fpr[KEYGEN_FPR_LEN]);
 
-/*
- * The RSA modulus size of a p= value (SPKI DER, or a bare RSAPublicKey as
- * some publishers use); 0 when it is neither.
- */
-unsigned keygen_rsa_pub_bits(const unsigned char *pub, size_t publen);
+/* Until every caller includes keygen_io.h itself: import and export were
+ * declared here. */
+#include "keygen_io.h"
 
 #endif

@@ -1,7 +1,6 @@
 /*
- * dnsauth.c - the servers to ask: a resolver list, the system resolver
- * (resolv.conf) and, for resolver = authoritative, the name servers of a
- * name's zone.
+ * dnsq_auth.c - resolver = authoritative: the name servers of a name's
+ * zone, each asked with RD=0.
  *
  * The zone is found by asking the system resolver for the NS records of
  * the name's parents, nearest first, never for the name itself: a
@@ -21,157 +20,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dnsq_int.h"
+#include "dnsq_ask.h"
+#include "dnsq_auth.h"
+#include "dnsq_system.h"
 #include "dnswire.h"
-#include "support/log.h"
 #include "support/util.h"
 
-#define RESOLV_CONF "/etc/resolv.conf"
-#define MAX_SYSTEM 3 /* as glibc's MAXNS */
 #define MAX_REFERRALS 8
-
-/* Parses "IPv4", "IPv4:PORT", "IPv6" or "[IPv6]:PORT". */
-static int
-parse_server(const char *s, struct dnsnet_server *out)
-{
-	char label[64];
-	unsigned len;
-
-	memset(out, 0, sizeof(*out));
-	if (util_parse_server(s, 53, &out->addr, &len) == -1)
-		return -1;
-	out->addrlen = (socklen_t)len;
-	dnsnet_addr_text(&out->addr, true, label, sizeof(label));
-	out->label = xstrdup(label);
-	return 0;
-}
-
-int
-dnsauth_parse_list(struct dnsq *q, const char *resolver)
-{
-	char *copy = xstrdup(resolver), *tok, *save = NULL;
-	int rc = -1;
-
-	for (tok = strtok_r(copy, " \t", &save); tok != NULL;
-	     tok = strtok_r(NULL, " \t", &save)) {
-		q->list = xrealloc(q->list, (q->nlist + 1) * sizeof(*q->list));
-		if (parse_server(tok, &q->list[q->nlist]) == -1) {
-			log_fail(EX_CONFIG,
-			    "dnsq: resolver: '%s' is not "
-			    "authoritative, system, https://HOST/PATH or an "
-			    "IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT address",
-			    tok);
-			goto done;
-		}
-		q->nlist++;
-	}
-	if (q->nlist == 0) {
-		log_fail(EX_CONFIG, "dnsq: resolver: empty setting");
-		goto done;
-	}
-	rc = 0;
-done:
-	free(copy);
-	return rc;
-}
-
-/* Adds a numeric address as a server labelled prefix + address. */
-static int
-add_numeric(
-    struct dnsnet_server **v, size_t *n, const char *prefix, const char *addr)
-{
-	struct addrinfo hints = {0}, *res = NULL;
-	struct dnsnet_server *s;
-	char text[64];
-
-	hints.ai_flags = AI_NUMERICHOST;
-	hints.ai_socktype = SOCK_DGRAM;
-	if (getaddrinfo(addr, "53", &hints, &res) != 0)
-		return -1;
-	if (res->ai_addrlen <= sizeof(s->addr)) {
-		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-		s = &(*v)[(*n)++];
-		memset(s, 0, sizeof(*s));
-		memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
-		s->addrlen = res->ai_addrlen;
-		dnsnet_addr_text(&s->addr, false, text, sizeof(text));
-		s->label = xasprintf("%s%s", prefix, text);
-	}
-	freeaddrinfo(res);
-	return 0;
-}
-
-/* The nameservers of resolv.conf; 127.0.0.1 when it names none, as the
- * C library does. */
-static void
-load_system(struct dnsq *q)
-{
-	char line[512], *tok, *save;
-	FILE *f;
-
-	if (q->sys_loaded)
-		return;
-	q->sys_loaded = true;
-	if ((f = fopen(RESOLV_CONF, "r")) != NULL) {
-		while (q->nsys < MAX_SYSTEM && fgets(line, sizeof(line), f)) {
-			tok = strtok_r(line, " \t\r\n", &save);
-			if (tok == NULL || strcmp(tok, "nameserver") != 0)
-				continue;
-			if ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL)
-				(void)add_numeric(
-				    &q->sys, &q->nsys, "system/", tok);
-		}
-		fclose(f);
-	}
-	if (q->nsys == 0)
-		(void)add_numeric(&q->sys, &q->nsys, "system/", "127.0.0.1");
-}
-
-static void
-ask_clear(struct dnsq_ask *a)
-{
-	free(a->label);
-	free(a->reply);
-	free(a->error);
-	memset(a, 0, sizeof(*a));
-}
-
-static void
-ask_move(struct dnsq_ask *dst, struct dnsq_ask *src)
-{
-	*dst = *src;
-	memset(src, 0, sizeof(*src));
-}
-
-void
-dnsauth_ask_system(
-    struct dnsq *q, const char *qname, uint16_t qtype, struct dnsq_ask *out)
-{
-	struct dnsq_ask *a;
-	unsigned rcode;
-	size_t i;
-
-	load_system(q);
-	memset(out, 0, sizeof(*out));
-	out->label = xstrdup("system");
-	out->fail = DNSQ_UNREACHABLE;
-	out->error = xstrdup("no nameserver");
-	for (i = 0; i < q->nsys; i++) {
-		dnsq_ask_servers(q, &q->sys[i], 1, qname, qtype, true, &a);
-		rcode = a->reply != NULL ? a->reply[3] & 0x0f : 0;
-		/* Like the C library: on to the next server unless this one
-		 * answered, or there is no next one. */
-		if ((a->reply != NULL && rcode != DNSWIRE_SERVFAIL &&
-			rcode != DNSWIRE_REFUSED) ||
-		    i + 1 == q->nsys) {
-			ask_clear(out);
-			ask_move(out, a);
-			dnsq_asks_free(a, 1);
-			return;
-		}
-		dnsq_asks_free(a, 1);
-	}
-}
 
 static struct dnsq_zone *
 cache_find(struct dnsq *q, const char *name)
@@ -362,10 +217,10 @@ ns_lookup(struct dnsq *q, const char *name, struct dnsq_ask *fail)
 	const char *why;
 	size_t before;
 
-	dnsauth_ask_system(q, name, DNSWIRE_NS, &a);
+	dnsq_system_ask(q, name, DNSWIRE_NS, &a);
 	if (a.reply == NULL ||
 	    dnswire_parse(a.reply, a.replylen, &m, &why) == -1) {
-		ask_move(fail, &a);
+		dnsq_ask_move(fail, &a);
 		return NULL;
 	}
 	if (m.rcode != DNSWIRE_NOERROR && m.rcode != DNSWIRE_NXDOMAIN) {
@@ -380,7 +235,7 @@ ns_lookup(struct dnsq *q, const char *name, struct dnsq_ask *fail)
 		z->cut = z->nsrv > before;
 	}
 	dnswire_msg_clear(&m);
-	ask_clear(&a);
+	dnsq_ask_clear(&a);
 	return z;
 }
 
@@ -413,7 +268,7 @@ discover(struct dnsq *q, const char *qname, struct dnsq_ask *fail)
 		if (z->cut)
 			return z;
 	}
-	load_system(q);
+	dnsq_system_load(q);
 	fail->label = xstrdup(q->nsys > 0 ? q->sys[0].label : "system");
 	fail->fail = DNSQ_SERVFAIL_OR_REFUSED;
 	fail->error = xasprintf("no name servers found for %s", qname);
@@ -478,16 +333,38 @@ referral(struct dnsq *q, const struct dnsq_ask *a, size_t n,
 	return z;
 }
 
-void
-dnsauth_ask(struct dnsq *q, const char *qname, struct dnsq_ask **out, size_t *n)
+static bool
+auth_match(const char *resolver)
+{
+	return resolver == NULL || strcmp(resolver, "authoritative") == 0;
+}
+
+/* Nothing to read now: zones are found as names are asked. */
+static int
+auth_open(struct dnsq *q, const char *resolver, const char *ca_file)
+{
+	(void)q;
+	(void)resolver;
+	(void)ca_file;
+	return 0;
+}
+
+/*
+ * Finds the servers of qname's zone (NS discovery, then referrals) and
+ * asks every one qname TXT with RD=0.
+ */
+static void
+auth_ask(struct dnsq *q, const char *qname, const struct dnsq_subset *sub,
+    struct dnsq_ask **out, size_t *n)
 {
 	struct dnsq_ask fail = {0};
 	struct dnsq_zone *z, *child;
 	unsigned hop;
 
+	(void)sub;
 	if ((z = discover(q, qname, &fail)) == NULL) {
 		*out = xmalloc(sizeof(**out));
-		ask_move(*out, &fail);
+		dnsq_ask_move(*out, &fail);
 		*n = 1;
 		return;
 	}
@@ -504,8 +381,9 @@ dnsauth_ask(struct dnsq *q, const char *qname, struct dnsq_ask **out, size_t *n)
 	}
 }
 
-void
-dnsauth_free(struct dnsq *q)
+/* The NS cache, and the system resolver it was found with. */
+static void
+auth_close(struct dnsq *q)
 {
 	size_t i;
 
@@ -515,4 +393,15 @@ dnsauth_free(struct dnsq *q)
 		free(q->zones[i]);
 	}
 	free(q->zones);
+	q->zones = NULL;
+	q->nzones = 0;
+	dnsq_system_free(q);
 }
+
+const struct dnsq_backend dnsq_backend_auth = {
+	.match = auth_match,
+	.open = auth_open,
+	.ask = auth_ask,
+	.close = auth_close,
+	.listed = false,
+};
