@@ -12,7 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "delegated.h"
+#include "event_hooks.h"
+#include "hook_user.h"
 #include "policy.h"
+#include "schedule.h"
 #include "config/config.h"
 #include "hooks/hooks.h"
 #include "keystore/keystore.h"
@@ -94,60 +98,6 @@ int lc_load(struct lc *lc, const struct ks_key *key, struct keypair *kp);
  * whether the revocation value is to be served.
  */
 bool lc_served(const struct lc *lc, const struct ks_key *key, bool *revoked);
-
-/* Whether k belongs to the schedule of (v, alg). */
-bool lc_in_sched(const struct ks_key *k, const struct vendor *v,
-    enum dk_alg alg);
-/* The schedule of (v, alg) as it stands in the keystore. */
-void lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
-    struct policy_sched *s);
-
-/* The next step of a schedule: what, when (POLICY_NEVER: nothing
- * planned) and for which key (NULL: a key to generate). */
-struct lc_next {
-	const char *what;
-	int64_t when;
-	const struct ks_key *key;
-};
-void lc_next(struct lc *lc, const struct vendor *v, enum dk_alg alg,
-    struct lc_next *n);
-
-/* A delegated vendor's configured CNAME target for sel (cname_targets),
- * or NULL when any target will do. */
-const char *lc_cname_target(const struct vendor *v, const char *sel);
-/* Whether sel is one of the vendor's standby_selectors. */
-bool lc_standby(const struct vendor *v, const char *sel);
-
-/* "publish", "deploy", ... */
-const char *lc_event_name(enum ks_event ev);
-
-/*
- * Runs every hook of v, in order, for the event ev of key k (SPEC section
- * 6): the first that does not succeed stops the others and its status is
- * returned; its reason is stored as the key's error. prev is the selector
- * the vendor signed with until now (deploy); kp is the decrypted key, for
- * deploy and reveal only.
- */
-enum hook_status lc_hooks(struct lc *lc, const struct vendor *v,
-    struct ks_key *k, enum ks_event ev, const char *prev,
-    const struct keypair *kp);
-
-/*
- * Runs the batch hooks of v's section once for event ev over keys[0..n)
- * (prev[i]: deploy's previous selector, or prev NULL), a JSON line each
- * (SPEC section 6). ok[i] is 1 when every batch hook reported the key ok,
- * -1 when one reported it failed, 0 when it was not reported (not yet
- * after exit 75, else failed). Returns the worst status of the runs.
- */
-enum hook_status lc_batch(struct lc *lc, const struct vendor *v,
-    enum ks_event ev, struct ks_key **keys, const char *const *prev,
-    size_t n, int *ok);
-
-/*
- * With hook_user set and run as root: -1 (77) when that user could read
- * the keystore, the configuration folder or the passphrase file.
- */
-int lc_hook_user_ok(const struct lc *lc);
 
 /* The vendor a key belongs to, or NULL for an orphan (a vendor, domain or
  * algorithm no longer configured). */

@@ -1,118 +1,21 @@
 /*
- * rotate.c - one rotate run: the clock, orphans, key generation over
- * --jobs threads, then every vendor's schedules in turn.
+ * rotate.c - the driver of a rotate run: the clock, orphans, key
+ * generation over --jobs threads, then every vendor's schedules in turn
+ * (rotate_steps.c, rotate_deleg.c), then the batch hooks (rotate_batch.c)
+ * and the schedules they made due. Nothing in the family calls back here.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "rotate_int.h"
+#include "rotate.h"
+#include "rotate_batch.h"
+#include "rotate_deleg.h"
+#include "rotate_steps.h"
 #include "support/dkim.h"
 #include "support/log.h"
-
-void
-rotate_report_add(struct rotate_report *r, const char *vendor,
-    const struct ks_key *k, bool failed, const char *what, const char *fmt,
-    ...)
-{
-	struct rotate_item *it;
-	va_list ap;
-
-	/* walking the schedules again after batches: said already */
-	if (r->repeat && (strcmp(what, "waiting") == 0 ||
-	    strcmp(what, "late") == 0 || strcmp(what, "held") == 0 ||
-	    strcmp(what, "warning") == 0 || strcmp(what, "orphan") == 0))
-		return;
-	if (r->n == r->cap) {
-		r->cap = r->cap != 0 ? 2 * r->cap : 16;
-		r->items = xrealloc(r->items, r->cap * sizeof(*r->items));
-	}
-	it = &r->items[r->n++];
-	memset(it, 0, sizeof(*it));
-	it->vendor = xstrdup(vendor);
-	if (k != NULL)
-		it->key = xasprintf("%s._domainkey.%s", k->selector, k->domain);
-	it->what = xstrdup(what);
-	it->failed = failed;
-	if (failed)
-		r->failures++;
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		if (vasprintf(&it->detail, fmt, ap) < 0)
-			it->detail = NULL;
-		va_end(ap);
-	}
-}
-
-void
-rotate_report_free(struct rotate_report *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++) {
-		free(r->items[i].vendor);
-		free(r->items[i].key);
-		free(r->items[i].what);
-		free(r->items[i].detail);
-	}
-	free(r->items);
-	memset(r, 0, sizeof(*r));
-}
-
-bool
-run_in(const struct ks_key **set, size_t n, const struct ks_key *k)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (set[i] == k)
-			return true;
-	return false;
-}
-
-void
-run_mark(const struct ks_key ***set, size_t *n, size_t *cap,
-    const struct ks_key *k)
-{
-	if (*n == *cap) {
-		*cap = *cap != 0 ? 2 * *cap : 16;
-		*set = xrealloc(*set, *cap * sizeof(**set));
-	}
-	(*set)[(*n)++] = k;
-}
-
-struct dnsq *
-run_dns(struct run *run, const struct vendor *v)
-{
-	const struct config *cfg = run->lc->cfg;
-	const char *spec = v->resolver != NULL ? v->resolver : cfg->resolver;
-	size_t i;
-
-	for (i = 0; i < run->ndns; i++)
-		if (strcmp(run->dns[i].spec, spec) == 0)
-			return run->dns[i].q;
-	if (run->ndns == RUN_MAX_RESOLVERS)
-		return run->dns[0].q;
-	if (dnsq_new(spec, cfg->resolver_ca, cfg->dns_timeout,
-	    &run->dns[run->ndns].q) == -1) {
-		run->dns_failed = true;
-		return NULL;
-	}
-	run->dns[run->ndns].spec = spec;
-	return run->dns[run->ndns++].q;
-}
-
-int
-run_commit(struct run *run)
-{
-	/* deferred: one commit for a whole batch (see rotate_int.h) */
-	if (run->o->dry_run || run->defer)
-		return 0;
-	return ks_commit(run->lc->ks, run->lc->now);
-}
 
 /* Whether v is among the vendors asked for (by name or section). */
 static bool
@@ -127,6 +30,38 @@ wanted(const struct rotate_opts *o, const struct vendor *v)
 		    strcmp(o->vendors[i], v->section) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * One walk over the vendors asked for: pick (NULL: every one) chooses
+ * among them; a delegated vendor goes to deleg when it is set, every
+ * other vendor's schedules to sched, in the order of the configuration.
+ */
+struct pass {
+	bool (*pick)(const struct vendor *v);
+	void (*deleg)(struct run *run, const struct vendor *v);
+	void (*sched)(struct run *run, const struct vendor *v,
+	    const struct alg_spec *spec, void *ctx);
+};
+
+static void
+walk(struct run *run, const struct pass *p, void *ctx)
+{
+	const struct config *cfg = run->lc->cfg;
+	const struct vendor *v;
+	size_t i, a;
+
+	for (i = 0; i < cfg->nvendors; i++) {
+		v = &cfg->vendors[i];
+		if (!wanted(run->o, v) || (p->pick != NULL && !p->pick(v)))
+			continue;
+		if (p->deleg != NULL && v->mode == MODE_DELEGATED) {
+			p->deleg(run, v);
+			continue;
+		}
+		for (a = 0; a < v->nalgs; a++)
+			p->sched(run, v, &v->algs[a], ctx);
+	}
 }
 
 /* The clock rule of SPEC section 3: refuses a run whose now is before the
@@ -274,63 +209,116 @@ due(struct run *run, const struct vendor *v, enum dk_alg alg)
 	return run->o->force && s.successor == NULL && !s.held && !s.leaving;
 }
 
+/* The keys to generate in this run. */
+struct todo {
+	struct gen *g;
+	size_t n;
+};
+
+static bool
+managed(const struct vendor *v)
+{
+	return v->mode == MODE_MANAGED;
+}
+
+/* Adds (v, spec) to the todo list when due (a dry run: reports it). */
+static void
+plan(struct run *run, const struct vendor *v, const struct alg_spec *spec,
+    void *ctx)
+{
+	struct todo *t = ctx;
+
+	if (!due(run, v, spec->alg))
+		return;
+	if (run->o->dry_run) {
+		rotate_report_add(run->r, v->name, NULL, false,
+		    "would generate", "a %s key", dk_alg_name(spec->alg));
+		return;
+	}
+	t->g = xrealloc(t->g, (t->n + 1) * sizeof(*t->g));
+	memset(&t->g[t->n], 0, sizeof(*t->g));
+	t->g[t->n].v = v;
+	t->g[t->n++].spec = spec;
+}
+
 /* The successors due now, generated in batches of 2 x jobs keys (the bound
  * on decrypted keys in memory), each batch stored before the next. */
 static int
 generate_due(struct run *run)
 {
-	const struct config *cfg = run->lc->cfg;
+	static const struct pass pass = { managed, NULL, plan };
 	size_t batch = 2 * (size_t)(run->o->jobs ? run->o->jobs : 1);
-	struct gen *todo = NULL;
-	size_t ntodo = 0, i, a, j, n;
+	struct todo t = { NULL, 0 };
+	size_t i, j, n;
 	int rc = 0;
 
-	for (i = 0; i < cfg->nvendors; i++) {
-		if (cfg->vendors[i].mode != MODE_MANAGED ||
-		    !wanted(run->o, &cfg->vendors[i]))
-			continue;
-		for (a = 0; a < cfg->vendors[i].nalgs; a++) {
-			if (!due(run, &cfg->vendors[i],
-			    cfg->vendors[i].algs[a].alg))
-				continue;
-			if (run->o->dry_run) {
-				rotate_report_add(run->r, cfg->vendors[i].name,
-				    NULL, false, "would generate", "a %s key",
-				    dk_alg_name(cfg->vendors[i].algs[a].alg));
-				continue;
-			}
-			todo = xrealloc(todo, (ntodo + 1) * sizeof(*todo));
-			memset(&todo[ntodo], 0, sizeof(*todo));
-			todo[ntodo].v = &cfg->vendors[i];
-			todo[ntodo++].spec = &cfg->vendors[i].algs[a];
-		}
-	}
-	for (i = 0; i < ntodo && rc == 0; i += n) {
-		n = ntodo - i < batch ? ntodo - i : batch;
+	walk(run, &pass, &t);
+	for (i = 0; i < t.n && rc == 0; i += n) {
+		n = t.n - i < batch ? t.n - i : batch;
 		if ((rc = run->o->unlock(run->o->unlock_ctx)) == -1)
 			break;
-		generate(todo + i, n, run->o->jobs);
+		generate(t.g + i, n, run->o->jobs);
 		run->lc->defer_commit = true;
 		for (j = i; j < i + n; j++) {
-			store(run, &todo[j]);
-			keypair_clear(&todo[j].kp);
+			store(run, &t.g[j]);
+			keypair_clear(&t.g[j].kp);
 		}
 		run->lc->defer_commit = false;
 		if (ks_commit(run->lc->ks, run->lc->now) == -1)
 			rc = -1;
-		progress(i + n, ntodo);
+		progress(i + n, t.n);
 	}
-	free(todo);
+	free(t.g);
 	return rc;
+}
+
+/* Every schedule: advanced by the steps due now. */
+static void
+steps(struct run *run, const struct vendor *v, const struct alg_spec *spec,
+    void *ctx)
+{
+	(void)ctx;
+	run_steps(run, v, spec->alg);
+}
+
+static bool
+batched(const struct vendor *v)
+{
+	return v->nbatch_hooks > 0;
+}
+
+/*
+ * Every vendor's schedules advanced, delegated vendors observed; then, as
+ * long as batch hooks accepted something, the schedules of batch-hook
+ * vendors again (a batch may make another event due in this run: deploy,
+ * then retire), committed once a walk. Returns -1 when a commit failed.
+ */
+static int
+advance(struct run *run)
+{
+	static const struct pass first = { NULL, rotate_delegated, steps };
+	static const struct pass again = { batched, NULL, steps };
+
+	walk(run, &first, NULL);
+	while (!run->o->dry_run && run_batches(run) > 0) {
+		run->repeat = true;
+		run->r->repeat = true;
+		run->defer = true;
+		walk(run, &again, NULL);
+		run->defer = false;
+		if (run_commit(run) == -1)
+			return -1;
+	}
+	if (!run->o->dry_run && run_commit(run) == -1)
+		return -1;
+	return 0;
 }
 
 int
 rotate_run(struct lc *lc, const struct rotate_opts *o,
     struct rotate_report *r)
 {
-	const struct config *cfg = lc->cfg;
 	struct run run;
-	size_t i, a;
 	int rc = -1;
 
 	memset(&run, 0, sizeof(run));
@@ -340,50 +328,17 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	if (clock_ok(&run) == -1 || lc_hook_user_ok(lc) == -1)
 		return -1;
 	orphans(&run);
-	if (generate_due(&run) == -1)
-		goto out;
-	for (i = 0; i < cfg->nvendors; i++) {
-		if (!wanted(o, &cfg->vendors[i]))
-			continue;
-		if (cfg->vendors[i].mode == MODE_DELEGATED) {
-			rotate_delegated(&run, &cfg->vendors[i]);
-			continue;
-		}
-		for (a = 0; a < cfg->vendors[i].nalgs; a++)
-			run_steps(&run, &cfg->vendors[i],
-			    cfg->vendors[i].algs[a].alg);
-	}
-	/* batches accepted: walk their vendors again, as often as a batch
-	 * makes another event due in this run (deploy, then retire) */
-	while (!o->dry_run && run_batches(&run) > 0) {
-		run.repeat = true;
-		r->repeat = true;
-		run.defer = true;
-		for (i = 0; i < cfg->nvendors; i++) {
-			if (cfg->vendors[i].nbatch_hooks == 0 ||
-			    !wanted(o, &cfg->vendors[i]))
-				continue;
-			for (a = 0; a < cfg->vendors[i].nalgs; a++)
-				run_steps(&run, &cfg->vendors[i],
-				    cfg->vendors[i].algs[a].alg);
-		}
-		run.defer = false;
-		if (run_commit(&run) == -1)
-			goto out;
-	}
-	if (!o->dry_run && run_commit(&run) == -1)
+	if (generate_due(&run) == -1 || advance(&run) == -1)
 		goto out;
 	rc = 0;
 out:
-	if (run.unreached > 0 && run.reached == 0)
+	if (run.unreached > 0 && run.reached == 0) {
 		log_fail(EX_UNAVAILABLE, "dns: no server could be reached");
-	if (r->failures > 0)
-		log_status_set(1);
-	for (i = 0; i < run.ndns; i++)
-		dnsq_free(run.dns[i].q);
+		rc = -1;
+	}
+	if (run.dns_failed || run.commit_failed || r->failures > 0)
+		rc = -1;
 	run_batch_free(&run);
-	free(run.served);
-	free(run.fresh);
-	free(run.checked);
-	return rc == 0 && r->failures == 0 && log_status() == 0 ? 0 : -1;
+	run_free(&run);
+	return rc;
 }

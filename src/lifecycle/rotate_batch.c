@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rotate_int.h"
+#include "rotate_batch.h"
 #include "support/log.h"
 
 struct qitem {

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rotate_int.h"
+#include "rotate_deleg.h"
+#include "dns/dnscheck.h"
 #include "support/log.h"
 
 /* Records what was seen; a new fingerprint is a vendor rotation. */

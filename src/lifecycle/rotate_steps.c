@@ -7,17 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rotate_int.h"
+#include "rotate_batch.h"
+#include "rotate_steps.h"
+#include "dns/dnscheck.h"
 #include "support/dkim.h"
 #include "support/fault.h"
 #include "support/log.h"
-
-void
-run_sched(struct run *run, const struct vendor *v, enum dk_alg alg,
-    struct policy_sched *s)
-{
-	lc_sched(run->lc, v, alg, s);
-}
 
 /* Looks k up in DNS (pub NULL: its revocation); reports an unreachable
  * DNS as waiting. Returns -1 when no check could be made. */

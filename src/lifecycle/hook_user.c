@@ -1,5 +1,5 @@
 /*
- * lc_user.c - hook_user (SPEC section 6): hooks may run as an unprivileged
+ * hook_user.c - hook_user (SPEC section 6): hooks may run as an unprivileged
  * user only if that user cannot read the keystore, the configuration
  * folder or the passphrase file.
  */
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hook_user.h"
 #include "lifecycle.h"
 #include "support/log.h"
 

@@ -1,34 +1,13 @@
 /*
- * lc_status.c - a schedule as it stands, and what comes next and when:
+ * schedule.c - a schedule as it stands, and what comes next and when:
  * the facts `status` shows and `rotate` acts on.
  */
 #include <string.h>
 
 #include "lifecycle.h"
 #include "policy.h"
+#include "schedule.h"
 #include "support/dkim.h"
-
-const char *
-lc_cname_target(const struct vendor *v, const char *sel)
-{
-	size_t i;
-
-	for (i = 0; i < v->ncname_targets; i++)
-		if (strcmp(v->cname_targets[i].selector, sel) == 0)
-			return v->cname_targets[i].target;
-	return NULL;
-}
-
-bool
-lc_standby(const struct vendor *v, const char *sel)
-{
-	size_t i;
-
-	for (i = 0; i < v->nstandby; i++)
-		if (strcmp(v->standby_selectors[i], sel) == 0)
-			return true;
-	return false;
-}
 
 bool
 lc_in_sched(const struct ks_key *k, const struct vendor *v, enum dk_alg alg)
@@ -78,7 +57,6 @@ lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 		s->leaving = rec->decommission;
 	}
 }
-
 
 static void
 consider(struct lc_next *n, const char *what, int64_t when,

@@ -1,5 +1,5 @@
 /*
- * lc_hooks.c - a key's event handed to its vendor's hooks: the
+ * event_hooks.c - a key's event handed to its vendor's hooks: the
  * DKIMKEYS_* environment of SPEC section 6, the private key on standard
  * input for deploy and reveal, and what to redact from their output.
  */
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_hooks.h"
 #include "lifecycle.h"
 #include "dns/dnsrec.h"
 #include "hooks/hooks.h"

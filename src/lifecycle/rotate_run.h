@@ -1,18 +1,26 @@
 /*
- * rotate_int.h - shared by rotate.c and rotate_steps.c only.
+ * rotate_run.h - one rotate run in progress, and the services every file
+ * of the rotate family uses: its resolvers, its commit, its key sets and
+ * the schedule as it stands. Below the driver (rotate.c), the steps
+ * (rotate_steps.c), batch hooks (rotate_batch.c) and delegated vendors
+ * (rotate_deleg.c); it calls none of them.
  */
-#ifndef DKIMKEYS_ROTATE_INT_H
-#define DKIMKEYS_ROTATE_INT_H
+#ifndef DKIMKEYS_ROTATE_RUN_H
+#define DKIMKEYS_ROTATE_RUN_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lifecycle.h"
 #include "policy.h"
-#include "rotate.h"
-#include "dns/dnscheck.h"
-#include "dns/dnsquery.h"
+#include "rotate_opts.h"
+#include "rotate_report.h"
 #include "support/dkim.h"
 
 #define RUN_MAX_RESOLVERS 8
 
 struct batchq;
+struct dnsq;
 
 /* One run in progress. */
 struct run {
@@ -25,6 +33,7 @@ struct run {
 	} dns[RUN_MAX_RESOLVERS];
 	size_t ndns;
 	bool dns_failed;  /* a resolver could not be set up */
+	bool commit_failed; /* a commit of the keystore failed */
 	unsigned reached; /* DNS checks where some server answered */
 	unsigned unreached; /* DNS checks where none did */
 	/* keys whose record every server served in this run */
@@ -51,25 +60,17 @@ struct run {
 /* The schedule of (v, alg) as it stands in the keystore. */
 void run_sched(struct run *run, const struct vendor *v, enum dk_alg alg,
     struct policy_sched *s);
-/* Advances one schedule by every step due now (rotate_steps.c). */
-void run_steps(struct run *run, const struct vendor *v, enum dk_alg alg);
-/* A delegated vendor's CNAMEs followed and its keys observed. */
-void rotate_delegated(struct run *run, const struct vendor *v);
 /* The resolver of v, set up on first use; NULL after logging. */
 struct dnsq *run_dns(struct run *run, const struct vendor *v);
-/*
- * Batch hooks (rotate_batch.c): run_batched queues (k, ev) and returns
- * false, or, once its batch accepted it, returns true (once); run_batches
- * runs every queued batch and returns how many ran.
- */
-bool run_batched(struct run *run, const struct vendor *v, struct ks_key *k,
-    enum ks_event ev, const char *prev);
-int run_batches(struct run *run);
-void run_batch_free(struct run *run);
-/* Commits the keystore; on failure the run stops. */
+/* Commits the keystore (not in a dry run, nor while deferred); -1 after
+ * logging when the commit failed. */
 int run_commit(struct run *run);
+/* Whether k is in set[0..n). */
 bool run_in(const struct ks_key **set, size_t n, const struct ks_key *k);
+/* Adds k to the set. */
 void run_mark(const struct ks_key ***set, size_t *n, size_t *cap,
     const struct ks_key *k);
+/* Frees the run's resolvers and key sets (not its batch queue). */
+void run_free(struct run *run);
 
 #endif

@@ -1,0 +1,23 @@
+/*
+ * rotate_opts.h - what a rotate run is asked to do (types only: the
+ * driver and every file of the rotate family read them).
+ */
+#ifndef DKIMKEYS_ROTATE_OPTS_H
+#define DKIMKEYS_ROTATE_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct rotate_opts {
+	char **vendors;    /* only these (names or sections), or none: all */
+	size_t nvendors;
+	bool dry_run;      /* -n: the plan, nothing changed, no DNS, no hooks */
+	bool force;        /* a successor now where none exists */
+	bool republish;    /* publish hooks again for live records */
+	bool accept_jump;  /* --accept-time-jump */
+	unsigned jobs;     /* key generation threads */
+	int (*unlock)(void *ctx); /* reads the passphrase on first need */
+	void *unlock_ctx;
+};
+
+#endif
