@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmds.h"
 #include "secret/secret.h"
 #include "support/log.h"
 

@@ -1,6 +1,6 @@
 /*
- * cli.h - what main.c and the cmd_*.c files share: the run's context and
- * the command table.
+ * cli.h - what main.c and the cmd_*.c files share (cli.c): the run's
+ * context, the command table and the helpers every command uses.
  */
 #ifndef DKIMKEYS_CLI_H
 #define DKIMKEYS_CLI_H
@@ -60,24 +60,5 @@ void cli_bad_option(char **argv, int c, const char *name);
  * as getopt_long, '?' after printing the command's usage. */
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
     const struct option *longopts, const char *name);
-
-/* The commands, one function each (cmd_*.c). */
-int cmd_init(struct cli *cli, int argc, char **argv);
-int cmd_passwd(struct cli *cli, int argc, char **argv);
-int cmd_keygen(struct cli *cli, int argc, char **argv);
-int cmd_import(struct cli *cli, int argc, char **argv);
-int cmd_export(struct cli *cli, int argc, char **argv);
-int cmd_list(struct cli *cli, int argc, char **argv);
-int cmd_txt(struct cli *cli, int argc, char **argv);
-int cmd_log(struct cli *cli, int argc, char **argv);
-int cmd_config_check(struct cli *cli, int argc, char **argv);
-int cmd_rotate(struct cli *cli, int argc, char **argv);
-int cmd_status(struct cli *cli, int argc, char **argv);
-int cmd_revoke(struct cli *cli, int argc, char **argv);
-int cmd_hold(struct cli *cli, int argc, char **argv);
-int cmd_release(struct cli *cli, int argc, char **argv);
-int cmd_decommission(struct cli *cli, int argc, char **argv);
-int cmd_check(struct cli *cli, int argc, char **argv);
-int cmd_backup(struct cli *cli, int argc, char **argv);
 
 #endif
