@@ -39,6 +39,10 @@ struct cmd {
 	const char *summary;
 };
 
+/* Now, and the configuration and keystore as cmd's flags ask. */
+int cli_prepare(struct cli *cli, const struct cmd *cmd);
+/* Frees what the run holds (the passphrase, keystore, configuration). */
+void cli_close(struct cli *cli);
 /* The command of that name, or NULL. */
 const struct cmd *cli_command(const char *name);
 /* The global usage with every command's summary. */
