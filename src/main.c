@@ -13,6 +13,34 @@
 #include "secret/secret.h"
 #include "support/log.h"
 
+/* --jobs N: key generation threads, 1 to 1024. */
+static int
+option_jobs(struct cli *cli, const char *arg)
+{
+	uint64_t jobs;
+
+	if (util_parse_uint(arg, 1, 1024, &jobs) == -1) {
+		log_fail(EX_USAGE, "--jobs: '%s' is not a number from 1 to "
+		    "1024", arg);
+		return -1;
+	}
+	cli->jobs = (unsigned)jobs;
+	return 0;
+}
+
+/* --wait[=DURATION]: wait for the lock, for ever or that long. */
+static int
+option_wait(struct cli *cli, const char *arg)
+{
+	cli->wait = true;
+	if (arg != NULL && util_parse_duration(arg, &cli->wait_for) == -1) {
+		log_fail(EX_USAGE, "--wait: '%s' is not a duration such as 30s "
+		    "or 5m", arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Global options; returns the index of the command in argv, 0 after
  * --help, or -1. */
 static int
@@ -28,7 +56,6 @@ global_options(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t jobs;
 	int c;
 
 	opterr = 0;
@@ -41,21 +68,12 @@ global_options(struct cli *cli, int argc, char **argv)
 			cli->json = true;
 			break;
 		case 'j':
-			if (util_parse_uint(optarg, 1, 1024, &jobs) == -1) {
-				log_fail(EX_USAGE, "--jobs: '%s' is not a "
-				    "number from 1 to 1024", optarg);
+			if (option_jobs(cli, optarg) == -1)
 				return -1;
-			}
-			cli->jobs = (unsigned)jobs;
 			break;
 		case 'W':
-			cli->wait = true;
-			if (optarg != NULL &&
-			    util_parse_duration(optarg, &cli->wait_for) == -1) {
-				log_fail(EX_USAGE, "--wait: '%s' is not a "
-				    "duration such as 30s or 5m", optarg);
+			if (option_wait(cli, optarg) == -1)
 				return -1;
-			}
 			break;
 		case 'v':
 			log_set_level(LOG_LVL_DEBUG);
