@@ -1,9 +1,9 @@
 /*
- * main.c - global options, the command table, exit status.
+ * main.c - global options, the command of the table, its status as the
+ * exit code.
  */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +13,36 @@
 #include "secret/secret.h"
 #include "support/log.h"
 
-/* Global options; returns the index of the command in argv or -1. */
+/* --jobs N: key generation threads, 1 to 1024. */
+static int
+option_jobs(struct cli *cli, const char *arg)
+{
+	uint64_t jobs;
+
+	if (util_parse_uint(arg, 1, 1024, &jobs) == -1) {
+		log_fail(EX_USAGE, "--jobs: '%s' is not a number from 1 to "
+		    "1024", arg);
+		return -1;
+	}
+	cli->jobs = (unsigned)jobs;
+	return 0;
+}
+
+/* --wait[=DURATION]: wait for the lock, for ever or that long. */
+static int
+option_wait(struct cli *cli, const char *arg)
+{
+	cli->wait = true;
+	if (arg != NULL && util_parse_duration(arg, &cli->wait_for) == -1) {
+		log_fail(EX_USAGE, "--wait: '%s' is not a duration such as 30s "
+		    "or 5m", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Global options; returns the index of the command in argv, 0 after
+ * --help, or -1. */
 static int
 global_options(struct cli *cli, int argc, char **argv)
 {
@@ -27,7 +56,6 @@ global_options(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t jobs;
 	int c;
 
 	opterr = 0;
@@ -40,21 +68,12 @@ global_options(struct cli *cli, int argc, char **argv)
 			cli->json = true;
 			break;
 		case 'j':
-			if (util_parse_uint(optarg, 1, 1024, &jobs) == -1) {
-				log_fail(EX_USAGE, "--jobs: '%s' is not a "
-				    "number from 1 to 1024", optarg);
+			if (option_jobs(cli, optarg) == -1)
 				return -1;
-			}
-			cli->jobs = (unsigned)jobs;
 			break;
 		case 'W':
-			cli->wait = true;
-			if (optarg != NULL &&
-			    util_parse_duration(optarg, &cli->wait_for) == -1) {
-				log_fail(EX_USAGE, "--wait: '%s' is not a "
-				    "duration such as 30s or 5m", optarg);
+			if (option_wait(cli, optarg) == -1)
 				return -1;
-			}
 			break;
 		case 'v':
 			log_set_level(LOG_LVL_DEBUG);
@@ -65,7 +84,7 @@ global_options(struct cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			cli_print_usage(stdout);
-			exit(0);
+			return 0;
 		default:
 			cli_bad_option(argv, c, "dkimkeys");
 			return -1;
@@ -79,55 +98,32 @@ global_options(struct cli *cli, int argc, char **argv)
 	return optind;
 }
 
-/* Configuration, keystore and now, as the command's flags ask. */
-static int
-prepare(struct cli *cli, const struct cmd *cmd)
-{
-	char when[UTIL_TIME_LEN];
-
-	if (util_now(&cli->lc.now, &cli->lc.simulated) == -1)
-		return -1;
-	/* said even with -q: every output of this run is simulated */
-	if (cli->lc.simulated)
-		fprintf(stderr, "dkimkeys: simulated time %s (DKIMKEYS_NOW)\n",
-		    util_fmt_time(cli->lc.now, when));
-	if ((cmd->flags & CMD_CONFIG) != 0) {
-		if (config_load(config_path(cli->config_opt), &cli->cfg) == -1)
-			return -1;
-		cli->lc.cfg = cli->cfg;
-		if (log_open(cli->cfg->log) == -1)
-			return -1;
-	}
-	if ((cmd->flags & (CMD_STORE | CMD_LOCKED)) == 0)
-		return 0;
-	return cli_open_store(cli, (cmd->flags & CMD_LOCKED) != 0);
-}
-
 int
 main(int argc, char **argv)
 {
 	struct cli cli;
 	const struct cmd *cmd = NULL;
 	int first, rc = -1;
+
 	memset(&cli, 0, sizeof(cli));
 	umask(077);
 	if (secret_setup() == -1 || keygen_setup() == -1)
 		goto out;
-	if ((first = global_options(&cli, argc, argv)) == -1)
+	if ((first = global_options(&cli, argc, argv)) <= 0) {
+		rc = first;
 		goto out;
+	}
 	if ((cmd = cli_command(argv[first])) == NULL) {
 		log_fail(EX_USAGE, "unknown command '%s'; see dkimkeys --help",
 		    argv[first]);
 		goto out;
 	}
-	if (prepare(&cli, cmd) == -1)
+	if (cli_prepare(&cli, cmd) == -1)
 		goto out;
 	optind = 0;
 	rc = cmd->run(&cli, argc - first, argv + first);
 out:
-	secret_free(cli.pass);
-	ks_close(cli.ks);
-	config_free(cli.cfg);
+	cli_close(&cli);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_fail(EX_IOERR, "standard output: write error");
 		rc = -1;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmds.h"
 #include "secret/secret.h"
 #include "support/log.h"
 
@@ -201,4 +202,39 @@ cli_unlock(struct cli *cli)
 	    cli->cfg->passphrase_env, &cli->pass) == -1)
 		return -1;
 	return ks_unlock(cli->ks, cli->pass);
+}
+
+/* Configuration, keystore and now, as the command's flags ask. */
+int
+cli_prepare(struct cli *cli, const struct cmd *cmd)
+{
+	char when[UTIL_TIME_LEN];
+
+	if (util_now(&cli->lc.now, &cli->lc.simulated) == -1)
+		return -1;
+	/* said even with -q: every output of this run is simulated */
+	if (cli->lc.simulated)
+		fprintf(stderr, "dkimkeys: simulated time %s (DKIMKEYS_NOW)\n",
+		    util_fmt_time(cli->lc.now, when));
+	if ((cmd->flags & CMD_CONFIG) != 0) {
+		if (config_load(config_path(cli->config_opt), &cli->cfg) == -1)
+			return -1;
+		cli->lc.cfg = cli->cfg;
+		if (log_open(cli->cfg->log) == -1)
+			return -1;
+	}
+	if ((cmd->flags & (CMD_STORE | CMD_LOCKED)) == 0)
+		return 0;
+	return cli_open_store(cli, (cmd->flags & CMD_LOCKED) != 0);
+}
+
+void
+cli_close(struct cli *cli)
+{
+	secret_free(cli->pass);
+	cli->pass = NULL;
+	ks_close(cli->ks);
+	cli->ks = NULL;
+	config_free(cli->cfg);
+	cli->cfg = NULL;
 }

@@ -1,6 +1,6 @@
 /*
- * cli.h - what main.c and the cmd_*.c files share: the run's context and
- * the command table.
+ * cli.h - what main.c and the cmd_*.c files share (cli.c): the run's
+ * context, the command table and the helpers every command uses.
  */
 #ifndef DKIMKEYS_CLI_H
 #define DKIMKEYS_CLI_H
@@ -39,6 +39,10 @@ struct cmd {
 	const char *summary;
 };
 
+/* Now, and the configuration and keystore as cmd's flags ask. */
+int cli_prepare(struct cli *cli, const struct cmd *cmd);
+/* Frees what the run holds (the passphrase, keystore, configuration). */
+void cli_close(struct cli *cli);
 /* The command of that name, or NULL. */
 const struct cmd *cli_command(const char *name);
 /* The global usage with every command's summary. */
@@ -60,24 +64,5 @@ void cli_bad_option(char **argv, int c, const char *name);
  * as getopt_long, '?' after printing the command's usage. */
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
     const struct option *longopts, const char *name);
-
-/* The commands, one function each (cmd_*.c). */
-int cmd_init(struct cli *cli, int argc, char **argv);
-int cmd_passwd(struct cli *cli, int argc, char **argv);
-int cmd_keygen(struct cli *cli, int argc, char **argv);
-int cmd_import(struct cli *cli, int argc, char **argv);
-int cmd_export(struct cli *cli, int argc, char **argv);
-int cmd_list(struct cli *cli, int argc, char **argv);
-int cmd_txt(struct cli *cli, int argc, char **argv);
-int cmd_log(struct cli *cli, int argc, char **argv);
-int cmd_config_check(struct cli *cli, int argc, char **argv);
-int cmd_rotate(struct cli *cli, int argc, char **argv);
-int cmd_status(struct cli *cli, int argc, char **argv);
-int cmd_revoke(struct cli *cli, int argc, char **argv);
-int cmd_hold(struct cli *cli, int argc, char **argv);
-int cmd_release(struct cli *cli, int argc, char **argv);
-int cmd_decommission(struct cli *cli, int argc, char **argv);
-int cmd_check(struct cli *cli, int argc, char **argv);
-int cmd_backup(struct cli *cli, int argc, char **argv);
 
 #endif

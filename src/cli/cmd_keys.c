@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmds.h"
+#include "lifecycle/export.h"
 #include "secret/keygen.h"
 #include "secret/secret.h"
 #include "support/dkim.h"
@@ -34,8 +36,16 @@ print_added(const struct cli *cli, const struct ks_key *key)
 		    key->bits, ks_state_name(key->state), fpr);
 }
 
-int
-cmd_keygen(struct cli *cli, int argc, char **argv)
+/* keygen's arguments. */
+struct args_keygen {
+	const char *vendor;
+	const char *selector; /* NULL: the vendor's template */
+	enum dk_alg alg;      /* DK_ALG_NONE: the vendor's only one */
+	uint64_t bits;        /* 0: the vendor's */
+};
+
+static int
+parse_keygen(struct cli *cli, int argc, char **argv, struct args_keygen *a)
 {
 	static const struct option longopts[] = {
 		{ "alg", required_argument, NULL, 'a' },
@@ -43,35 +53,29 @@ cmd_keygen(struct cli *cli, int argc, char **argv)
 		{ "selector", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct vendor *v;
-	const struct alg_spec *spec;
-	const char *selector = NULL;
-	enum dk_alg alg = DK_ALG_NONE;
-	struct keypair kp;
-	struct ks_key *key;
-	uint64_t bits = 0;
-	int c, rc = -1;
+	int c;
 
-	memset(&kp, 0, sizeof(kp));
+	memset(a, 0, sizeof(*a));
+	a->alg = DK_ALG_NONE;
 	while ((c = cli_getopt(cli, argc, argv, "", longopts,
 	    "keygen")) != -1) {
 		switch (c) {
 		case 'a':
-			if ((alg = dk_alg_parse(optarg)) == DK_ALG_NONE) {
+			if ((a->alg = dk_alg_parse(optarg)) == DK_ALG_NONE) {
 				log_fail(EX_USAGE, "--alg: '%s' is not rsa or "
 				    "ed25519", optarg);
 				return -1;
 			}
 			break;
 		case 'b':
-			if (util_parse_uint(optarg, 1, 65536, &bits) == -1) {
+			if (util_parse_uint(optarg, 1, 65536, &a->bits) == -1) {
 				log_fail(EX_USAGE, "--bits: '%s' is not a "
 				    "number", optarg);
 				return -1;
 			}
 			break;
 		case 's':
-			selector = optarg;
+			a->selector = optarg;
 			break;
 		default:
 			return -1;
@@ -79,9 +83,15 @@ cmd_keygen(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("keygen");
-	if ((v = cli_vendor(cli, argv[optind])) == NULL ||
-	    (spec = lc_alg(v, alg)) == NULL)
-		return -1;
+	a->vendor = argv[optind];
+	return 0;
+}
+
+/* --bits against the algorithm: only rsa has a size, and not below the
+ * RFC 8301 floor. */
+static int
+check_bits(const struct alg_spec *spec, uint64_t bits)
+{
 	if (bits != 0 && spec->alg != DK_ALG_RSA) {
 		log_fail(EX_USAGE, "--bits: ed25519 keys have no size to "
 		    "choose");
@@ -92,13 +102,32 @@ cmd_keygen(struct cli *cli, int argc, char **argv)
 		    "refused (RFC 8301)", DK_RSA_MIN_BITS);
 		return -1;
 	}
+	return 0;
+}
+
+int
+cmd_keygen(struct cli *cli, int argc, char **argv)
+{
+	struct args_keygen a;
+	const struct vendor *v;
+	const struct alg_spec *spec;
+	struct keypair kp;
+	struct ks_key *key;
+	int rc = -1;
+
+	if (parse_keygen(cli, argc, argv, &a) == -1)
+		return -1;
+	if ((v = cli_vendor(cli, a.vendor)) == NULL ||
+	    (spec = lc_alg(v, a.alg)) == NULL || check_bits(spec, a.bits) == -1)
+		return -1;
+	memset(&kp, 0, sizeof(kp));
 	/* checked again when storing; this spares the passphrase */
 	if (lc_no_successor(&cli->lc, v, spec->alg) == -1 ||
 	    cli_unlock(cli) == -1 ||
-	    keygen_generate(spec->alg, bits != 0 ? (unsigned)bits : spec->bits,
-	    &kp) == -1 ||
-	    (key = lc_add_successor(&cli->lc, v, &kp, selector, "keygen")) ==
-	    NULL)
+	    keygen_generate(spec->alg, a.bits != 0 ? (unsigned)a.bits :
+	    spec->bits, &kp) == -1 ||
+	    (key = lc_add_successor(&cli->lc, v, &kp, a.selector,
+	    "keygen")) == NULL)
 		goto out;
 	print_added(cli, key);
 	rc = 0;
@@ -143,8 +172,18 @@ out:
 	return s;
 }
 
-int
-cmd_import(struct cli *cli, int argc, char **argv)
+/* import's arguments. */
+struct args_import {
+	const char *vendor;
+	const char *file;     /* "-": standard input */
+	const char *selector; /* NULL: the vendor's template */
+	int64_t since;        /* --since, with active */
+	bool active;          /* --state active: signing since then */
+	bool dns;             /* check DNS serves an active key first */
+};
+
+static int
+parse_import(struct cli *cli, int argc, char **argv, struct args_import *a)
 {
 	static const struct option longopts[] = {
 		{ "selector", required_argument, NULL, 's' },
@@ -153,26 +192,20 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		{ "no-dns-check", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct vendor *v;
-	const char *selector = NULL;
-	struct secret *raw = NULL;
-	struct keypair kp;
-	struct ks_key *key;
-	int64_t since = 0;
-	bool active = false, dns = true;
-	int c, rc = -1;
+	int c;
 
-	memset(&kp, 0, sizeof(kp));
+	memset(a, 0, sizeof(*a));
+	a->dns = true;
 	while ((c = cli_getopt(cli, argc, argv, "", longopts,
 	    "import")) != -1) {
 		if (c == 's')
-			selector = optarg;
+			a->selector = optarg;
 		else if (c == 'S' && strcmp(optarg, "active") == 0)
-			active = true;
-		else if (c == 'T' && util_parse_date(optarg, &since) == 0)
+			a->active = true;
+		else if (c == 'T' && util_parse_date(optarg, &a->since) == 0)
 			continue;
 		else if (c == 'N')
-			dns = false;
+			a->dns = false;
 		else {
 			if (c == 'S' || c == 'T')
 				log_fail(EX_USAGE, "import: --%s: '%s' is not "
@@ -184,23 +217,41 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 2 != argc)
 		return cli_usage("import");
-	if (active &&
-	    (selector == NULL || since == 0 || since > cli->lc.now)) {
+	if (a->active && (a->selector == NULL || a->since == 0 ||
+	    a->since > cli->lc.now)) {
 		log_fail(EX_USAGE, "import: --state active needs --selector "
 		    "and --since, a date not in the future");
 		return -1;
 	}
-	if ((v = cli_vendor(cli, argv[optind])) == NULL ||
-	    (raw = read_key_file(argv[optind + 1])) == NULL ||
-	    keygen_import(argv[optind + 1], raw->data, raw->len, &kp) == -1 ||
+	a->vendor = argv[optind];
+	a->file = argv[optind + 1];
+	return 0;
+}
+
+int
+cmd_import(struct cli *cli, int argc, char **argv)
+{
+	struct args_import a;
+	const struct vendor *v;
+	struct secret *raw = NULL;
+	struct keypair kp;
+	struct ks_key *key;
+	int rc = -1;
+
+	if (parse_import(cli, argc, argv, &a) == -1)
+		return -1;
+	memset(&kp, 0, sizeof(kp));
+	if ((v = cli_vendor(cli, a.vendor)) == NULL ||
+	    (raw = read_key_file(a.file)) == NULL ||
+	    keygen_import(a.file, raw->data, raw->len, &kp) == -1 ||
 	    lc_alg(v, kp.alg) == NULL ||
-	    (!active && lc_no_successor(&cli->lc, v, kp.alg) == -1) ||
-	    (active &&
-	    lc_check_active(&cli->lc, v, &kp, selector, dns) == -1) ||
+	    (!a.active && lc_no_successor(&cli->lc, v, kp.alg) == -1) ||
+	    (a.active &&
+	    lc_check_active(&cli->lc, v, &kp, a.selector, a.dns) == -1) ||
 	    cli_unlock(cli) == -1)
 		goto out;
-	key = active ? lc_add_active(&cli->lc, v, &kp, selector, since) :
-	    lc_add_successor(&cli->lc, v, &kp, selector, "import");
+	key = a.active ? lc_add_active(&cli->lc, v, &kp, a.selector, a.since) :
+	    lc_add_successor(&cli->lc, v, &kp, a.selector, "import");
 	if (key == NULL)
 		goto out;
 	print_added(cli, key);
@@ -266,31 +317,32 @@ parse_export_format(const char *s, enum keygen_format *out)
 	return 0;
 }
 
-int
-cmd_export(struct cli *cli, int argc, char **argv)
+/* export's arguments. */
+struct args_export {
+	const char *key;
+	const char *path;      /* -o FILE, or NULL: standard output */
+	enum keygen_format fmt;
+};
+
+static int
+parse_export(struct cli *cli, int argc, char **argv, struct args_export *a)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const names[] = { "pem", "pkcs1", "raw" };
-	enum keygen_format fmt = KEYGEN_PEM;
-	const char *path = NULL;
-	struct secret *text = NULL;
-	struct ks_key *key;
-	struct keypair kp;
 	bool force = false;
-	char *extra = NULL;
-	int c, fd = STDOUT_FILENO, rc = -1;
+	int c;
 
-	memset(&kp, 0, sizeof(kp));
+	memset(a, 0, sizeof(*a));
+	a->fmt = KEYGEN_PEM;
 	while ((c = cli_getopt(cli, argc, argv, "o:", longopts,
 	    "export")) != -1) {
-		if (c == 'f' && parse_export_format(optarg, &fmt) == -1)
+		if (c == 'f' && parse_export_format(optarg, &a->fmt) == -1)
 			return -1;
 		else if (c == 'o')
-			path = optarg;
+			a->path = optarg;
 		else if (c == 'F')
 			force = true;
 		else if (c != 'f')
@@ -298,26 +350,31 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("export");
-	if (path == NULL && isatty(STDOUT_FILENO) && !force) {
+	if (a->path == NULL && isatty(STDOUT_FILENO) && !force) {
 		log_fail(EX_USAGE, "export: refusing to print a private key on "
 		    "a terminal; use -o FILE, a pipe, or --force");
 		return -1;
 	}
-	if ((key = lc_find(&cli->lc, argv[optind])) == NULL)
+	a->key = argv[optind];
+	return 0;
+}
+
+int
+cmd_export(struct cli *cli, int argc, char **argv)
+{
+	struct args_export a;
+	struct secret *text = NULL;
+	struct ks_key *key;
+	int fd = STDOUT_FILENO, rc = -1;
+
+	if (parse_export(cli, argc, argv, &a) == -1 ||
+	    (key = export_find(&cli->lc, a.key)) == NULL)
 		return -1;
-	if (key->state == KS_DESTROYED) {
-		log_fail(EX_USAGE, "export: %s._domainkey.%s was destroyed",
-		    key->selector, key->domain);
+	if (a.path != NULL && (fd = create_output(a.path)) == -1)
 		return -1;
-	}
-	if (path != NULL && (fd = create_output(path)) == -1)
-		return -1;
-	extra = xasprintf(",\"format\":\"%s\",\"to\":\"%s\"", names[fmt],
-	    path != NULL ? "file" : "stdout");
-	if (cli_unlock(cli) == -1 || lc_load(&cli->lc, key, &kp) == -1 ||
-	    keygen_export(&kp, fmt, &text) == -1 ||
-	    ks_audit(cli->ks, cli->lc.now, cli->lc.simulated, "export", key,
-	    extra) == -1 || write_private(fd, text, path != NULL ? path :
+	if (cli_unlock(cli) == -1 ||
+	    export_key(&cli->lc, key, a.fmt, a.path != NULL, &text) == -1 ||
+	    write_private(fd, text, a.path != NULL ? a.path :
 	    "standard output") == -1)
 		goto out;
 	rc = 0;
@@ -325,10 +382,8 @@ out:
 	if (fd != STDOUT_FILENO) {
 		close(fd);
 		if (rc == -1)
-			unlink(path);
+			unlink(a.path);
 	}
-	free(extra);
 	secret_free(text);
-	keypair_clear(&kp);
 	return rc;
 }

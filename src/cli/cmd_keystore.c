@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmds.h"
+#include "lifecycle/passwd.h"
 #include "secret/secret.h"
 #include "support/log.h"
 
@@ -85,9 +87,7 @@ cmd_passwd(struct cli *cli, int argc, char **argv)
 		return cli_usage("passwd");
 	if (cli_unlock(cli) == -1 ||
 	    secret_new_passphrase(passfile, &pass) == -1 ||
-	    ks_passwd(cli->ks, pass, rekey) == -1 ||
-	    ks_audit(cli->ks, cli->lc.now, cli->lc.simulated,
-	    rekey ? "rekey" : "passwd", NULL, "") == -1)
+	    passwd_change(&cli->lc, pass, rekey) == -1)
 		goto out;
 	printf("passphrase changed%s\n", rekey ? "; every key re-encrypted "
 	    "under a new master key" : "");

@@ -1,7 +1,6 @@
 /*
- * cmd_status.c - status (no network: what the keystore knows, what comes
- * next, Prometheus textfile metrics) and check (DNS against the keystore,
- * like opendkim-testkey).
+ * cmd_status.c - status (no network): what the keystore knows, what comes
+ * next, and the same as Prometheus textfile metrics.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,39 +12,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dns/dnscheck.h"
+#include "cmds.h"
+#include "keystore/ksfile.h"
+#include "lifecycle/status.h"
 #include "support/dkim.h"
 #include "support/log.h"
-
-/* One schedule's line of status. */
-struct srow {
-	const struct vendor *v;
-	enum dk_alg alg;
-	struct policy_sched s;
-	struct lc_next next;
-	bool late;
-	const char *error;
-};
-
-static void
-srow_fill(struct cli *cli, const struct vendor *v, enum dk_alg alg,
-    struct srow *r)
-{
-	const struct ks_vendor *rec = ks_vendor(cli->ks, v->name, false);
-
-	memset(r, 0, sizeof(*r));
-	r->v = v;
-	r->alg = alg;
-	lc_sched(&cli->lc, v, alg, &r->s);
-	lc_next(&cli->lc, v, alg, &r->next);
-	r->late = policy_late(&r->s, cli->lc.now);
-	if (rec != NULL && rec->error != NULL)
-		r->error = rec->error;
-	else if (r->next.key != NULL && r->next.key->error != NULL)
-		r->error = r->next.key->error;
-	else if (r->s.successor != NULL && r->s.successor->error != NULL)
-		r->error = r->s.successor->error;
-}
 
 static void
 age(int64_t secs, char *out, size_t len)
@@ -59,7 +30,7 @@ age(int64_t secs, char *out, size_t len)
 }
 
 static void
-status_text(struct cli *cli, const struct srow *r, struct buf *b)
+status_text(struct cli *cli, const struct status_row *r, struct buf *b)
 {
 	char a[32] = "-", when[UTIL_TIME_LEN] = "-", *name = NULL;
 
@@ -81,7 +52,7 @@ status_text(struct cli *cli, const struct srow *r, struct buf *b)
 }
 
 static void
-status_json(struct cli *cli, const struct srow *r, struct buf *b)
+status_json(struct cli *cli, const struct status_row *r, struct buf *b)
 {
 	char when[UTIL_TIME_LEN];
 
@@ -112,70 +83,146 @@ status_json(struct cli *cli, const struct srow *r, struct buf *b)
 	buf_puts(b, "}");
 }
 
-/* Writes the metrics to path through a temp file and a rename. */
+/* One metric with a sample per schedule. */
+struct metric {
+	const char *name;
+	const char *help;
+	/* false when the row has no sample; else its value, and a label
+	 * beyond vendor and algorithm when *label is set */
+	bool (*sample)(const struct cli *cli, const struct status_row *r,
+	    const char **label, const char **lvalue, long long *value);
+};
+
+static bool
+sample_age(const struct cli *cli, const struct status_row *r,
+    const char **label, const char **lvalue, long long *value)
+{
+	if (r->s.active == NULL)
+		return false;
+	*label = "selector";
+	*lvalue = r->s.active->selector;
+	*value = (long long)(cli->lc.now - r->s.active->activated);
+	return true;
+}
+
+static bool
+sample_next(const struct cli *cli, const struct status_row *r,
+    const char **label, const char **lvalue, long long *value)
+{
+	(void)cli;
+	if (r->next.what == NULL || r->next.when == POLICY_NEVER)
+		return false;
+	*label = "action";
+	*lvalue = r->next.what;
+	*value = (long long)r->next.when;
+	return true;
+}
+
+static bool
+sample_late(const struct cli *cli, const struct status_row *r,
+    const char **label, const char **lvalue, long long *value)
+{
+	(void)cli;
+	(void)label;
+	(void)lvalue;
+	*value = r->late;
+	return true;
+}
+
+static bool
+sample_held(const struct cli *cli, const struct status_row *r,
+    const char **label, const char **lvalue, long long *value)
+{
+	(void)cli;
+	(void)label;
+	(void)lvalue;
+	*value = r->s.held;
+	return true;
+}
+
+static const struct metric metrics[] = {
+	{ "dkimkeys_key_age_seconds", "Age of the active key.", sample_age },
+	{ "dkimkeys_next_action_timestamp_seconds",
+	    "When the next step is due.", sample_next },
+	{ "dkimkeys_late", "1 when the schedule is past rotate_every.",
+	    sample_late },
+	{ "dkimkeys_held", "1 when the vendor is held.", sample_held },
+};
+
+static void
+metric_head(struct buf *b, const char *name, const char *help)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+static void
+metrics_text(struct cli *cli, const struct status_row *rows, size_t n,
+    size_t orphans, struct buf *b)
+{
+	const char *label, *lvalue;
+	long long value;
+	size_t m, i;
+
+	for (m = 0; m < ARRAY_LEN(metrics); m++) {
+		metric_head(b, metrics[m].name, metrics[m].help);
+		for (i = 0; i < n; i++) {
+			label = NULL;
+			if (!metrics[m].sample(cli, &rows[i], &label, &lvalue,
+			    &value))
+				continue;
+			buf_printf(b, "%s{vendor=\"%s\",algorithm=\"%s\"",
+			    metrics[m].name, rows[i].v->name,
+			    dk_alg_name(rows[i].alg));
+			if (label != NULL)
+				buf_printf(b, ",%s=\"%s\"", label, lvalue);
+			buf_printf(b, "} %lld\n", value);
+		}
+	}
+	metric_head(b, "dkimkeys_orphan_keys",
+	    "Keys whose vendor is no longer configured.");
+	buf_printf(b, "dkimkeys_orphan_keys %zu\n", orphans);
+	metric_head(b, "dkimkeys_status_timestamp_seconds",
+	    "When status wrote this.");
+	buf_printf(b, "dkimkeys_status_timestamp_seconds %lld\n",
+	    (long long)cli->lc.now);
+}
+
+/*
+ * Writes the textfile through the keystore's atomic replacement (temp
+ * file, fsync, rename, fsync of the folder), then opens it to readers
+ * (0644, for node_exporter). A folder that cannot be opened or written is
+ * 73, as a file that cannot be created.
+ */
 static int
-prometheus(struct cli *cli, const struct srow *rows, size_t n,
+prometheus(struct cli *cli, const struct status_row *rows, size_t n,
     size_t orphans, const char *path)
 {
+	const char *slash = strrchr(path, '/'), *base;
 	struct buf b = { 0 };
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	size_t i;
-	int fd = -1, rc = -1;
+	char *dir;
+	int dfd, rc = -1;
 
-	buf_puts(&b, "# HELP dkimkeys_key_age_seconds Age of the active key."
-	    "\n# TYPE dkimkeys_key_age_seconds gauge\n");
-	for (i = 0; i < n; i++)
-		if (rows[i].s.active != NULL)
-			buf_printf(&b, "dkimkeys_key_age_seconds{vendor=\"%s\","
-			    "algorithm=\"%s\",selector=\"%s\"} %lld\n",
-			    rows[i].v->name, dk_alg_name(rows[i].alg),
-			    rows[i].s.active->selector,
-			    (long long)(cli->lc.now -
-			    rows[i].s.active->activated));
-	buf_puts(&b, "# HELP dkimkeys_next_action_timestamp_seconds When the "
-	    "next step is due.\n# TYPE dkimkeys_next_action_timestamp_seconds "
-	    "gauge\n");
-	for (i = 0; i < n; i++)
-		if (rows[i].next.what != NULL &&
-		    rows[i].next.when != POLICY_NEVER)
-			buf_printf(&b, "dkimkeys_next_action_timestamp_seconds"
-			    "{vendor=\"%s\",algorithm=\"%s\",action=\"%s\"} "
-			    "%lld\n", rows[i].v->name,
-			    dk_alg_name(rows[i].alg), rows[i].next.what,
-			    (long long)rows[i].next.when);
-	buf_puts(&b, "# HELP dkimkeys_late 1 when the schedule is past "
-	    "rotate_every.\n# TYPE dkimkeys_late gauge\n");
-	for (i = 0; i < n; i++)
-		buf_printf(&b, "dkimkeys_late{vendor=\"%s\",algorithm=\"%s\"} "
-		    "%d\n", rows[i].v->name, dk_alg_name(rows[i].alg),
-		    rows[i].late);
-	buf_puts(&b, "# HELP dkimkeys_held 1 when the vendor is held.\n"
-	    "# TYPE dkimkeys_held gauge\n");
-	for (i = 0; i < n; i++)
-		buf_printf(&b, "dkimkeys_held{vendor=\"%s\",algorithm=\"%s\"} "
-		    "%d\n", rows[i].v->name, dk_alg_name(rows[i].alg),
-		    rows[i].s.held);
-	buf_printf(&b, "# HELP dkimkeys_orphan_keys Keys whose vendor is no "
-	    "longer configured.\n# TYPE dkimkeys_orphan_keys gauge\n"
-	    "dkimkeys_orphan_keys %zu\n", orphans);
-	buf_printf(&b, "# HELP dkimkeys_status_timestamp_seconds When status "
-	    "wrote this.\n# TYPE dkimkeys_status_timestamp_seconds gauge\n"
-	    "dkimkeys_status_timestamp_seconds %lld\n",
-	    (long long)cli->lc.now);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
-	if (fd == -1 || fchmod(fd, 0644) == -1 ||
-	    write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) == -1 ||
-	    rename(tmp, path) == -1) {
-		log_fail(fd == -1 ? EX_CANTCREAT : EX_IOERR, "status: %s: %s",
-		    path, strerror(errno));
-		if (fd != -1)
-			unlink(tmp);
-	} else
-		rc = 0;
-	if (fd != -1)
-		close(fd);
-	free(tmp);
+	metrics_text(cli, rows, n, orphans, &b);
+	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+	    xasprintf("%.*s", (int)(slash - path), path);
+	base = slash != NULL ? slash + 1 : path;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1 || faccessat(dfd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
+		log_fail(EX_CANTCREAT, "status: %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (ksfile_put(dfd, base, path, b.data, b.len) == -1)
+		goto out;
+	if (fchmodat(dfd, base, 0644, 0) == -1) {
+		log_fail(EX_IOERR, "status: %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = ksfile_sync_dir(dfd, path);
+out:
+	if (dfd != -1)
+		close(dfd);
+	free(dir);
 	buf_free(&b);
 	return rc;
 }
@@ -265,11 +312,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		{ "prometheus", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct config *cfg = cli->cfg;
 	const char *prom = NULL, *only = NULL;
-	struct srow *rows;
+	struct status_row *rows;
 	struct buf b = { 0 };
-	size_t i, a, n = 0, norphans;
+	size_t i, n, norphans;
 	int c, rc = 0;
 
 	while ((c = cli_getopt(cli, argc, argv, "", longopts,
@@ -282,15 +328,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		return cli_usage("status");
 	if (optind < argc && cli_vendor(cli, only = argv[optind]) == NULL)
 		return -1;
-	rows = xcalloc(cfg->nvendors * CONFIG_MAX_ALGS, sizeof(*rows));
-	for (i = 0; i < cfg->nvendors; i++) {
-		if (cfg->vendors[i].mode != MODE_MANAGED ||
-		    (only != NULL && strcmp(only, cfg->vendors[i].name) != 0))
-			continue;
-		for (a = 0; a < cfg->vendors[i].nalgs; a++)
-			srow_fill(cli, &cfg->vendors[i],
-			    cfg->vendors[i].algs[a].alg, &rows[n++]);
-	}
+	rows = status_rows(&cli->lc, only, &n);
 	if (cli->json) {
 		buf_puts(&b, "{\"schedules\": [");
 		for (i = 0; i < n; i++) {
@@ -316,169 +354,4 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	buf_free(&b);
 	free(rows);
 	return rc;
-}
-
-/* One line of check: text, or a JSON object when json. */
-static void
-check_line(struct buf *b, bool json, bool ok, const char *name,
-    const char *what, const char *detail)
-{
-	if (!json) {
-		buf_printf(b, "%s %s: %s%s%s\n", ok ? "ok     " : "PROBLEM",
-		    name, what, detail != NULL ? "; " : "",
-		    detail != NULL ? detail : "");
-		return;
-	}
-	buf_puts(b, b->len > 0 ? ",\n  {\"key\": " : "\n  {\"key\": ");
-	buf_json_str(b, name);
-	buf_printf(b, ", \"ok\": %s, \"what\": ", ok ? "true" : "false");
-	buf_json_str(b, what);
-	buf_puts(b, ", \"detail\": ");
-	if (detail != NULL)
-		buf_json_str(b, detail);
-	else
-		buf_puts(b, "null");
-	buf_puts(b, "}");
-}
-
-/* One record compared with what the keystore expects of it. */
-static bool
-check_key(struct cli *cli, struct dnsq *q, const struct ks_key *k,
-    struct buf *b)
-{
-	bool revoked = k->state == KS_REVOKED ||
-	    (k->hooks_done & KS_EV_BIT(KS_EV_REVOKE)) != 0;
-	bool gone = k->state == KS_WITHDRAWN;
-	struct dnscheck dc;
-	struct buf why = { 0 };
-	char *name = xasprintf("%s._domainkey.%s", k->selector, k->domain);
-	bool ok;
-	size_t i;
-
-	if (dnscheck_key(q, name, k->alg, revoked || gone ? NULL : k->pub,
-	    revoked || gone ? 0 : k->publen, &dc) == -1) {
-		free(name);
-		return false;
-	}
-	ok = gone ? dc.absent : revoked ? dc.revoked_served : dc.served;
-	if (dc.unreachable_all)
-		ok = false;
-	for (i = 0; i < dc.nservers && !ok; i++)
-		buf_printf(&why, "%s%s: %s", i ? "; " : "",
-		    dc.servers[i].answer->server, dc.servers[i].detail);
-	check_line(b, cli->json, ok, name, gone ? "expected no record" :
-	    revoked ? "expected the revoked record (p= empty)" :
-	    "expected the key", why.data);
-	if (k->alg == DK_ALG_RSA && k->bits < DK_RSA_WARN_BITS)
-		check_line(b, cli->json, true, name, "warning: rsa key below "
-		    "2048 bits (RFC 8301)", NULL);
-	if (dc.unreachable_all)
-		log_status_set(EX_UNAVAILABLE);
-	buf_free(&why);
-	dnscheck_clear(&dc);
-	free(name);
-	return ok;
-}
-
-static bool
-check_delegated(struct cli *cli, struct dnsq *q, const struct vendor *v,
-    const char *sel, struct buf *b)
-{
-	struct dnscheck_delegated d;
-	char *name = xasprintf("%s._domainkey.%s", sel, v->domain), *t;
-	const char *want = lc_cname_target(v, sel), *first;
-	bool ok = true, standby = lc_standby(v, sel);
-	size_t i;
-
-	if (dnscheck_delegated(q, name, &d) == -1) {
-		free(name);
-		return false;
-	}
-	first = d.nchain > 0 ? d.chain[0] : NULL;
-	if (want != NULL && (first == NULL || strcmp(first, want) != 0)) {
-		t = xasprintf("CNAME to %s, expected %s", first != NULL ?
-		    first : "nothing", want);
-		check_line(b, cli->json, false, name, t, NULL);
-		free(t);
-		ok = false;
-	}
-	if (d.unreachable_all || ((d.absent || d.revoked) && !standby)) {
-		check_line(b, cli->json, false, name, d.unreachable_all ?
-		    "no server reachable" : d.absent ? "no key" : "revoked",
-		    NULL);
-		ok = false;
-	}
-	for (i = 0; i < d.nproblems; i++, ok = false)
-		check_line(b, cli->json, false, name, d.problems[i], NULL);
-	if (ok && (d.absent || d.revoked))
-		check_line(b, cli->json, true, name, d.absent ? "standby "
-		    "selector, no key served" : "standby selector, revoked",
-		    NULL);
-	else if (ok) {
-		t = xasprintf("delegated to %s, %s %u bits%s", first != NULL ?
-		    first : "(no CNAME)", dk_alg_name(d.alg), d.bits,
-		    d.weak ? " (weak)" : "");
-		check_line(b, cli->json, true, name, t, NULL);
-		free(t);
-	}
-	if (d.unreachable_all)
-		log_status_set(EX_UNAVAILABLE);
-	dnscheck_delegated_clear(&d);
-	free(name);
-	return ok;
-}
-
-static bool
-check_vendor(struct cli *cli, const struct vendor *v, struct buf *b)
-{
-	struct ks_key *const *keys;
-	struct dnsq *q = NULL;
-	size_t n, i;
-	bool ok = true;
-
-	if (dnsq_new(v->resolver != NULL ? v->resolver : cli->cfg->resolver,
-	    cli->cfg->resolver_ca, cli->cfg->dns_timeout, &q) == -1)
-		return false;
-	for (i = 0; i < v->nselectors; i++)
-		ok &= check_delegated(cli, q, v, v->selectors[i], b);
-	keys = ks_keys(cli->ks, &n);
-	for (i = 0; i < n; i++)
-		if (strcmp(keys[i]->vendor, v->name) == 0 &&
-		    keys[i]->state >= KS_PUBLISHED &&
-		    keys[i]->state <= KS_WITHDRAWN)
-			ok &= check_key(cli, q, keys[i], b);
-	dnsq_free(q);
-	return ok;
-}
-
-int
-cmd_check(struct cli *cli, int argc, char **argv)
-{
-	struct buf b = { 0 };
-	bool ok = true;
-	size_t i;
-	int c;
-
-	if (cli_getopt(cli, argc, argv, "", NULL, "check") != -1)
-		return -1;
-	for (c = optind; c < argc; c++)
-		if (cli_vendor(cli, argv[c]) == NULL)
-			return -1;
-	for (i = 0; i < cli->cfg->nvendors; i++) {
-		for (c = optind; c < argc; c++)
-			if (strcmp(argv[c], cli->cfg->vendors[i].name) == 0)
-				break;
-		if (optind < argc && c == argc)
-			continue;
-		ok &= check_vendor(cli, &cli->cfg->vendors[i], &b);
-	}
-	if (cli->json)
-		printf("{\"ok\": %s, \"records\": [%s\n]}\n", ok ? "true" :
-		    "false", b.data != NULL ? b.data : "");
-	else
-		fputs(b.data != NULL ? b.data : "nothing to check\n", stdout);
-	buf_free(&b);
-	if (!ok)
-		log_status_set(1);
-	return ok ? 0 : -1;
 }

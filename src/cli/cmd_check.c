@@ -1,0 +1,65 @@
+/*
+ * cmd_check.c - check: what DNS serves compared with the keystore, like
+ * opendkim-testkey; the judgement is lifecycle/check.c's.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "lifecycle/check.h"
+#include "support/log.h"
+#include "support/util.h"
+
+/* One line of check: text, or a JSON object after the first. */
+static void
+print_line(struct buf *b, bool json, const struct check_line *l)
+{
+	if (!json) {
+		buf_printf(b, "%s %s: %s%s%s\n", l->ok ? "ok     " : "PROBLEM",
+		    l->name, l->what, l->detail != NULL ? "; " : "",
+		    l->detail != NULL ? l->detail : "");
+		return;
+	}
+	buf_puts(b, b->len > 0 ? ",\n  {\"key\": " : "\n  {\"key\": ");
+	buf_json_str(b, l->name);
+	buf_printf(b, ", \"ok\": %s, \"what\": ", l->ok ? "true" : "false");
+	buf_json_str(b, l->what);
+	buf_puts(b, ", \"detail\": ");
+	if (l->detail != NULL)
+		buf_json_str(b, l->detail);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, "}");
+}
+
+int
+cmd_check(struct cli *cli, int argc, char **argv)
+{
+	struct check_report r;
+	struct buf b = { 0 };
+	size_t i;
+	int c;
+
+	if (cli_getopt(cli, argc, argv, "", NULL, "check") != -1)
+		return -1;
+	for (c = optind; c < argc; c++)
+		if (cli_vendor(cli, argv[c]) == NULL)
+			return -1;
+	check_run(&cli->lc, argv + optind, (size_t)(argc - optind), &r);
+	for (i = 0; i < r.n; i++)
+		print_line(&b, cli->json, &r.lines[i]);
+	if (cli->json)
+		printf("{\"ok\": %s, \"records\": [%s\n]}\n", r.ok ? "true" :
+		    "false", b.data != NULL ? b.data : "");
+	else
+		fputs(b.data != NULL ? b.data : "nothing to check\n", stdout);
+	buf_free(&b);
+	if (r.unreachable)
+		log_status_set(EX_UNAVAILABLE);
+	if (!r.ok)
+		log_status_set(1);
+	c = r.ok ? 0 : -1;
+	check_report_free(&r);
+	return c;
+}

@@ -1,0 +1,24 @@
+/*
+ * cmd_config.c - config-check: the configuration parsed and validated.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "cmds.h"
+
+int
+cmd_config_check(struct cli *cli, int argc, char **argv)
+{
+	const char *path = config_path(cli->config_opt);
+
+	if (cli_getopt(cli, argc, argv, "", NULL, "config-check") != -1)
+		return -1;
+	if (optind != argc)
+		return cli_usage("config-check");
+	if (config_load(path, &cli->cfg) == -1)
+		return -1;
+	printf("%s: ok, %zu vendor%s\n", path, cli->cfg->nvendors,
+	    cli->cfg->nvendors == 1 ? "" : "s");
+	return 0;
+}

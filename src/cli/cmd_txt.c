@@ -1,0 +1,87 @@
+/*
+ * cmd_txt.c - txt: the DNS records to publish, in the format asked.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "dns/dnsrec.h"
+#include "support/log.h"
+
+/* The records of the keys selected by arg (vendor, KEY or all). */
+static int
+txt_collect(struct cli *cli, const char *arg, struct dnsrec **out, size_t *nout)
+{
+	struct ks_key *const *keys, *only = NULL;
+	const struct vendor *v, *vendor = NULL;
+	struct dnsrec *recs;
+	size_t n, i, nrec = 0;
+	bool revoked;
+
+	if (arg != NULL && (vendor = config_vendor(cli->cfg, arg)) == NULL &&
+	    (only = lc_find(&cli->lc, arg)) == NULL)
+		return -1;
+	keys = ks_keys(cli->ks, &n);
+	recs = xcalloc(n, sizeof(*recs));
+	for (i = 0; i < n; i++) {
+		if ((only != NULL && keys[i] != only) ||
+		    (vendor != NULL &&
+		    strcmp(keys[i]->vendor, vendor->name) != 0) ||
+		    !lc_served(&cli->lc, keys[i], &revoked))
+			continue;
+		if ((v = lc_vendor(&cli->lc, keys[i])) == NULL)
+			log_warn("%s._domainkey.%s: vendor %s is no longer "
+			    "configured (orphan)", keys[i]->selector,
+			    keys[i]->domain, keys[i]->vendor);
+		dnsrec_make(&recs[nrec++], keys[i]->selector, keys[i]->domain,
+		    v != NULL ? v->ttl : 3600, keys[i]->alg,
+		    revoked ? NULL : keys[i]->pub,
+		    revoked ? 0 : keys[i]->publen,
+		    v != NULL && v->testing);
+	}
+	*out = recs;
+	*nout = nrec;
+	return 0;
+}
+
+int
+cmd_txt(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum dnsrec_format fmt = DNSREC_ZONE;
+	bool given = false;
+	struct dnsrec *recs = NULL;
+	size_t n = 0, i;
+	int c, rc = -1;
+
+	while ((c = cli_getopt(cli, argc, argv, "", longopts,
+	    "txt")) != -1) {
+		if (c != 'f')
+			return -1;
+		if (dnsrec_format_parse(optarg, &fmt) == -1) {
+			log_fail(EX_USAGE, "--format: '%s' is not zone, value, "
+			    "json or nsupdate", optarg);
+			return -1;
+		}
+		given = true;
+	}
+	if (optind + 1 < argc)
+		return cli_usage("txt");
+	if (cli->json && !given)
+		fmt = DNSREC_JSON;
+	if (txt_collect(cli, optind < argc ? argv[optind] : NULL, &recs,
+	    &n) == -1)
+		goto out;
+	rc = dnsrec_write(stdout, fmt, recs, n);
+out:
+	for (i = 0; i < n; i++)
+		dnsrec_clear(&recs[i]);
+	free(recs);
+	return rc;
+}

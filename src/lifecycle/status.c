@@ -1,0 +1,49 @@
+/*
+ * status.c - the schedules as `status` shows them.
+ */
+#include <string.h>
+
+#include "lifecycle.h"
+#include "policy.h"
+#include "status.h"
+#include "support/util.h"
+
+static void
+status_row_fill(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    struct status_row *r)
+{
+	const struct ks_vendor *rec = ks_vendor(lc->ks, v->name, false);
+
+	memset(r, 0, sizeof(*r));
+	r->v = v;
+	r->alg = alg;
+	lc_sched(lc, v, alg, &r->s);
+	lc_next(lc, v, alg, &r->next);
+	r->late = policy_late(&r->s, lc->now);
+	if (rec != NULL && rec->error != NULL)
+		r->error = rec->error;
+	else if (r->next.key != NULL && r->next.key->error != NULL)
+		r->error = r->next.key->error;
+	else if (r->s.successor != NULL && r->s.successor->error != NULL)
+		r->error = r->s.successor->error;
+}
+
+struct status_row *
+status_rows(struct lc *lc, const char *only, size_t *n)
+{
+	const struct config *cfg = lc->cfg;
+	struct status_row *rows;
+	size_t i, a;
+
+	*n = 0;
+	rows = xcalloc(cfg->nvendors * CONFIG_MAX_ALGS, sizeof(*rows));
+	for (i = 0; i < cfg->nvendors; i++) {
+		if (cfg->vendors[i].mode != MODE_MANAGED ||
+		    (only != NULL && strcmp(only, cfg->vendors[i].name) != 0))
+			continue;
+		for (a = 0; a < cfg->vendors[i].nalgs; a++)
+			status_row_fill(lc, &cfg->vendors[i],
+			    cfg->vendors[i].algs[a].alg, &rows[(*n)++]);
+	}
+	return rows;
+}

@@ -1,0 +1,24 @@
+/*
+ * vendor_state.h - hold, release and decommission: a flag on a vendor's
+ * record in the keystore, which rotate then follows.
+ */
+#ifndef DKIMKEYS_VENDOR_STATE_H
+#define DKIMKEYS_VENDOR_STATE_H
+
+#include "lifecycle.h"
+
+enum vendor_state_op {
+	VENDOR_HOLD,         /* no automatic transition until release */
+	VENDOR_RELEASE,      /* automatic transitions again */
+	VENDOR_DECOMMISSION, /* every key retired on the normal timers */
+};
+
+/* "hold", "release" or "decommission": the audit event of op. */
+const char *vendor_state_name(enum vendor_state_op op);
+
+/* Sets op's flag on v's record, journals and commits it. Returns 0, or
+ * -1 after logging. */
+int vendor_state_set(struct lc *lc, const struct vendor *v,
+    enum vendor_state_op op);
+
+#endif
