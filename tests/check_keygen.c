@@ -10,6 +10,7 @@
 #include "testutil.h"
 #include "dns/dnsrec.h"
 #include "secret/keygen.h"
+#include "secret/keygen_io.h"
 #include "secret/secret.h"
 #include "support/dkim.h"
 #include "support/log.h"

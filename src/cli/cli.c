@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "secret/passphrase.h"
 #include "secret/secret.h"
 #include "support/log.h"
 

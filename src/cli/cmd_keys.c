@@ -14,6 +14,7 @@
 #include "cmds.h"
 #include "lifecycle/export.h"
 #include "secret/keygen.h"
+#include "secret/keygen_io.h"
 #include "secret/secret.h"
 #include "support/dkim.h"
 #include "support/log.h"

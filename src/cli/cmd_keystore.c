@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "lifecycle/passwd.h"
+#include "secret/passphrase.h"
 #include "secret/secret.h"
 #include "support/log.h"
 

@@ -12,6 +12,7 @@
 #include "lifecycle.h"
 #include "dns/dnsrec.h"
 #include "hooks/hooks.h"
+#include "secret/keygen_io.h"
 #include "support/dkim.h"
 #include "support/fault.h"
 #include "support/log.h"

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "lifecycle.h"
+#include "secret/keygen_io.h"
 #include "secret/secret.h"
 
 /* The key arg names (lc_find), or NULL after logging; a destroyed key

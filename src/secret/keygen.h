@@ -53,8 +53,4 @@ void keypair_clear(struct keypair *kp);
 void keygen_fingerprint(const unsigned char *pub, size_t publen,
     unsigned char fpr[KEYGEN_FPR_LEN]);
 
-/* Until every caller includes keygen_io.h itself: import and export were
- * declared here. */
-#include "keygen_io.h"
-
 #endif

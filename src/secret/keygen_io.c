@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "keygen.h"
+#include "keygen_io.h"
 #include "keygen_int.h"
 #include "support/dkim.h"
 #include "support/log.h"

@@ -27,8 +27,4 @@ struct secret *secret_from(const void *buf, size_t len);
 /* Wipes and frees; accepts NULL. */
 void secret_free(struct secret *s);
 
-/* Until every caller includes passphrase.h itself: the passphrase
- * sources were declared here. */
-#include "passphrase.h"
-
 #endif
