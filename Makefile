@@ -121,17 +121,37 @@ deps:
 	apt-get install -y -qq $$missing >/dev/null 2>&1 || \
 	{ apt-get update -qq && apt-get install -y -qq $$missing; }
 
+# The tests run JOBS at a time (default 2): the unit suites as targets of
+# a make of their own (-O keeps each one's output together), the
+# integration scripts through run.sh. Under make -jN the suites share its
+# job slots instead. The steps of check run one after the other.
+JOBS ?= 2
+PAR = $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS))
+
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
-	$(Q)$(MAKE) --no-print-directory style unit integration manlint
+	$(Q)$(MAKE) --no-print-directory $(PAR) all $(TEST_BINS) \
+		tests/dkimkeys-faults
+	$(Q)$(MAKE) --no-print-directory style
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory manlint
+	$(Q)$(MAKE) --no-print-directory layers
+
+# the long suites first, so that they do not end last
+UNIT_LONG = tests/check_keystore tests/check_hooks tests/check_keygen
+UNIT_RUNS = $(addsuffix .run,$(filter $(UNIT_LONG),$(TEST_BINS)) \
+	    $(filter-out $(UNIT_LONG),$(TEST_BINS)))
 
 unit: $(TEST_BINS)
-	$(Q)fail=0; for t in $(TEST_BINS); do \
-		CK_DEFAULT_TIMEOUT=120 ./$$t || fail=1; done; \
-	[ $$fail -eq 0 ] || { echo "unit tests failed"; exit 1; }
+	$(Q)$(MAKE) --no-print-directory $(PAR) -k -O $(UNIT_RUNS) || \
+		{ echo "unit tests failed"; exit 1; }
+
+.PHONY: $(TEST_BINS:=.run)
+$(TEST_BINS:=.run): %.run: %
+	$(Q)CK_DEFAULT_TIMEOUT=120 ./$<
 
 integration: dkimkeys tests/dkimkeys-faults
-	$(Q)PYTHON=$(PYTHON) sh tests/integration/run.sh
+	$(Q)JOBS=$(JOBS) PYTHON=$(PYTHON) sh tests/integration/run.sh
 
 style:
 	$(Q)sh tests/style.sh

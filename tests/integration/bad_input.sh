@@ -4,8 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
-mkpass pass 'the right passphrase'
-writeconf dkimkeys.conf <<'CONF'
+setup 'the right passphrase' <<'CONF'
 [vendor:esp]
 domain = mg.example.com
 selector = mg%n
@@ -16,8 +15,7 @@ domain = example.com
 selector = mta%n%a
 algorithms = ed25519 rsa
 CONF
-dk() { "$DK" -c "$T/dkimkeys.conf" "$@"; }
-check "init" run 0 dk init --kdf interactive --new-passphrase-file pass
+dkinit
 check "keygen esp" run 0 dk keygen esp
 check "keygen mta ed25519" run 0 dk keygen mta --alg ed25519
 

@@ -10,9 +10,8 @@ cd "$T" || exit 1
 mkdir -p hooks rec zone
 cp "$ROOT/hooks/zonefile" "$ROOT/tests/data/hooks/batchrec" hooks/
 chmod 755 hooks/*
-mkpass pass 'batch passphrase'
 printf '# customers\nshop.example\nblog.example.\nMail.Example.Org\n\nnews.example\nx.example\n' >customers.txt
-writeconf dkimkeys.conf <<CONF
+setup 'batch passphrase' <<CONF
 hook.record_dir = $T/rec
 hook.zonefile_path = $T/zone/dkim.zone
 
@@ -28,10 +27,8 @@ ttl = 300
 verify_dns = no
 batch_hooks = hooks/zonefile hooks/batchrec
 CONF
-dk() { "$DK" -c "$T/dkimkeys.conf" "$@"; }
 start=$(date -u -d 2026-06-01T00:00:00Z +%s)
-check "init" run 0 env DKIMKEYS_NOW=$start "$DK" -c "$T/dkimkeys.conf" \
-    init --kdf interactive --new-passphrase-file pass
+dkinit DKIMKEYS_NOW=$start
 t=$start end=$((start + 44 * 86400)) bad=0
 while [ $t -le $end ]; do
 	DKIMKEYS_NOW=$t "$DK" -c "$T/dkimkeys.conf" -q rotate >>out 2>>err ||

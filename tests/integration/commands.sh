@@ -7,12 +7,11 @@
 . "$(dirname "$0")/knot.inc"
 cd "$T" || exit 1
 
-knot_start c.test vendor.test
+knot_primary c.test vendor.test
 mkdir -p hooks rec
 cp "$ROOT/hooks/nsupdate" "$ROOT/tests/data/hooks/recorder" hooks/
 chmod 755 hooks/*
-mkpass pass 'commands passphrase'
-writeconf dkimkeys.conf <<CONF
+setup 'commands passphrase' <<CONF
 resolver = 127.0.0.1:$PORT
 dns_timeout = 2s
 hook.nsupdate_server = 127.0.0.1
@@ -48,7 +47,6 @@ selectors = s1 s2
 cname_targets = s1=s1.dk.vendor.test s2=s2.dk.vendor.test
 standby_selectors = s2
 CONF
-dk() { "$DK" -c "$T/dkimkeys.conf" "$@"; }
 base=$(date -u -d 2026-04-01T00:00:00Z +%s)
 at() { DKIMKEYS_NOW=$((base + $1 * 3600)); export DKIMKEYS_NOW; }
 # advance FROM TO [VENDOR...]: rotate every 12 hours from hour FROM to TO
@@ -80,7 +78,7 @@ upd "zone vendor.test
 update add s1.dk.vendor.test 300 CNAME key1.vendor.test."
 
 at 0
-check "init" run 0 dk init --kdf interactive --new-passphrase-file pass
+dkinit
 check "first run" run 0 dk rotate
 check "rotate --json parses" sh -c "'$DK' -c '$T/dkimkeys.conf' --json rotate 2>/dev/null | $PY -c 'import json,sys; json.load(sys.stdin)'"
 at 24

@@ -13,7 +13,7 @@ DAYS=${CRASH_DAYS:-75}
 [ -x "$FDK" ] || { echo "build tests/dkimkeys-faults first"; exit 1; }
 
 ZONES="s0.test s1.test s2.test s3.test s4.test s5.test s6.test s7.test s8.test s9.test s10.test s11.test"
-knot_start $ZONES
+knot_primary $ZONES
 cp "$ROOT/hooks/nsupdate" "$ROOT/tests/data/hooks/recorder" .
 chmod 755 nsupdate recorder
 mkpass pass 'crash passphrase'
@@ -24,11 +24,7 @@ sim() {
 	sd=$T/s$1 z=s$1.test fault=${2:-} at=${3:-0}
 	mkdir -p "$sd/rec"
 	cp pass "$sd/pass"
-	cat >"$sd/dkimkeys.conf" <<CONF
-[dkimkeys]
-keystore = store
-passphrase_file = pass
-log = stderr
+	writeconf "$sd/dkimkeys.conf" <<CONF
 resolver = 127.0.0.1:$PORT
 dns_timeout = 2s
 hook.nsupdate_server = 127.0.0.1

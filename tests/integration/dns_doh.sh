@@ -1,20 +1,14 @@
 #!/bin/sh
 # dnsquery and dnscheck over DNS over HTTPS (RFC 8484) against a real DoH
-# server on loopback (tests/dnscheck_test.c, tcase "doh"): unbound serves
+# server on loopback (dnscheck_test.c, tcase "doh"): unbound serves
 # DoH on a free port of 127.0.0.1 with a certificate of a CA made here,
 # and forwards every question to a Knot DNS instance holding the test
 # zones of dns.inc. The test trusts that CA through resolver_ca, and is
 # refused by TLS with another CA or with none. The daemons and $T are
 # removed on every exit path.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/knot.inc"
 . "$(dirname "$0")/dns.inc"
-
-cleanup() {
-	dns_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 
 need knotd kdig unbound unbound-checkconf openssl base64 fold
 cd "$ROOT" || exit 1
@@ -50,7 +44,7 @@ dns_zones "$T/zones"
 KPORT=$(free_port)
 DPORT=$(free_port)
 [ -n "$KPORT" ] && [ -n "$DPORT" ] || { echo "no free port"; exit 1; }
-knot_conf "$T/k1" "127.0.0.1@$KPORT" "$T/zones" example.com. vendor.test.
+knot_conf "$T/k1" "127.0.0.1@$KPORT" "$T/zones" "" example.com. vendor.test.
 knot_start "$T/k1" 127.0.0.1 "$KPORT" example.com. || exit 1
 
 # Every question goes to Knot: unbound never asks anything off this host.
@@ -105,13 +99,8 @@ check "dnscheck over DoH (unbound, resolver_ca)" \
     DKIMKEYS_TEST_DOH_BADCA="$T/otherca.pem" "$TEST"
 
 # The program itself over DoH: import --state active asks DNS first.
-mkdir -p "$T/dk"
-mkpass "$T/dk/pass" 'doh passphrase'
-cat >"$T/dk/dkimkeys.conf" <<EOF
-[dkimkeys]
-keystore = store
-passphrase_file = pass
-log = stderr
+CONF=$T/dk/dkimkeys.conf
+setup 'doh passphrase' <<EOF
 resolver = $URL
 resolver_ca = $T/ca.pem
 
@@ -120,7 +109,6 @@ domain = example.com
 selector = x%n
 algorithms = ed25519 rsa
 EOF
-dk() { "$DK" -c "$T/dk/dkimkeys.conf" "$@"; }
 check "dkimkeys init" run 0 dk init --kdf interactive \
     --new-passphrase-file "$T/dk/pass"
 check "import --state active: DNS over HTTPS serves the key" \

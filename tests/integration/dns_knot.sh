@@ -1,5 +1,5 @@
 #!/bin/sh
-# dnsquery and dnscheck against Knot DNS on loopback (tests/dnscheck_test.c):
+# dnsquery and dnscheck against Knot DNS on loopback (dnscheck_test.c):
 #  - list mode: two knotd instances on free ports of 127.0.0.1, one with
 #    the test zones of dns.inc, one serving another key at good.;
 #  - authoritative and system mode: inside a private network namespace,
@@ -10,20 +10,18 @@
 #    asked for NS records only, never for a selector name.
 # Every daemon, the namespace and /etc/netns/NAME are removed on exit.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/knot.inc"
 . "$(dirname "$0")/dns.inc"
 NS=
 
-cleanup() {
-	dns_cleanup
+netns_del() {
 	if [ -n "$NS" ]; then
 		ip netns del "$NS" 2>/dev/null
 		rm -rf "/etc/netns/$NS"
 		rmdir /etc/netns 2>/dev/null
 	fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+at_exit netns_del
 
 need knotd kdig openssl base64 fold
 cd "$ROOT" || exit 1
@@ -39,15 +37,15 @@ dns_zones "$T/zones"
 P1=$(free_port)
 P2=$(free_port)
 [ -n "$P1" ] && [ -n "$P2" ] || { echo "no free port"; exit 1; }
-knot_conf "$T/k1" "127.0.0.1@$P1" "$T/zones" example.com. vendor.test.
-knot_conf "$T/k2" "127.0.0.1@$P2" "$T/zones/alt" example.com.
+knot_conf "$T/k1" "127.0.0.1@$P1" "$T/zones" "" example.com. vendor.test.
+knot_conf "$T/k2" "127.0.0.1@$P2" "$T/zones/alt" "" example.com.
 knot_start "$T/k1" 127.0.0.1 "$P1" example.com. || exit 1
 knot_start "$T/k2" 127.0.0.1 "$P2" example.com. || exit 1
 
 check "dnscheck against two Knot servers (list mode)" \
     env DKIMKEYS_TEST_DNS="127.0.0.1:$P1" \
     DKIMKEYS_TEST_DNS_ALT="127.0.0.1:$P2" "$TEST"
-dns_cleanup
+stop_daemons
 
 # The namespace: ns1 and ns2 of example.com (127.0.0.1, 127.0.0.3), a
 # delegated child zone at 127.0.0.2, and a relay as system resolver.
@@ -80,11 +78,12 @@ cp "$T/zones/vendor.test.zone" "$T/nszones/"
 	printf '@ NS ns.deleg.example.com.\nns A 127.0.0.2\n'
 	printf 'sel._domainkey TXT "v=DKIM1; k=ed25519; p=%s"\n' "$ED"
 } >"$T/nszones/child/deleg.example.com.zone"
-knot_conf "$T/k3" "[ 127.0.0.1@53, 127.0.0.3@53 ]" "$T/nszones" \
+knot_conf "$T/k3" "[ 127.0.0.1@53, 127.0.0.3@53 ]" "$T/nszones" "" \
     example.com. vendor.test.
-knot_conf "$T/k4" "127.0.0.2@53" "$T/nszones/child" deleg.example.com.
-knot_start "$T/k3" 127.0.0.3 53 example.com. "$IN" || exit 1
-knot_start "$T/k4" 127.0.0.2 53 deleg.example.com. "$IN" || exit 1
+knot_conf "$T/k4" "127.0.0.2@53" "$T/nszones/child" "" deleg.example.com.
+KNOT_IN=$IN
+knot_start "$T/k3" 127.0.0.3 53 example.com. || exit 1
+knot_start "$T/k4" 127.0.0.2 53 deleg.example.com. || exit 1
 
 # The relay: every question it is asked goes to $T/relay.log as
 # "QTYPE NAME", then to Knot on 127.0.0.1:53; Knot's REFUSED for names

@@ -10,124 +10,27 @@
 # stopped, and $T removed, on every exit path.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/knot.inc
+. "$(dirname "$0")/knot.inc"
 GOLDEN=$ROOT/tests/golden/dnsrec
 HOOK=$ROOT/hooks/nsupdate
-KNOT_PID=
 
-cleanup() {
-	if [ -n "$KNOT_PID" ]; then
-		kill "$KNOT_PID" 2>/dev/null
-		wait "$KNOT_PID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-
-for tool in knotd keymgr kdig nsupdate; do
-	command -v "$tool" >/dev/null 2>&1 ||
-	    [ -x "/usr/sbin/$tool" ] || {
-		echo "$tool not installed (make deps)"
-		exit 1
-	}
+mkdir -p "$T/knot/zones"
+for z in example.com example.net; do
+	{
+		soa "$z."
+		printf 'ns1.example.com. A 127.0.0.1\n'
+	} >"$T/knot/zones/$z.zone"
 done
-PATH=$PATH:/usr/sbin
-
-# free_port: a port free for both UDP and TCP on 127.0.0.1.
-free_port() {
-	"$PY" -c '
-import socket
-for _ in range(50):
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        u.close(); t.close()
-    print(p); break
-'
-}
-PORT=$(free_port)
+# knotd with the TSIG key $T/tsig.key; $T/wrong.key has the same name
+# and another secret.
+knot_primary example.com example.net
+tsig_key "$T/wrong.key"
 DEAD_PORT=$(free_port)
-if [ -z "$PORT" ] || [ -z "$DEAD_PORT" ] || [ "$PORT" = "$DEAD_PORT" ]; then
+if [ -z "$DEAD_PORT" ] || [ "$PORT" = "$DEAD_PORT" ]; then
 	echo "no free port"
 	exit 1
 fi
-
-# TSIG keys for knotd (YAML) and nsupdate (named.conf syntax): the right
-# one, and one with the same name and another secret.
-SECRET=$(keymgr -t dkimkeys-test hmac-sha256 | sed -n 's/^ *secret: //p')
-WRONG=$(keymgr -t dkimkeys-test hmac-sha256 | sed -n 's/^ *secret: //p')
-if [ -z "$SECRET" ] || [ -z "$WRONG" ]; then
-	echo "keymgr -t gave no secret"
-	exit 1
-fi
-for k in tsig:"$SECRET" wrong:"$WRONG"; do
-	printf 'key "dkimkeys-test" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
-	    "${k#*:}" >"$T/${k%%:*}.key"
-done
-
-mkdir "$T/zones" "$T/run" "$T/db"
-for z in example.com. example.net.; do
-	{
-		# shellcheck disable=SC2016 # zone file directives
-		printf '$ORIGIN %s\n$TTL 3600\n' "$z"
-		printf '@ SOA ns1.example.com. hostmaster.example.com. %s\n' \
-		    '1 3600 600 86400 300'
-		printf '@ NS ns1.example.com.\n'
-		printf 'ns1.example.com. A 127.0.0.1\n'
-	} >"$T/zones/${z}zone"
-done
-
-cat >"$T/knot.conf" <<EOF
-server:
-    rundir: "$T/run"
-    listen: 127.0.0.1@$PORT
-log:
-  - target: stderr
-    any: error
-key:
-  - id: dkimkeys-test
-    algorithm: hmac-sha256
-    secret: $SECRET
-acl:
-  - id: update
-    address: 127.0.0.1
-    key: dkimkeys-test
-    action: update
-template:
-  - id: default
-    storage: "$T/zones"
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: changes
-database:
-    storage: "$T/db"
-zone:
-  - domain: example.com.
-    acl: update
-  - domain: example.net.
-    acl: update
-EOF
-
-knotd -c "$T/knot.conf" -s "$T/run/knot.sock" 2>"$T/knotd.err" &
-KNOT_PID=$!
-
-i=0
-until kdig @127.0.0.1 -p "$PORT" +short +time=1 +retry=0 SOA example.net. \
-    2>/dev/null | grep -q hostmaster &&
-    kdig @127.0.0.1 -p "$PORT" +short +time=1 +retry=0 SOA example.com. \
-    2>/dev/null | grep -q hostmaster; do
-	i=$((i + 1))
-	if [ "$i" -ge 50 ] || ! kill -0 "$KNOT_PID" 2>/dev/null; then
-		echo "knotd did not start:"
-		sed 's/^/  /' "$T/knotd.err"
-		exit 1
-	fi
-	sleep 0.2
-done
 
 # golden NAME: "RECORD_NAME TTL STRINGS" of tests/golden/dnsrec/NAME.json
 golden() {

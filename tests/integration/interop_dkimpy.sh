@@ -8,8 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
-mkpass pass 'interop passphrase'
-writeconf dkimkeys.conf <<'CONF'
+setup 'interop passphrase' <<'CONF'
 [vendor:esp]
 domain = mg.example.com
 selector = mg%Y%m%a
@@ -35,10 +34,9 @@ domain = example.com
 selector = b%n
 algorithms = rsa-1024
 CONF
-dk() { "$DK" -c "$T/dkimkeys.conf" "$@"; }
 export DKIMKEYS_NOW=2026-11-29T12:00:00Z
 
-check "init" run 0 dk init --kdf interactive --new-passphrase-file pass
+dkinit
 check "keygen rsa-2048" run 0 dk keygen esp
 check "keygen rsa-4096" run 0 dk keygen big
 check "keygen rsa-2048 of a two-algorithm vendor" run 0 dk keygen mta --alg rsa

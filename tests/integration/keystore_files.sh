@@ -4,17 +4,15 @@
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
-mkpass pass 'first passphrase'
-mkpass pass2 'second passphrase'
-writeconf dkimkeys.conf <<'CONF'
+setup 'first passphrase' <<'CONF'
 [vendor:esp]
 domain = mg.example.com
 selector = mg%n%a
 algorithms = rsa-2048 ed25519
 CONF
-dk() { "$DK" -c "$T/dkimkeys.conf" "$@"; }
+mkpass pass2 'second passphrase'
 
-check "init" run 0 dk init --kdf interactive --new-passphrase-file pass
+dkinit
 refuse 73 "exists" "init refuses an existing keystore" \
     dk init --kdf interactive --new-passphrase-file pass
 check "keygen rsa" run 0 dk keygen esp --alg rsa

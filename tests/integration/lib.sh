@@ -3,6 +3,8 @@
 # Every test gets a private folder $T (removed on exit), the binary $DK
 # (absolute), helpers to write configs, run commands and compare keystore
 # snapshots, and counters printed as "N passed, N failed" at the end.
+# Daemons a test starts are listed in $PIDS and stopped, by pid, on exit;
+# at_exit adds a test's own cleanup.
 
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,9 +13,65 @@ PY=${PYTHON:-/usr/bin/python3}
 VECTORS=$ROOT/tests/data/vectors
 T=$(mktemp -d /tmp/dkimkeys-it-XXXXXX)
 chmod 700 "$T"
+CONF=$T/dkimkeys.conf
+PIDS=
+AT_EXIT=
 npass=0
 nfail=0
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT INT TERM
+
+# stop_daemons: stops every process listed in $PIDS and waits for it.
+stop_daemons() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	PIDS=
+}
+
+# at_exit FUNCTION: runs FUNCTION on exit, after the daemons are stopped
+# and before $T is removed.
+at_exit() {
+	AT_EXIT="$AT_EXIT $1"
+}
+
+lib_exit() {
+	stop_daemons
+	for f in $AT_EXIT; do
+		"$f"
+	done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap lib_exit EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+# need TOOL...: exits when a tool is not installed.
+need() {
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "$tool not installed (make deps)"
+			exit 1
+		}
+	done
+}
+
+# free_port: a port free for both UDP and TCP on 127.0.0.1.
+free_port() {
+	"$PY" -c '
+import socket
+for _ in range(50):
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        u.close(); t.close()
+    print(p); break
+'
+}
 
 ok() {
 	npass=$((npass + 1))
@@ -50,6 +108,26 @@ writeconf() {
 		printf 'passphrase_file = pass\nlog = stderr\n\n'
 		cat
 	} >"$1"
+}
+
+# setup PASSPHRASE: the passphrase file pass beside $CONF, and $CONF
+# itself: writeconf with the sections read from standard input.
+setup() {
+	mkdir -p "${CONF%/*}"
+	mkpass "${CONF%/*}/pass" "$1"
+	writeconf "$CONF"
+}
+
+# dk ARG...: the binary on $CONF.
+dk() {
+	"$DK" -c "$CONF" "$@"
+}
+
+# dkinit [VAR=VALUE...]: checks "init" of the keystore of $CONF (a fast
+# KDF, the passphrase file of setup), run with those variables set.
+dkinit() {
+	check "init" run 0 env "$@" "$DK" -c "$CONF" init --kdf interactive \
+	    --new-passphrase-file "${CONF%/*}/pass"
 }
 
 # snapshot DIR: one line per file: mode, path, sha256 (byte for byte).

@@ -11,12 +11,11 @@
 cd "$T" || exit 1
 DAYS=${LIFECYCLE_DAYS:-365}
 
-knot_start example.test
+knot_primary example.test
 mkdir -p hooks rec
 cp "$ROOT/hooks/nsupdate" "$ROOT/tests/data/hooks/recorder" hooks/
 chmod 755 hooks/*
-mkpass pass 'lifecycle passphrase'
-writeconf dkimkeys.conf <<CONF
+setup 'lifecycle passphrase' <<CONF
 resolver = 127.0.0.1:$PORT
 dns_timeout = 2s
 hook_timeout = 30s
@@ -61,11 +60,9 @@ ttl = 300
 reveal = yes
 hooks = hooks/nsupdate hooks/recorder
 CONF
-dk() { "$DK" -c "$T/dkimkeys.conf" "$@"; }
 check "config" run 0 dk config-check
 start=$(date -u -d 2026-01-01T00:00:00Z +%s)
-check "init" run 0 env DKIMKEYS_NOW=$start "$DK" -c "$T/dkimkeys.conf" \
-    init --kdf interactive --new-passphrase-file pass
+dkinit DKIMKEYS_NOW=$start
 t=$start
 end=$((start + DAYS * 86400))
 runs=0 bad=0

@@ -9,13 +9,12 @@
 . "$(dirname "$0")/knot.inc"
 cd "$T" || exit 1
 
-knot_start f.test
+knot_primary f.test
 mkdir -p hooks rec
 cp "$ROOT/hooks/nsupdate" "$ROOT/tests/data/hooks/recorder" \
     "$ROOT/tests/data/hooks/control" hooks/
 chmod 755 hooks/*
-mkpass pass 'faults passphrase'
-writeconf dkimkeys.conf <<CONF
+setup 'faults passphrase' <<CONF
 resolver = 127.0.0.1:$PORT
 dns_timeout = 2s
 hook_timeout = 2s
@@ -54,7 +53,6 @@ algorithms = ed25519
 publish_ahead = 1d
 hooks = hooks/nsupdate hooks/recorder
 CONF
-dk() { "$DK" -c "$T/dkimkeys.conf" "$@"; }
 at() { DKIMKEYS_NOW=$(($(date -u -d 2026-03-01T00:00:00Z +%s) + $1 * 3600)); export DKIMKEYS_NOW; }
 state() { dk list --json "$1" 2>/dev/null | "$PY" -c '
 import json, sys
@@ -63,7 +61,7 @@ print(keys[-1]["state"] if keys else "none")'; }
 leftovers() { pgrep -f dkimkeys-test-hook >/dev/null && echo yes || echo no; }
 
 at 0
-check "init" run 0 dk init --kdf interactive --new-passphrase-file pass
+dkinit
 # someone else's record sits where wrongp's first key will go
 printf 'server 127.0.0.1 %s\nzone f.test\nupdate add w1._domainkey.wrongp.f.test 300 TXT "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="\nsend\n' \
     "$PORT" | nsupdate -k "$TSIG"
