@@ -132,10 +132,10 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory $(PAR) all $(TEST_BINS) \
 		tests/dkimkeys-faults
 	$(Q)$(MAKE) --no-print-directory style
+	$(Q)$(MAKE) --no-print-directory layers
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory manlint
-	$(Q)$(MAKE) --no-print-directory layers
 
 # the long suites first, so that they do not end last
 UNIT_LONG = tests/check_keystore tests/check_hooks tests/check_keygen

@@ -3,7 +3,7 @@
  * fakedns.h (a record, a spoofed reply first, TC=1, FORMERR to EDNS, an
  * rcode, broken data), which reports what it was asked. Nothing leaves
  * the loopback interface. The same code against Knot DNS and unbound is
- * tests/dnscheck_test.c.
+ * tests/integration/dnscheck_test.c.
  */
 #include "fakedns.h"
 #include "testutil.h"
