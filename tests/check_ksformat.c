@@ -7,6 +7,7 @@
 
 #include "testutil.h"
 #include "keystore/ksformat.h"
+#include "keystore/ksnames.h"
 #include "secret/secret.h"
 #include "support/dkim.h"
 

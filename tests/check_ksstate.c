@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "testutil.h"
+#include "keystore/ksnames.h"
 #include "keystore/ksstate.h"
 #include "secret/secret.h"
 #include "support/dkim.h"

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "hooks.h"
+#include "hooks_batch.h"
 #include "hooks_int.h"
 #include "secret/secret.h"
 

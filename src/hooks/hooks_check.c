@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hooks.h"
+#include "hooks_check.h"
 #include "support/log.h"
 
 static int

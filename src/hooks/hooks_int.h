@@ -1,5 +1,7 @@
 /*
- * hooks_int.h - shared by hooks.c and hooks_batch.c only.
+ * hooks_int.h - the engine of hooks_exec.c, below hooks.c (one hook) and
+ * hooks_batch.c (batch hooks), which both run through it; not for other
+ * folders. hooks_exec.c starts the process with hooks_spawn.c, below it.
  *
  * hooks_exec() runs one hook: it forks and executes it, feeds its standard
  * input from io->more(), hands every complete output line to io->line()
@@ -10,33 +12,12 @@
 #define DKIMKEYS_HOOKS_INT_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
-#include "hooks.h"
+#include "hooks_types.h"
 
 #define HOOKS_LINE_MAX 4096 /* longer output lines are split */
 
 struct hook_run;
-
-/* A started hook: its process and the parent's ends of its pipes. */
-struct hook_proc {
-	pid_t pid;     /* leads a new session and process group */
-	int pidfd;     /* readable at its exit; -1 when the kernel has none */
-	int in;        /* its standard input, non-blocking */
-	int out;       /* its standard output (and error unless split) */
-	int err;       /* its standard error when split, else -1 */
-	int wstatus;   /* from waitpid() */
-	char *failure; /* why it could not be executed; malloc'd */
-};
-
-/*
- * Starts the hook (see hooks.h for the process it gets). Returns 0 when it
- * runs, 1 when it could not be executed (p->failure says why; reaped), -1
- * after logging when dkimkeys failed (74) or the call is refused: no such
- * hook_user (77), a relative path (78).
- */
-int hooks_spawn(const struct hook_call *call, int split,
-    struct hook_proc *p);
 
 struct hook_io {
 	const struct hook_call *call;

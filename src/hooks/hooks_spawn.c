@@ -22,8 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hooks.h"
-#include "hooks_int.h"
+#include "hooks_spawn.h"
 #include "support/log.h"
 #include "support/util.h"
 

@@ -1,16 +1,14 @@
 /*
- * keystore.c - the encrypted keystore: folder, lock, header, state, and
- * the records the state keeps (keys, vendors, observations).
+ * keystore.c - the keystore's driver: open (folder, lock, header, state),
+ * create, unlock, close.
  *
  * The byte formats are ksformat.c (header, key files) and ksstate*.c
- * (state text, with ks_state_name/ks_state_parse; ks_kdf_parse is in
- * ksformat.c); checked file access is ksfile.c and the audit log
- * ksaudit.c. This file and kskeys.c, ksjournal.c and ksbackup.c hold the
- * protocol: what is written in which order, so that a run killed at any
- * instant leaves a keystore the next run can use (keystore_int.h).
- *
- * Keys, vendors and observations never move: pointers to them stay valid
- * for the life of the handle, whatever is added later.
+ * (state text); the enum names are ksnames.c; checked file access is
+ * ksfile.c and the audit log ksaudit.c. This file and kskeys.c,
+ * ksjournal.c and ksbackup.c hold the protocol: what is written in which
+ * order, so that a run killed at any instant leaves a keystore the next
+ * run can use. The records the state keeps are ksrecords.c; the helpers
+ * they all share are kscore.c, below them (kscore_int.h).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -25,18 +23,13 @@
 
 #include <sodium.h>
 
-#include "keystore_int.h"
+#include "keystore.h"
+#include "kscore_int.h"
 #include "ksfile.h"
+#include "ksjournal.h"
 #include "support/log.h"
 
 #define STATE_MAX ((size_t)1 << 29)
-
-const char *
-ks_at(struct ks *ks, const char *name)
-{
-	snprintf(ks->shown, sizeof(ks->shown), "%s/%s", ks->dir, name);
-	return ks->shown;
-}
 
 static struct ks *
 ks_new(const char *dir)
@@ -69,57 +62,6 @@ ks_close(struct ks *ks)
 	free(ks->audit_path);
 	free(ks->dir);
 	free(ks);
-}
-
-int
-ks_need_write(struct ks *ks, bool need_mk)
-{
-	if (ks->lockfd == -1) {
-		log_fail(EX_SOFTWARE, "keystore: %s: changed without the lock",
-		    ks->dir);
-		return -1;
-	}
-	if (need_mk && ks->mk == NULL) {
-		log_fail(EX_SOFTWARE, "keystore: %s: used before ks_unlock",
-		    ks->dir);
-		return -1;
-	}
-	return 0;
-}
-
-/* Logs a failed derivation or unsealing (KSF_NOMEM was logged already). */
-static void
-crypto_failed(struct ks *ks, enum ksf_err err)
-{
-	if (err == KSF_AUTH)
-		log_fail(EX_NOPERM, "keystore: %s: wrong passphrase", ks->dir);
-	else if (err == KSF_BADKDF)
-		log_fail(EX_DATAERR, "keystore: %s: bad kdf parameters",
-		    ks_at(ks, "header"));
-	else if (err == KSF_KDFFAIL)
-		log_fail(EX_IOERR, "keystore: %s: %s", ks->dir,
-		    ksf_strerror(err));
-	else if (err != KSF_NOMEM)
-		log_fail(EX_SOFTWARE, "keystore: %s: %s", ks->dir,
-		    ksf_strerror(err));
-}
-
-int
-ks_seal_header(struct ks *ks, struct ksf_header *h, const struct secret *pass,
-    const struct secret *mk, unsigned char out[KSF_HEADER_LEN])
-{
-	struct secret *kek = NULL;
-	enum ksf_err err;
-
-	if ((err = ksf_derive(h, pass, &kek)) == KSF_OK)
-		err = ksf_mk_seal(h, kek, mk);
-	secret_free(kek);
-	if (err != KSF_OK) {
-		crypto_failed(ks, err);
-		return -1;
-	}
-	ksf_header_encode(h, out);
-	return 0;
 }
 
 static int
@@ -361,7 +303,7 @@ ks_unlock(struct ks *ks, const struct secret *pass)
 		err = ksf_mk_open(&ks->hdr, kek, &ks->mk);
 	secret_free(kek);
 	if (err != KSF_OK) {
-		crypto_failed(ks, err);
+		ks_crypto_failed(ks, err);
 		return -1;
 	}
 	return 0;
@@ -373,113 +315,3 @@ ks_unlocked(const struct ks *ks)
 	return ks->mk != NULL;
 }
 
-struct ks_key *const *
-ks_keys(struct ks *ks, size_t *n)
-{
-	*n = ks->st.nkeys;
-	return ks->st.keys;
-}
-
-struct ks_key *
-ks_find(struct ks *ks, const char *domain, const char *selector)
-{
-	size_t i = ksstate_find(&ks->st, domain, selector);
-
-	return i == KSSTATE_NONE ? NULL : ks->st.keys[i];
-}
-
-bool
-ks_name_taken(const struct ks *ks, const char *domain, const char *selector)
-{
-	/* destroyed keys stay in the state: they are the tombstones */
-	return ksstate_find(&ks->st, domain, selector) != KSSTATE_NONE;
-}
-
-unsigned
-ks_counter_next(struct ks *ks, const char *vendor)
-{
-	return ++ksstate_counter(&ks->st, vendor)->value;
-}
-
-int64_t
-ks_last_now(const struct ks *ks)
-{
-	return ks->st.now;
-}
-
-
-void
-ks_set_error(struct ks *ks, struct ks_key *key, const char *text,
-    int64_t now)
-{
-	(void)ks;
-	ksstate_text_set(&key->error, text, KSSTATE_TEXT_MAX);
-	key->error_at = key->error != NULL ? now : 0;
-}
-
-void
-ks_set_vendor_error(struct ks *ks, struct ks_vendor *v, const char *text,
-    int64_t now)
-{
-	(void)ks;
-	ksstate_text_set(&v->error, text, KSSTATE_TEXT_MAX);
-	v->error_at = v->error != NULL ? now : 0;
-}
-
-void
-ks_set_reason(struct ks *ks, struct ks_key *key, const char *text)
-{
-	(void)ks;
-	ksstate_text_set(&key->reason, text, KSSTATE_TEXT_MAX);
-}
-
-/* A name the state could not store is a caller's bug (70), refused here
- * rather than at the next commit. */
-struct ks_vendor *
-ks_vendor(struct ks *ks, const char *name, bool create)
-{
-	struct ks_vendor *v = ksstate_vendor(&ks->st, name, false);
-
-	if (v != NULL || !create)
-		return v;
-	if (name == NULL || !ksstate_valid_vendor(name)) {
-		log_fail(EX_SOFTWARE, "keystore: vendor \"%.80s\": invalid "
-		    "name", name != NULL ? name : "");
-		return NULL;
-	}
-	return ksstate_vendor(&ks->st, name, true);
-}
-
-struct ks_observation *
-ks_observation(struct ks *ks, const char *vendor, const char *selector,
-    bool create)
-{
-	struct ks_observation *o;
-
-	o = ksstate_observation(&ks->st, vendor, selector, false);
-	if (o != NULL || !create)
-		return o;
-	if (vendor == NULL || !ksstate_valid_vendor(vendor) ||
-	    selector == NULL || !util_valid_selector(selector) ||
-	    strlen(selector) > 255) {
-		log_fail(EX_SOFTWARE, "keystore: observation \"%.80s\" "
-		    "\"%.80s\": invalid name", vendor != NULL ? vendor : "",
-		    selector != NULL ? selector : "");
-		return NULL;
-	}
-	return ksstate_observation(&ks->st, vendor, selector, true);
-}
-
-struct ks_observation *const *
-ks_observations(struct ks *ks, size_t *n)
-{
-	*n = ks->st.nobs;
-	return ks->st.obs;
-}
-
-void
-ks_set_target(struct ks *ks, struct ks_observation *o, const char *target)
-{
-	(void)ks;
-	ksstate_text_set(&o->target, target, KSSTATE_TARGET_MAX);
-}

@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keystore.h"
 #include "ksstate.h"
 
 #define KSAUDIT_HASH_HEX 65 /* 64 hex digits and NUL */

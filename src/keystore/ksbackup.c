@@ -22,7 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keystore_int.h"
+#include "ksbackup.h"
+#include "kscore_int.h"
 #include "ksfile.h"
 #include "support/log.h"
 

@@ -183,43 +183,61 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int
-ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
-    size_t len)
+/*
+ * Writes buf into a new temp file beside name (O_EXCL, O_NOFOLLOW, then
+ * mode whatever the umask), fsyncs it and renames it over name. Returns
+ * 0, or the errno of the failure with the temp file removed; *created is
+ * false when the temp file could not even be created. Logs nothing.
+ */
+static int
+put_quiet(int dfd, const char *name, mode_t mode, const void *buf,
+    size_t len, bool *created)
 {
 	unsigned char rnd[TEMP_RAND];
 	char hex[2 * TEMP_RAND + 1], *tmp;
-	int fd, rc = -1, e;
+	int fd, e = 0;
 
 	randombytes_buf(rnd, sizeof(rnd));
 	util_hex(rnd, sizeof(rnd), hex);
 	tmp = xasprintf("%s" TEMP_TAG "%s", name, hex);
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	    O_CLOEXEC, mode);
+	*created = fd != -1;
 	if (fd == -1) {
-		log_fail(EX_IOERR, "keystore: %s: cannot create a temp file: "
-		    "%s", shown, strerror(errno));
+		e = errno;
 		goto out;
 	}
-	/* 0600 whatever the umask: this is our own new file */
-	e = 0;
-	if (fchmod(fd, 0600) == -1 || write_all(fd, buf, len) == -1 ||
+	/* mode whatever the umask: this is our own new file */
+	if (fchmod(fd, mode) == -1 || write_all(fd, buf, len) == -1 ||
 	    fsync(fd) == -1)
 		e = errno;
 	if (close(fd) == -1 && e == 0)
 		e = errno;
 	if (e == 0 && renameat(dfd, tmp, dfd, name) == -1)
 		e = errno;
-	if (e != 0) {
+	if (e != 0)
 		unlinkat(dfd, tmp, 0);
-		log_fail(EX_IOERR, "keystore: %s: cannot write: %s", shown,
-		    strerror(e));
-		goto out;
-	}
-	rc = 0;
 out:
 	free(tmp);
-	return rc;
+	return e;
+}
+
+int
+ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
+    size_t len)
+{
+	bool created;
+	int e;
+
+	if ((e = put_quiet(dfd, name, 0600, buf, len, &created)) == 0)
+		return 0;
+	if (!created)
+		log_fail(EX_IOERR, "keystore: %s: cannot create a temp file: "
+		    "%s", shown, strerror(e));
+	else
+		log_fail(EX_IOERR, "keystore: %s: cannot write: %s", shown,
+		    strerror(e));
+	return -1;
 }
 
 int
@@ -266,6 +284,37 @@ ksfile_sync_parent(const char *path)
 	if (fd != -1)
 		close(fd);
 	free(copy);
+	return rc;
+}
+
+int
+ksfile_write_atomic(const char *who, const char *path, mode_t mode,
+    const void *buf, size_t len)
+{
+	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
+	bool created = false;
+	int dfd, e, rc = -1;
+
+	dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1) {
+		log_fail(EX_CANTCREAT, "%s: %s: %s", who, path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((e = put_quiet(dfd, basename(bcopy), mode, buf, len,
+	    &created)) == 0 && fsync(dfd) == -1)
+		e = errno;
+	if (e != 0) {
+		log_fail(created ? EX_IOERR : EX_CANTCREAT, "%s: %s: %s", who,
+		    path, strerror(e));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dfd != -1)
+		close(dfd);
+	free(bcopy);
+	free(dcopy);
 	return rc;
 }
 

@@ -11,6 +11,8 @@
 #ifndef DKIMKEYS_KSFILE_H
 #define DKIMKEYS_KSFILE_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,6 +41,17 @@ int ksfile_replace(int dfd, const char *name, const char *shown,
 int ksfile_sync_dir(int dfd, const char *shown);
 /* fsync of the folder holding path, so that path itself is durable. */
 int ksfile_sync_parent(const char *path);
+/*
+ * Writes buf to path atomically and durably, for any file outside the
+ * keystore too (the Prometheus textfile): a temp file beside path created
+ * with O_CREAT|O_EXCL|O_NOFOLLOW and then given mode whatever the umask,
+ * all bytes, fsync, rename over path, fsync of the folder. On failure the
+ * temp file is removed, path is untouched, and the error is logged once
+ * as "WHO: PATH: reason": 73 when the temp file cannot be created, 74
+ * for the rest.
+ */
+int ksfile_write_atomic(const char *who, const char *path, mode_t mode,
+    const void *buf, size_t len);
 /* Whether the folder at path is empty: 1 or 0; -1 (73) when unreadable. */
 int ksfile_empty_dir(const char *path);
 /*

@@ -62,12 +62,6 @@ static const struct {
 	    crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE },
 };
 
-static const char *const kdf_names[] = {
-	[KS_KDF_INTERACTIVE] = "interactive",
-	[KS_KDF_MODERATE] = "moderate",
-	[KS_KDF_SENSITIVE] = "sensitive",
-};
-
 static void
 st16(unsigned char *p, uint16_t v)
 {
@@ -133,19 +127,6 @@ ksf_strerror(enum ksf_err err)
 		return "invalid input";
 	}
 	return "unknown error";
-}
-
-int
-ks_kdf_parse(const char *s, enum ks_kdf *out)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < ARRAY_LEN(kdf_names); i++)
-		if (strcmp(s, kdf_names[i]) == 0) {
-			*out = (enum ks_kdf)i;
-			return 0;
-		}
-	return -1;
 }
 
 void

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keystore.h"
+#include "kstypes.h"
 #include "secret/secret.h"
 #include "support/dkim.h"
 #include "support/util.h"

@@ -17,8 +17,9 @@
 
 #include <sodium.h>
 
-#include "keystore_int.h"
+#include "kscore_int.h"
 #include "ksfile.h"
+#include "ksjournal.h"
 #include "support/fault.h"
 #include "support/log.h"
 

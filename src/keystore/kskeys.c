@@ -17,8 +17,10 @@
 
 #include <sodium.h>
 
-#include "keystore_int.h"
+#include "kscore_int.h"
 #include "ksfile.h"
+#include "kskeys.h"
+#include "ksrecords.h"
 #include "support/log.h"
 
 /* "DIR/keys/NAME (SELECTOR._domainkey.DOMAIN)", for messages. */
@@ -163,19 +165,6 @@ ks_private(struct ks *ks, const struct ks_key *key, struct secret **out)
 		return -1;
 	}
 	return open_key(ks, key, ks->mk, ks->hdr.epoch, out);
-}
-
-bool
-ks_key_file_epoch(const char *name, unsigned long *epoch)
-{
-	char *end;
-
-	if (strspn(name, "0123456789abcdef") != 2 * KS_FPR_LEN ||
-	    name[2 * KS_FPR_LEN] != '-' ||
-	    name[2 * KS_FPR_LEN + 1] < '0' || name[2 * KS_FPR_LEN + 1] > '9')
-		return false;
-	*epoch = strtoul(name + 2 * KS_FPR_LEN + 1, &end, 10);
-	return strcmp(end, ".key") == 0;
 }
 
 struct prune {

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "ksnames.h"
 #include "ksstate.h"
 #include "support/dkim.h"
 
@@ -21,37 +22,6 @@ enum ix_kind {
 	IX_OBS,      /* (vendor, selector) */
 	IX_COUNTERS, /* (vendor) */
 };
-
-static const char *const state_names[] = {
-	[KS_PENDING] = "pending",
-	[KS_PUBLISHED] = "published",
-	[KS_ACTIVE] = "active",
-	[KS_RETIRED] = "retired",
-	[KS_REVOKED] = "revoked",
-	[KS_WITHDRAWN] = "withdrawn",
-	[KS_DESTROYED] = "destroyed",
-};
-
-const char *
-ks_state_name(enum ks_state st)
-{
-	if ((size_t)st >= ARRAY_LEN(state_names))
-		return "?";
-	return state_names[st];
-}
-
-int
-ks_state_parse(const char *s, enum ks_state *out)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < ARRAY_LEN(state_names); i++)
-		if (strcmp(s, state_names[i]) == 0) {
-			*out = (enum ks_state)i;
-			return 0;
-		}
-	return -1;
-}
 
 bool
 ksstate_valid_vendor(const char *s)
@@ -536,7 +506,7 @@ ksstate_key_invalid(const struct ks_key *k)
 		return "invalid vendor name";
 	if (!name_ok(k->domain, k->selector))
 		return "invalid domain or selector";
-	if ((size_t)k->state >= ARRAY_LEN(state_names))
+	if (strcmp(ks_state_name(k->state), "?") == 0)
 		return "invalid state";
 	if (k->alg == DK_ALG_ED25519 && k->bits != DK_ED25519_BITS)
 		return "ed25519 key with bits other than 256";

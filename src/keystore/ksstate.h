@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keystore.h"
+#include "kstypes.h"
 #include "support/util.h"
 
 #define KSSTATE_VERSION 2     /* the version written */

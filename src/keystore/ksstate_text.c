@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "ksnames.h"
 #include "ksstate.h"
 #include "support/dkim.h"
 

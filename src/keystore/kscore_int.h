@@ -1,24 +1,28 @@
 /*
- * keystore_int.h - what the keystore's files share; not for other modules.
+ * kscore_int.h - the open keystore's fields and the helpers of kscore.c:
+ * what the keystore's files share; not for other folders.
  *
- * keystore.c: open, lock, create, unlock; the records kept in the state
+ * keystore.c: open, lock, create, unlock (the driver, on top)
+ * ksrecords.c: the records kept in the state
  * kskeys.c: key files: add, decrypt, erase; passwd and rekey
  * ksjournal.c: event ids, the journal, commit, audit entries
  * ksbackup.c: the ustar snapshot
- * Below them: ksformat.c (header and key file bytes), ksstate.c and
- * ksstate_text.c (the state), ksaudit.c (audit log), ksfile.c (files).
+ * Below them: kscore.c (this header), ksformat.c (header and key file
+ * bytes), ksstate.c and ksstate_text.c (the state), ksaudit.c (audit
+ * log), ksfile.c (files), ksnames.c (enum names); kstypes.h the records.
  */
-#ifndef DKIMKEYS_KEYSTORE_INT_H
-#define DKIMKEYS_KEYSTORE_INT_H
+#ifndef DKIMKEYS_KSCORE_INT_H
+#define DKIMKEYS_KSCORE_INT_H
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "keystore.h"
 #include "ksaudit.h"
 #include "ksformat.h"
 #include "ksstate.h"
+#include "kstypes.h"
+#include "secret/secret.h"
 
 #define KS_KEYNAME_LEN (2 * KS_FPR_LEN + 16) /* HEX-EPOCH.key */
 #define KS_SHOWN_LEN (PATH_MAX + 600)
@@ -40,14 +44,13 @@ const char *ks_at(struct ks *ks, const char *name);
 /* Refuses (70) a change through a handle without the lock (or, with
  * need_mk, not unlocked). */
 int ks_need_write(struct ks *ks, bool need_mk);
+/* Logs a failed derivation or unsealing (KSF_NOMEM was logged already). */
+void ks_crypto_failed(struct ks *ks, enum ksf_err err);
 /* Derives a KEK from pass and seals mk into h, then encodes it. */
 int ks_seal_header(struct ks *ks, struct ksf_header *h,
     const struct secret *pass, const struct secret *mk,
     unsigned char out[KSF_HEADER_LEN]);
 /* "HEX-EPOCH.key": whether name is a key file, with its epoch. */
 bool ks_key_file_epoch(const char *name, unsigned long *epoch);
-/* Appends a journal found in the state at open (a crash between a
- * commit's rename and its audit append), then forgets it. */
-int ks_journal_complete(struct ks *ks);
 
 #endif

@@ -1,0 +1,40 @@
+/*
+ * kskeys.h - the keystore's key files: one private key sealed under the
+ * master key (MK) per file; passwd and rekey re-seal them.
+ */
+#ifndef DKIMKEYS_KSKEYS_H
+#define DKIMKEYS_KSKEYS_H
+
+#include <stdbool.h>
+
+#include "kstypes.h"
+#include "secret/secret.h"
+
+/*
+ * Adds a key's metadata (strings copied) and seals priv under MK into its
+ * key file, durably, before returning the new entry (NULL after logging).
+ * The entry is stored in the state by the next ks_commit. Needs
+ * ks_unlock; refuses a (domain, selector) already taken (65).
+ */
+struct ks_key *ks_add(struct ks *ks, const struct ks_key *meta,
+    const struct secret *priv);
+
+/*
+ * Decrypts a key's private bytes. A file that fails authentication,
+ * belongs to another key (swapped), is truncated or missing is refused
+ * with an error naming it (65); other keys are unaffected.
+ */
+int ks_private(struct ks *ks, const struct ks_key *key, struct secret **out);
+
+/* Erases a key's private file (state destroyed is set by the caller). */
+int ks_erase_private(struct ks *ks, const struct ks_key *key);
+
+/*
+ * passwd: re-seals MK under newpass (one atomic header replacement). With
+ * rekey, first writes every live key under a new MK epoch, then replaces the
+ * header (the commit point), then removes the old-epoch files. Needs
+ * ks_unlock and KS_LOCK. The KDF strength stays as it was.
+ */
+int ks_passwd(struct ks *ks, const struct secret *newpass, bool rekey);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * ksrecords.h - the records of an open keystore: keys, %n counters,
+ * vendors and observations. Changes stay in memory until the next
+ * ks_commit (ksjournal.h) stores them.
+ */
+#ifndef DKIMKEYS_KSRECORDS_H
+#define DKIMKEYS_KSRECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kstypes.h"
+
+/*
+ * All keys ever stored, in creation order (destroyed ones included). The
+ * array holds pointers: a struct ks_key stays where it is for the life of
+ * the handle, whatever is added later.
+ */
+struct ks_key *const *ks_keys(struct ks *ks, size_t *n);
+/* The key at (domain, selector), or NULL. */
+struct ks_key *ks_find(struct ks *ks, const char *domain, const char *selector);
+/* Whether (domain, selector) was ever used (live key or tombstone). */
+bool ks_name_taken(const struct ks *ks, const char *domain,
+    const char *selector);
+/* The next value of a vendor's %n counter (1, 2, ...); the increment is
+ * kept in memory and stored by the next ks_commit. */
+unsigned ks_counter_next(struct ks *ks, const char *vendor);
+/* The latest now of any run that changed the keystore (0: none yet). */
+int64_t ks_last_now(const struct ks *ks);
+
+/* Replaces a key's (or vendor's) error text; NULL clears it. */
+void ks_set_error(struct ks *ks, struct ks_key *key, const char *text,
+    int64_t now);
+void ks_set_vendor_error(struct ks *ks, struct ks_vendor *v, const char *text,
+    int64_t now);
+/* Replaces the compromise reason. */
+void ks_set_reason(struct ks *ks, struct ks_key *key, const char *text);
+
+/* The vendor's record; with create, a new empty one when there is none
+ * (stored by the next ks_commit). NULL when absent and !create. */
+struct ks_vendor *ks_vendor(struct ks *ks, const char *name, bool create);
+/* The observation of (vendor, selector), created empty when asked. */
+struct ks_observation *ks_observation(struct ks *ks, const char *vendor,
+    const char *selector, bool create);
+/* All observations, in the order they were first made. */
+struct ks_observation *const *ks_observations(struct ks *ks, size_t *n);
+/* Replaces an observation's target (NULL: none). */
+void ks_set_target(struct ks *ks, struct ks_observation *o,
+    const char *target);
+
+#endif

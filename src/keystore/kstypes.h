@@ -1,0 +1,99 @@
+/*
+ * kstypes.h - the keystore's records and names, types only: what the
+ * keystore's own files and its callers share. No function is declared
+ * here; keystore.h is the family's public face.
+ */
+#ifndef DKIMKEYS_KSTYPES_H
+#define DKIMKEYS_KSTYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "support/dkim.h"
+
+#define KS_PUB_MAX 600
+#define KS_FPR_LEN 32
+
+/* An open keystore (keystore.h); its fields are the family's own. */
+struct ks;
+
+enum ks_kdf {
+	KS_KDF_INTERACTIVE = 0,
+	KS_KDF_MODERATE,
+	KS_KDF_SENSITIVE,
+};
+
+/* Never backwards; values are stored on disk by name. */
+enum ks_state {
+	KS_PENDING = 0,
+	KS_PUBLISHED,
+	KS_ACTIVE,
+	KS_RETIRED,
+	KS_REVOKED,
+	KS_WITHDRAWN,
+	KS_DESTROYED,
+};
+
+/* Hook events, in their order within a run (SPEC section 6). */
+enum ks_event {
+	KS_EV_PUBLISH = 0,
+	KS_EV_DEPLOY,
+	KS_EV_RETIRE,
+	KS_EV_REVOKE,
+	KS_EV_WITHDRAW,
+	KS_EV_DESTROY,
+	KS_EV_REVEAL,
+	KS_EV_COUNT,
+};
+#define KS_EV_BIT(ev) (1u << (ev))
+
+struct ks_key {
+	char *vendor;   /* "mailgun", "customers/example.com" */
+	char *domain;   /* lowercase A-labels, no final dot */
+	char *selector;
+	enum dk_alg alg;
+	unsigned bits;
+	unsigned char pub[KS_PUB_MAX]; /* the p= bytes */
+	size_t publen;
+	unsigned char fpr[KS_FPR_LEN];
+	enum ks_state state;
+	bool compromised;
+	/* times (Unix seconds), 0 = not yet */
+	int64_t created, published, visible, activated, retired, revoked,
+	    withdrawn, destroyed;
+	/* progress within the key's next transition: a bit per event whose
+	 * hooks have succeeded (KS_EV_BIT); cleared by the caller when the
+	 * transition is committed */
+	unsigned hooks_done;
+	uint32_t max_ttl;  /* largest TTL any server gave for the record */
+	uint32_t neg_ttl;  /* negative-caching TTL (RFC 2308) of the answer
+			      seen before publishing: resolvers may cache
+			      "no such name" that long */
+	char *error;       /* last failure, one line, or NULL (ks_set_error) */
+	int64_t error_at;
+	char *reason;      /* why it was revoked as compromised, or NULL */
+};
+
+/* What the keystore remembers of a vendor between runs. */
+struct ks_vendor {
+	char *name;
+	bool hold;          /* `hold`: no automatic transition */
+	bool decommission;  /* `decommission`: retire everything */
+	char *error;        /* last failure of the vendor, or NULL */
+	int64_t error_at;
+};
+
+/* A delegated vendor's key as last observed behind its CNAME. */
+struct ks_observation {
+	char *vendor;
+	char *selector;
+	char *target;       /* end of the CNAME chain, or NULL */
+	enum dk_alg alg;
+	unsigned bits;
+	unsigned char fpr[KS_FPR_LEN];
+	bool revoked;       /* served with an empty p= */
+	int64_t first_seen, last_seen; /* of this fingerprint */
+};
+
+#endif
