@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "kstest.h"
+#include "keystore/ksfile.h"
 #include "keystore/ksformat.h"
 #include "keystore/ksstate.h"
 #include "support/dkim.h"
@@ -1296,6 +1297,34 @@ START_TEST(test_failed_writes_leave_old_files_and_no_temp_files)
 }
 END_TEST
 
+START_TEST(test_write_atomic_replaces_whole_with_its_mode_whatever_the_umask)
+{
+	char *out = xasprintf("%s/metrics.prom", tmp);
+	char *missing = xasprintf("%s/nowhere/metrics.prom", tmp);
+	char *text;
+	struct stat st;
+
+	umask(077);
+	ck_assert_int_eq(ksfile_write_atomic("status", out, 0644, "one\n", 4),
+	    0);
+	ck_assert_int_eq(ksfile_write_atomic("status", out, 0644, "two\n", 4),
+	    0);
+	text = tu_slurp(out, NULL);
+	ck_assert_str_eq(text, "two\n");
+	ck_assert_int_eq(stat(out, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+	ck_assert(!temp_files_in(tmp));
+	ck_assert_int_eq(ksfile_write_atomic("status", missing, 0644, "x", 1),
+	    -1);
+	ck_assert_int_eq(log_status(), EX_CANTCREAT);
+	ck_assert(logged("status: "));
+	ck_assert(logged("nowhere/metrics.prom"));
+	free(text);
+	free(missing);
+	free(out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1353,6 +1382,8 @@ main(void)
 	tcase_add_test(tc, test_audit_appends_from_read_only_runs_while_locked);
 	tcase_add_test(tc,
 	    test_failed_writes_leave_old_files_and_no_temp_files);
+	tcase_add_test(tc,
+	    test_write_atomic_replaces_whole_with_its_mode_whatever_the_umask);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -2,14 +2,10 @@
  * cmd_status.c - status (no network): what the keystore knows, what comes
  * next, and the same as Prometheus textfile metrics.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -189,40 +185,18 @@ metrics_text(struct cli *cli, const struct status_row *rows, size_t n,
 
 /*
  * Writes the textfile through the keystore's atomic replacement (temp
- * file, fsync, rename, fsync of the folder), then opens it to readers
- * (0644, for node_exporter). A folder that cannot be opened or written is
- * 73, as a file that cannot be created.
+ * file with the final mode 0644 for node_exporter, fsync, rename, fsync
+ * of the folder): a scrape sees the old file or the new one, never half.
  */
 static int
 prometheus(struct cli *cli, const struct status_row *rows, size_t n,
     size_t orphans, const char *path)
 {
-	const char *slash = strrchr(path, '/'), *base;
 	struct buf b = { 0 };
-	char *dir;
-	int dfd, rc = -1;
+	int rc;
 
 	metrics_text(cli, rows, n, orphans, &b);
-	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
-	    xasprintf("%.*s", (int)(slash - path), path);
-	base = slash != NULL ? slash + 1 : path;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd == -1 || faccessat(dfd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
-		log_fail(EX_CANTCREAT, "status: %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (ksfile_put(dfd, base, path, b.data, b.len) == -1)
-		goto out;
-	if (fchmodat(dfd, base, 0644, 0) == -1) {
-		log_fail(EX_IOERR, "status: %s: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = ksfile_sync_dir(dfd, path);
-out:
-	if (dfd != -1)
-		close(dfd);
-	free(dir);
+	rc = ksfile_write_atomic("status", path, 0644, b.data, b.len);
 	buf_free(&b);
 	return rc;
 }
