@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "secret/keygen.h"
 #include "secret/secret.h"
 #include "support/log.h"
@@ -83,15 +84,15 @@ global_options(struct cli *cli, int argc, char **argv)
 			log_set_level(LOG_LVL_ERR);
 			break;
 		case 'h':
-			cli_print_usage(stdout);
+			commands_print_usage(stdout);
 			return 0;
 		default:
-			cli_bad_option(argv, c, "dkimkeys");
+			cli_bad_option(cli, argv, c);
 			return -1;
 		}
 	}
 	if (optind >= argc) {
-		cli_print_usage(stderr);
+		commands_print_usage(stderr);
 		log_status_set(EX_USAGE);
 		return -1;
 	}
@@ -113,7 +114,7 @@ main(int argc, char **argv)
 		rc = first;
 		goto out;
 	}
-	if ((cmd = cli_command(argv[first])) == NULL) {
+	if ((cmd = commands_find(argv[first])) == NULL) {
 		log_fail(EX_USAGE, "unknown command '%s'; see dkimkeys --help",
 		    argv[first]);
 		goto out;

@@ -1,5 +1,6 @@
 /*
- * cli.c - the command table and what the commands share.
+ * cli.c - what the commands share: options, the configuration, the
+ * keystore and its unlocking, usage messages.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -9,116 +10,40 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cmds.h"
 #include "secret/passphrase.h"
 #include "secret/secret.h"
 #include "support/log.h"
 
-static const struct cmd commands[] = {
-	{ "init", cmd_init, CMD_CONFIG,
-	    "[--kdf interactive|moderate|sensitive] [--new-passphrase-file F]",
-	    "create the encrypted keystore" },
-	{ "keygen", cmd_keygen, CMD_CONFIG | CMD_LOCKED,
-	    "VENDOR [--alg rsa|ed25519] [--bits N] [--selector NAME]",
-	    "make the vendor's next key now" },
-	{ "import", cmd_import, CMD_CONFIG | CMD_LOCKED,
-	    "VENDOR FILE [--selector NAME] [--state active --since DATE] "
-	    "[--no-dns-check]",
-	    "take an existing private key as the vendor's next key" },
-	{ "list", cmd_list, CMD_CONFIG | CMD_STORE, "[VENDOR]",
-	    "every key with its state, dates and fingerprint" },
-	{ "txt", cmd_txt, CMD_CONFIG | CMD_STORE,
-	    "[VENDOR|KEY] [--format zone|value|json|nsupdate]",
-	    "the DNS records to publish" },
-	{ "export", cmd_export, CMD_CONFIG | CMD_STORE,
-	    "KEY [--format pem|pkcs1|raw] [-o FILE] [--force]",
-	    "write a decrypted private key" },
-	{ "passwd", cmd_passwd, CMD_CONFIG | CMD_LOCKED,
-	    "[--rekey] [--new-passphrase-file F]",
-	    "change the passphrase (and with --rekey the master key)" },
-	{ "log", cmd_log, CMD_CONFIG | CMD_STORE, "[VENDOR] [--verify]",
-	    "the audit trail" },
-	{ "rotate", cmd_rotate, CMD_CONFIG,
-	    "[VENDOR...] [-n] [--force] [--republish] [--accept-time-jump]",
-	    "advance every schedule as far as time and DNS allow (cron)" },
-	{ "status", cmd_status, CMD_CONFIG | CMD_STORE,
-	    "[VENDOR] [--prometheus FILE]",
-	    "active keys, next steps, late or held vendors, orphans" },
-	{ "revoke", cmd_revoke, CMD_CONFIG | CMD_LOCKED,
-	    "KEY [--reason TEXT]",
-	    "revoke a compromised key now and replace it" },
-	{ "hold", cmd_hold, CMD_CONFIG | CMD_LOCKED, "VENDOR",
-	    "stop automatic transitions for a vendor" },
-	{ "release", cmd_release, CMD_CONFIG | CMD_LOCKED, "VENDOR",
-	    "resume automatic transitions" },
-	{ "decommission", cmd_decommission, CMD_CONFIG | CMD_LOCKED, "VENDOR",
-	    "retire every key of a vendor that is leaving" },
-	{ "check", cmd_check, CMD_CONFIG | CMD_STORE, "[VENDOR...]",
-	    "compare what DNS serves with the keystore" },
-	{ "backup", cmd_backup, CMD_CONFIG | CMD_LOCKED, "FILE",
-	    "a consistent snapshot of the keystore (tar)" },
-	{ "config-check", cmd_config_check, 0, "",
-	    "parse and validate the configuration" },
-};
-
 void
-cli_print_usage(FILE *f)
+cli_bad_option(const struct cli *cli, char **argv, int c)
 {
-	size_t i;
-
-	fprintf(f, "usage: dkimkeys [-c FILE] [-v|-q] [--json] [--jobs N] "
-	    "[--wait[=DURATION]] COMMAND [ARGS]\n\ncommands:\n");
-	for (i = 0; i < ARRAY_LEN(commands); i++)
-		fprintf(f, "  %-13s %s\n", commands[i].name,
-		    commands[i].summary);
-	fprintf(f, "\nsee dkimkeys(8) and dkimkeys.conf(5)\n");
-}
-
-void
-cli_bad_option(char **argv, int c, const char *name)
-{
-	const struct cmd *cmd = cli_command(name);
 	const char *opt = argv[optind - 1];
 	char shortopt[3] = { '-', (char)optopt, '\0' };
 
 	if (optopt != 0)
 		opt = shortopt;
-	if (cmd != NULL)
+	if (cli->cmd != NULL)
 		log_fail(EX_USAGE, "%s: %s option %s; usage: dkimkeys %s %s",
-		    name, c == ':' ? "missing value for" : "unknown", opt, name,
-		    cmd->args);
+		    cli->cmd->name, c == ':' ? "missing value for" : "unknown",
+		    opt, cli->cmd->name, cli->cmd->args);
 	else
 		log_fail(EX_USAGE, "%s option %s; see dkimkeys --help",
 		    c == ':' ? "missing value for" : "unknown", opt);
 }
 
 int
-cli_usage(const char *name)
+cli_usage(const struct cli *cli)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(commands); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			fprintf(stderr, "usage: dkimkeys %s %s\n", name,
-			    commands[i].args);
+	if (cli->cmd != NULL)
+		fprintf(stderr, "usage: dkimkeys %s %s\n", cli->cmd->name,
+		    cli->cmd->args);
 	log_status_set(EX_USAGE);
 	return -1;
 }
 
-const struct cmd *
-cli_command(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(commands); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
-}
-
 int
 cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
-    const struct option *longopts, const char *name)
+    const struct option *longopts)
 {
 	struct option all[16];
 	char optstr[32];
@@ -136,7 +61,7 @@ cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
 	while ((c = getopt_long(argc, argv, optstr, all, NULL)) == 0x100)
 		cli->json = true;
 	if (c == '?' || c == ':')
-		cli_bad_option(argv, c, name);
+		cli_bad_option(cli, argv, c);
 	return c;
 }
 
@@ -211,6 +136,7 @@ cli_prepare(struct cli *cli, const struct cmd *cmd)
 {
 	char when[UTIL_TIME_LEN];
 
+	cli->cmd = cmd;
 	if (util_now(&cli->lc.now, &cli->lc.simulated) == -1)
 		return -1;
 	/* said even with -q: every output of this run is simulated */

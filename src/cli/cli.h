@@ -18,7 +18,19 @@
 #define CMD_STORE 0x2   /* the keystore, read-only (no lock) */
 #define CMD_LOCKED 0x4  /* the keystore with the exclusive lock */
 
+struct cli;
+
+/* A row of the command table (commands.c). */
+struct cmd {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	unsigned flags;
+	const char *args;    /* usage after the command name */
+	const char *summary;
+};
+
 struct cli {
+	const struct cmd *cmd;  /* the running command, NULL before */
 	const char *config_opt; /* -c */
 	struct config *cfg;
 	struct ks *ks;
@@ -31,22 +43,10 @@ struct cli {
 	struct secret *pass;    /* read once, on first cli_unlock */
 };
 
-struct cmd {
-	const char *name;
-	int (*run)(struct cli *cli, int argc, char **argv);
-	unsigned flags;
-	const char *args;    /* usage after the command name */
-	const char *summary;
-};
-
 /* Now, and the configuration and keystore as cmd's flags ask. */
 int cli_prepare(struct cli *cli, const struct cmd *cmd);
 /* Frees what the run holds (the passphrase, keystore, configuration). */
 void cli_close(struct cli *cli);
-/* The command of that name, or NULL. */
-const struct cmd *cli_command(const char *name);
-/* The global usage with every command's summary. */
-void cli_print_usage(FILE *f);
 /* Unlocks the keystore, reading the passphrase on first use. */
 int cli_unlock(struct cli *cli);
 /* 0 when name is a vendor section (domains_file ones too), else 64. */
@@ -56,13 +56,15 @@ int cli_section(struct cli *cli, const char *name);
 int cli_open_store(struct cli *cli, bool lock);
 /* The configured vendor of that name, or NULL after logging (64). */
 const struct vendor *cli_vendor(struct cli *cli, const char *name);
-/* Prints "usage: dkimkeys NAME ARGS" for the command and records 64. */
-int cli_usage(const char *name);
-/* One line for an unknown option or a missing value (getopt's c) and 64. */
-void cli_bad_option(char **argv, int c, const char *name);
+/* Prints "usage: dkimkeys NAME ARGS" for the running command and
+ * records 64; returns -1. */
+int cli_usage(const struct cli *cli);
+/* One line for an unknown option or a missing value (getopt's c), naming
+ * the running command's usage (none yet: the global options), and 64. */
+void cli_bad_option(const struct cli *cli, char **argv, int c);
 /* getopt_long over a command's arguments (argv[0] is the command); returns
  * as getopt_long, '?' after printing the command's usage. */
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
-    const struct option *longopts, const char *name);
+    const struct option *longopts);
 
 #endif

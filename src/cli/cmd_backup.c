@@ -10,10 +10,10 @@
 int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	if (cli_getopt(cli, argc, argv, "", NULL, "backup") != -1)
+	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
 		return -1;
 	if (optind + 1 != argc)
-		return cli_usage("backup");
+		return cli_usage(cli);
 	if (ks_backup(cli->ks, argv[optind]) == -1)
 		return -1;
 	printf("keystore backed up to %s\n", argv[optind]);

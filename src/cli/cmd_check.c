@@ -41,7 +41,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	size_t i;
 	int c;
 
-	if (cli_getopt(cli, argc, argv, "", NULL, "check") != -1)
+	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
 		return -1;
 	for (c = optind; c < argc; c++)
 		if (cli_vendor(cli, argv[c]) == NULL)

@@ -12,10 +12,10 @@ cmd_config_check(struct cli *cli, int argc, char **argv)
 {
 	const char *path = config_path(cli->config_opt);
 
-	if (cli_getopt(cli, argc, argv, "", NULL, "config-check") != -1)
+	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
 		return -1;
 	if (optind != argc)
-		return cli_usage("config-check");
+		return cli_usage(cli);
 	if (config_load(path, &cli->cfg) == -1)
 		return -1;
 	printf("%s: ok, %zu vendor%s\n", path, cli->cfg->nvendors,

@@ -58,8 +58,7 @@ parse_keygen(struct cli *cli, int argc, char **argv, struct args_keygen *a)
 
 	memset(a, 0, sizeof(*a));
 	a->alg = DK_ALG_NONE;
-	while ((c = cli_getopt(cli, argc, argv, "", longopts,
-	    "keygen")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		switch (c) {
 		case 'a':
 			if ((a->alg = dk_alg_parse(optarg)) == DK_ALG_NONE) {
@@ -83,7 +82,7 @@ parse_keygen(struct cli *cli, int argc, char **argv, struct args_keygen *a)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("keygen");
+		return cli_usage(cli);
 	a->vendor = argv[optind];
 	return 0;
 }
@@ -197,8 +196,7 @@ parse_import(struct cli *cli, int argc, char **argv, struct args_import *a)
 
 	memset(a, 0, sizeof(*a));
 	a->dns = true;
-	while ((c = cli_getopt(cli, argc, argv, "", longopts,
-	    "import")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		if (c == 's')
 			a->selector = optarg;
 		else if (c == 'S' && strcmp(optarg, "active") == 0)
@@ -217,7 +215,7 @@ parse_import(struct cli *cli, int argc, char **argv, struct args_import *a)
 		}
 	}
 	if (optind + 2 != argc)
-		return cli_usage("import");
+		return cli_usage(cli);
 	if (a->active && (a->selector == NULL || a->since == 0 ||
 	    a->since > cli->lc.now)) {
 		log_fail(EX_USAGE, "import: --state active needs --selector "
@@ -338,8 +336,7 @@ parse_export(struct cli *cli, int argc, char **argv, struct args_export *a)
 
 	memset(a, 0, sizeof(*a));
 	a->fmt = KEYGEN_PEM;
-	while ((c = cli_getopt(cli, argc, argv, "o:", longopts,
-	    "export")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "o:", longopts)) != -1) {
 		if (c == 'f' && parse_export_format(optarg, &a->fmt) == -1)
 			return -1;
 		else if (c == 'o')
@@ -350,7 +347,7 @@ parse_export(struct cli *cli, int argc, char **argv, struct args_export *a)
 			return -1;
 	}
 	if (optind + 1 != argc)
-		return cli_usage("export");
+		return cli_usage(cli);
 	if (a->path == NULL && isatty(STDOUT_FILENO) && !force) {
 		log_fail(EX_USAGE, "export: refusing to print a private key on "
 		    "a terminal; use -o FILE, a pipe, or --force");

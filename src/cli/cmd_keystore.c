@@ -25,8 +25,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	struct secret *pass = NULL;
 	int c, rc = -1;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts,
-	    "init")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		switch (c) {
 		case 'k':
 			if (ks_kdf_parse(optarg, &kdf) == -1) {
@@ -44,7 +43,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cli_usage("init");
+		return cli_usage(cli);
 	if (secret_new_passphrase(passfile, &pass) == -1)
 		goto out;
 	if (ks_create(cli->cfg->keystore, kdf, pass, cli->lc.now) == -1)
@@ -71,8 +70,7 @@ cmd_passwd(struct cli *cli, int argc, char **argv)
 	bool rekey = false;
 	int c, rc = -1;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts,
-	    "passwd")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			rekey = true;
@@ -85,7 +83,7 @@ cmd_passwd(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cli_usage("passwd");
+		return cli_usage(cli);
 	if (cli_unlock(cli) == -1 ||
 	    secret_new_passphrase(passfile, &pass) == -1 ||
 	    passwd_change(&cli->lc, pass, rekey) == -1)

@@ -62,10 +62,10 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	char when[UTIL_TIME_LEN], fpr[2 * KS_FPR_LEN + 1], *name;
 	size_t n, i, shown = 0;
 
-	if (cli_getopt(cli, argc, argv, "", NULL, "list") != -1)
+	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
 		return -1;
 	if (optind + 1 < argc)
-		return cli_usage("list");
+		return cli_usage(cli);
 	if (optind < argc && cli_vendor(cli, vendor = argv[optind]) == NULL)
 		return -1;
 	keys = ks_keys(cli->ks, &n);

@@ -23,14 +23,13 @@ cmd_log(struct cli *cli, int argc, char **argv)
 	FILE *f;
 	int c;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts,
-	    "log")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		if (c != 'V')
 			return -1;
 		verify = true;
 	}
 	if (optind + 1 < argc)
-		return cli_usage("log");
+		return cli_usage(cli);
 	if (optind < argc) {
 		if (cli_vendor(cli, argv[optind]) == NULL)
 			return -1;

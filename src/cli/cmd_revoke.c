@@ -40,14 +40,13 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	struct revoke_result r;
 	int c;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts,
-	    "revoke")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		if (c != 'r')
 			return -1;
 		reason = optarg;
 	}
 	if (optind + 1 != argc)
-		return cli_usage("revoke");
+		return cli_usage(cli);
 	if (revoke_mark(&cli->lc, argv[optind], reason, &r) == -1)
 		return -1;
 	printf("%s._domainkey.%s: marked compromised; it is never deployed "

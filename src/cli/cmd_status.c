@@ -292,14 +292,13 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	size_t i, n, norphans;
 	int c, rc = 0;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts,
-	    "status")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		if (c != 'p')
 			return -1;
 		prom = optarg;
 	}
 	if (optind + 1 < argc)
-		return cli_usage("status");
+		return cli_usage(cli);
 	if (optind < argc && cli_vendor(cli, only = argv[optind]) == NULL)
 		return -1;
 	rows = status_rows(&cli->lc, only, &n);

@@ -60,8 +60,7 @@ cmd_txt(struct cli *cli, int argc, char **argv)
 	size_t n = 0, i;
 	int c, rc = -1;
 
-	while ((c = cli_getopt(cli, argc, argv, "", longopts,
-	    "txt")) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		if (c != 'f')
 			return -1;
 		if (dnsrec_format_parse(optarg, &fmt) == -1) {
@@ -72,7 +71,7 @@ cmd_txt(struct cli *cli, int argc, char **argv)
 		given = true;
 	}
 	if (optind + 1 < argc)
-		return cli_usage("txt");
+		return cli_usage(cli);
 	if (cli->json && !given)
 		fmt = DNSREC_JSON;
 	if (txt_collect(cli, optind < argc ? argv[optind] : NULL, &recs,

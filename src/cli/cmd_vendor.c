@@ -12,13 +12,12 @@
 static int
 vendor_cmd(struct cli *cli, int argc, char **argv, enum vendor_state_op op)
 {
-	const char *name = vendor_state_name(op);
 	const struct vendor *v;
 
-	if (cli_getopt(cli, argc, argv, "", NULL, name) != -1)
+	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
 		return -1;
 	if (optind + 1 != argc)
-		return cli_usage(name);
+		return cli_usage(cli);
 	if ((v = cli_vendor(cli, argv[optind])) == NULL ||
 	    vendor_state_set(&cli->lc, v, op) == -1)
 		return -1;

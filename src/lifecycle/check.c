@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "delegated.h"
 #include "lifecycle.h"
 #include "dns/dnscheck.h"
 #include "dns/dnsquery.h"

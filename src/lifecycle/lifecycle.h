@@ -12,11 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "delegated.h"
-#include "event_hooks.h"
-#include "hook_user.h"
 #include "policy.h"
-#include "schedule.h"
 #include "config/config.h"
 #include "hooks/hooks.h"
 #include "keystore/keystore.h"

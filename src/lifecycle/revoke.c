@@ -3,6 +3,8 @@
  */
 #include <string.h>
 
+#include "event_hooks.h"
+#include "hook_user.h"
 #include "lifecycle.h"
 #include "revoke.h"
 #include "support/log.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hook_user.h"
 #include "rotate.h"
 #include "rotate_batch.h"
 #include "rotate_deleg.h"

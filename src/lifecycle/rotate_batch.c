@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_hooks.h"
 #include "rotate_batch.h"
 #include "support/log.h"
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "delegated.h"
 #include "rotate_deleg.h"
 #include "dns/dnscheck.h"
 #include "support/log.h"

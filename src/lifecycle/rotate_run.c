@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rotate_run.h"
+#include "schedule.h"
 #include "dns/dnsquery.h"
 #include "support/log.h"
 

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_hooks.h"
 #include "rotate_batch.h"
 #include "rotate_steps.h"
+#include "schedule.h"
 #include "dns/dnscheck.h"
 #include "support/dkim.h"
 #include "support/fault.h"

@@ -10,6 +10,7 @@
 
 #include "lifecycle.h"
 #include "policy.h"
+#include "schedule.h"
 
 /* One schedule (vendor, algorithm). */
 struct status_row {

@@ -1,0 +1,81 @@
+/*
+ * commands.c - the command table: each command's function, what it needs
+ * prepared, its arguments and its line in the usage.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "commands.h"
+#include "support/util.h"
+
+static const struct cmd commands[] = {
+	{ "init", cmd_init, CMD_CONFIG,
+	    "[--kdf interactive|moderate|sensitive] [--new-passphrase-file F]",
+	    "create the encrypted keystore" },
+	{ "keygen", cmd_keygen, CMD_CONFIG | CMD_LOCKED,
+	    "VENDOR [--alg rsa|ed25519] [--bits N] [--selector NAME]",
+	    "make the vendor's next key now" },
+	{ "import", cmd_import, CMD_CONFIG | CMD_LOCKED,
+	    "VENDOR FILE [--selector NAME] [--state active --since DATE] "
+	    "[--no-dns-check]",
+	    "take an existing private key as the vendor's next key" },
+	{ "list", cmd_list, CMD_CONFIG | CMD_STORE, "[VENDOR]",
+	    "every key with its state, dates and fingerprint" },
+	{ "txt", cmd_txt, CMD_CONFIG | CMD_STORE,
+	    "[VENDOR|KEY] [--format zone|value|json|nsupdate]",
+	    "the DNS records to publish" },
+	{ "export", cmd_export, CMD_CONFIG | CMD_STORE,
+	    "KEY [--format pem|pkcs1|raw] [-o FILE] [--force]",
+	    "write a decrypted private key" },
+	{ "passwd", cmd_passwd, CMD_CONFIG | CMD_LOCKED,
+	    "[--rekey] [--new-passphrase-file F]",
+	    "change the passphrase (and with --rekey the master key)" },
+	{ "log", cmd_log, CMD_CONFIG | CMD_STORE, "[VENDOR] [--verify]",
+	    "the audit trail" },
+	{ "rotate", cmd_rotate, CMD_CONFIG,
+	    "[VENDOR...] [-n] [--force] [--republish] [--accept-time-jump]",
+	    "advance every schedule as far as time and DNS allow (cron)" },
+	{ "status", cmd_status, CMD_CONFIG | CMD_STORE,
+	    "[VENDOR] [--prometheus FILE]",
+	    "active keys, next steps, late or held vendors, orphans" },
+	{ "revoke", cmd_revoke, CMD_CONFIG | CMD_LOCKED,
+	    "KEY [--reason TEXT]",
+	    "revoke a compromised key now and replace it" },
+	{ "hold", cmd_hold, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "stop automatic transitions for a vendor" },
+	{ "release", cmd_release, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "resume automatic transitions" },
+	{ "decommission", cmd_decommission, CMD_CONFIG | CMD_LOCKED, "VENDOR",
+	    "retire every key of a vendor that is leaving" },
+	{ "check", cmd_check, CMD_CONFIG | CMD_STORE, "[VENDOR...]",
+	    "compare what DNS serves with the keystore" },
+	{ "backup", cmd_backup, CMD_CONFIG | CMD_LOCKED, "FILE",
+	    "a consistent snapshot of the keystore (tar)" },
+	{ "config-check", cmd_config_check, 0, "",
+	    "parse and validate the configuration" },
+};
+
+void
+commands_print_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: dkimkeys [-c FILE] [-v|-q] [--json] [--jobs N] "
+	    "[--wait[=DURATION]] COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-13s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(f, "\nsee dkimkeys(8) and dkimkeys.conf(5)\n");
+}
+
+const struct cmd *
+commands_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
