@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "dnsnet.h"
-#include "dnsquery.h"
+#include "dnsq_types.h"
 
 struct dnsq;
 

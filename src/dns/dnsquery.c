@@ -16,6 +16,7 @@
 #include "dnsq_doh.h"
 #include "dnsq_list.h"
 #include "dnsq_system.h"
+#include "dnsquery.h"
 #include "dnswire.h"
 #include "support/log.h"
 #include "support/util.h"

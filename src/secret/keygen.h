@@ -13,21 +13,10 @@
 
 #include <stddef.h>
 
+#include "keypair.h"
 #include "secret.h"
 #include "support/dkim.h"
 #include "support/util.h"
-
-#define KEYGEN_PUB_MAX 600 /* SPKI DER of RSA-4096 is 550 octets */
-#define KEYGEN_FPR_LEN 32
-
-struct keypair {
-	enum dk_alg alg;
-	unsigned bits;        /* RSA modulus bits; 256 for Ed25519 */
-	struct secret *priv;  /* PKCS#8 DER (RSA) or 32-byte seed (Ed25519) */
-	unsigned char pub[KEYGEN_PUB_MAX];
-	size_t publen;
-	unsigned char fpr[KEYGEN_FPR_LEN];
-};
 
 /* OpenSSL set-up (secure heap for private BIGNUMs). Returns -1 on failure. */
 int keygen_setup(void);
@@ -45,12 +34,5 @@ int keygen_generate(enum dk_alg alg, unsigned bits, struct keypair *kp);
  */
 int keygen_load(enum dk_alg alg, unsigned bits, const struct secret *priv,
     struct keypair *kp);
-
-/* Frees the private half and zeroes the struct; accepts NULL. */
-void keypair_clear(struct keypair *kp);
-
-/* SHA-256 of pub into fpr. */
-void keygen_fingerprint(const unsigned char *pub, size_t publen,
-    unsigned char fpr[KEYGEN_FPR_LEN]);
 
 #endif

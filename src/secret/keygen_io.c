@@ -17,7 +17,7 @@
 
 #include "keygen.h"
 #include "keygen_io.h"
-#include "keygen_int.h"
+#include "keycodec_int.h"
 #include "support/dkim.h"
 #include "support/log.h"
 

@@ -1,17 +1,17 @@
 /*
- * keygen_int.h - what keygen.c shares with keygen_io.c only: the OpenSSL
- * codec and the builders of a struct keypair. Not an interface: no file
+ * keycodec_int.h - the OpenSSL codec and the builders of a struct keypair
+ * (keycodec.c), which keygen.c and keygen_io.c share. Not an interface: no file
  * outside src/secret/ includes it.
  */
-#ifndef DKIMKEYS_KEYGEN_INT_H
-#define DKIMKEYS_KEYGEN_INT_H
+#ifndef DKIMKEYS_KEYCODEC_INT_H
+#define DKIMKEYS_KEYCODEC_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/evp.h>
 
-#include "keygen.h"
+#include "keypair.h"
 #include "secret.h"
 
 /* Logs what failed with OpenSSL's reason and empties its error queue. */
@@ -38,6 +38,10 @@ EVP_PKEY *keygen_decode_private(const char *input, const char *structure,
  */
 struct secret *keygen_encode_private(
     EVP_PKEY *pk, const char *output, const char *structure);
+
+/* Sets kp's bits, SPKI DER public half and fingerprint from an RSA pk.
+ * Returns -1 after logging. */
+int keygen_rsa_public(EVP_PKEY *pk, struct keypair *kp);
 
 /* Fills kp from an RSA pk whose size was checked: PKCS#8 DER and SPKI.
  * Returns -1 after logging. */
