@@ -50,15 +50,6 @@ struct run {
 	unsigned char *dgram;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 close_fd(struct job *j)
 {
@@ -144,7 +135,7 @@ udp_send(struct run *r, struct job *j)
 static void
 udp_start(struct run *r, struct job *j)
 {
-	int64_t now = now_ms();
+	int64_t now = util_monotonic_ms();
 
 	j->st = J_UDP;
 	r->inflight++;
@@ -172,7 +163,7 @@ tcp_start(struct run *r, struct job *j)
 	close_fd(j);
 	j->st = J_TCP_CONN;
 	j->io = 0;
-	j->deadline = now_ms() + r->timeout;
+	j->deadline = util_monotonic_ms() + r->timeout;
 	if (open_socket(j, SOCK_STREAM) == -1)
 		finish(r, j, "TCP: %s", strerror(errno));
 }
@@ -335,7 +326,7 @@ next_event(const struct job *j)
 static void
 step(struct run *r, struct pollfd *pfd, struct job **open)
 {
-	int64_t now = now_ms(), wake = INT64_MAX;
+	int64_t now = util_monotonic_ms(), wake = INT64_MAX;
 	size_t i, n = 0;
 
 	for (i = 0; i < r->n; i++) {
@@ -367,7 +358,7 @@ step(struct run *r, struct pollfd *pfd, struct job **open)
 		else if (pfd[i].revents != 0)
 			tcp_io(r, open[i]);
 		if (open[i]->st != J_DONE)
-			expire(r, open[i], now_ms());
+			expire(r, open[i], util_monotonic_ms());
 	}
 }
 

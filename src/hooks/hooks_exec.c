@@ -54,15 +54,6 @@ struct hook_run {
 	int64_t deadline; /* monotonic ms; INT64_MAX: none */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 closefd(int *fd)
 {
@@ -198,7 +189,7 @@ poll_ms(const struct hook_run *r)
 
 	if (r->deadline == INT64_MAX)
 		return r->p.pidfd == -1 ? TICK_MS : -1;
-	left = r->deadline - now_ms();
+	left = r->deadline - util_monotonic_ms();
 	if (left < 0)
 		left = 0;
 	if (r->p.pidfd == -1 && left > TICK_MS)
@@ -218,13 +209,13 @@ signal_group(const struct hook_run *r, int sig)
 static void
 check_deadline(struct hook_run *r)
 {
-	if (r->deadline == INT64_MAX || now_ms() < r->deadline)
+	if (r->deadline == INT64_MAX || util_monotonic_ms() < r->deadline)
 		return;
 	if (!r->timed_out) {
 		r->timed_out = 1;
 		signal_group(r, SIGTERM);
 		signal_group(r, SIGCONT);
-		r->deadline = now_ms() + (int64_t)HOOKS_GRACE * 1000;
+		r->deadline = util_monotonic_ms() + (int64_t)HOOKS_GRACE * 1000;
 	} else {
 		signal_group(r, SIGKILL);
 		r->deadline = INT64_MAX;
@@ -344,7 +335,7 @@ supervise(struct hook_run *r, int64_t timeout)
 	sigpending(&pending);
 	was_pending = sigismember(&pending, SIGPIPE);
 	/* a timeout of 0 (or less) means none; huge ones are capped */
-	r->deadline = timeout <= 0 ? INT64_MAX : now_ms() +
+	r->deadline = timeout <= 0 ? INT64_MAX : util_monotonic_ms() +
 	    (timeout > INT32_MAX ? INT32_MAX : timeout) * 1000;
 	io_loop(r);
 	finish(r);

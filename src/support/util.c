@@ -213,6 +213,15 @@ util_fmt_duration(int64_t secs, char *out, size_t len)
 	return out;
 }
 
+int64_t
+util_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 util_now(int64_t *now, bool *simulated)
 {

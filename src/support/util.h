@@ -29,6 +29,9 @@ char *util_fmt_time(int64_t t, char out[UTIL_TIME_LEN]);
 /* Formats a duration in the largest exact unit: "90d", "48h", "30s". */
 char *util_fmt_duration(int64_t secs, char *out, size_t len);
 
+/* Milliseconds of the monotonic clock, for deadlines within one run. */
+int64_t util_monotonic_ms(void);
+
 /*
  * The run's "now": DKIMKEYS_NOW when set (exactly one of the util_parse_time
  * forms), else the clock. Returns -1 after logging (exit 64) when the
