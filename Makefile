@@ -4,7 +4,8 @@
 #   make          build ./dkimkeys
 #   make check    build and run every test (unit, integration, man lint)
 #   make run      build and run the main job on etc/dkimkeys.conf
-#   make install  PREFIX=/usr/local DESTDIR= MANDIR= SYSCONFDIR=
+#   make install  PREFIX=/usr/local DESTDIR= MANDIR= SYSCONFDIR= LIBEXECDIR=
+#                 UNITDIR=
 #
 # Variants: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
 # V=1 (show commands).
@@ -12,6 +13,9 @@
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec
+HOOKDIR    ?= $(LIBEXECDIR)/dkimkeys/hooks
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -23,7 +27,8 @@ LIBS_PC  = libcrypto libsodium libcurl inih
 DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   libcurl4-openssl-dev libinih-dev check mandoc python3-dkim \
 	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils \
-	   unbound openssl iproute2 python3-dnspython
+	   unbound openssl iproute2 python3-dnspython opendkim miltertest \
+	   rspamd awscli shellcheck curl
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \
@@ -155,6 +160,9 @@ integration: dkimkeys tests/dkimkeys-faults
 
 style:
 	$(Q)sh tests/style.sh
+	$(Q)sh_hooks=$$(grep -l '^#!/bin/sh' $(HOOKS)); \
+		shellcheck -s sh $$sh_hooks && \
+		echo "shellcheck: $$(echo $$sh_hooks | wc -w) hooks ok"
 
 # The include rule of src/README, and its own test (a wrong include fails).
 layers:
@@ -178,18 +186,29 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh etc/demo.sh
 
+# The hooks: every executable file in hooks/ (SPEC 6.1).
+HOOKS = $(filter-out %.md %~,$(wildcard hooks/*))
+# Where the units and the cron file go, with the binary's path put in.
+SUBST = sed 's|/usr/local/sbin/dkimkeys|$(BINDIR)/dkimkeys|g'
+
 install: dkimkeys
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-		$(DESTDIR)$(SYSCONFDIR)/dkimkeys
+		$(DESTDIR)$(SYSCONFDIR)/dkimkeys $(DESTDIR)$(HOOKDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(UNITDIR)
 	install -m 0755 dkimkeys $(DESTDIR)$(BINDIR)/dkimkeys
 	install -m 0644 man/dkimkeys.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/dkimkeys.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	for m in $(wildcard man/*.7); do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man7/; done
-	install -d $(DESTDIR)$(PREFIX)/share/dkimkeys/hooks
-	install -m 0755 hooks/nsupdate hooks/zonefile \
-		$(DESTDIR)$(PREFIX)/share/dkimkeys/hooks/
+	install -m 0755 $(HOOKS) $(DESTDIR)$(HOOKDIR)/
+	for u in dkimkeys.service dkimkeys.timer; do \
+		$(SUBST) etc/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys ] || { \
+		$(SUBST) etc/dkimkeys.cron > \
+		    $(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys; }
 	[ -e $(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf ] || \
 		install -m 0600 etc/dkimkeys.conf.sample \
 		$(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf
@@ -199,8 +218,11 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/dkimkeys.8 \
 		$(DESTDIR)$(MANDIR)/man5/dkimkeys.conf.5 \
 		$(DESTDIR)$(MANDIR)/man7/dkimkeys-hooks.7 \
-		$(DESTDIR)$(PREFIX)/share/dkimkeys/hooks/nsupdate \
-		$(DESTDIR)$(PREFIX)/share/dkimkeys/hooks/zonefile
+		$(DESTDIR)$(UNITDIR)/dkimkeys.service \
+		$(DESTDIR)$(UNITDIR)/dkimkeys.timer \
+		$(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys \
+		$(addprefix $(DESTDIR)$(HOOKDIR)/,$(notdir $(HOOKS)))
+	-rmdir $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(LIBEXECDIR)/dkimkeys
 
 clean:
 	rm -f dkimkeys libdkimkeys.a src/*.o src/*/*.o $(DEPS) $(TEST_BINS) \
