@@ -173,6 +173,11 @@ hook reveal <other.pem
 same "another key than DKIMKEYS_FINGERPRINT is refused in one line" 1 1
 hook reveal DKIMKEYS_SELECTOR=x <other.pem
 same "  also under a new name" 1 1
+OFP=sha256:$(openssl pkey -in other.pem -pubout -outform DER |
+    tail -c 32 | sha256sum | cut -c 1-64)
+hook reveal DKIMKEYS_ALGORITHM=ed25519 DKIMKEYS_FINGERPRINT="$OFP" <other.pem
+same "another key under a name already published is refused in one line" 1 1
+check "  saying so" grep -q "holds another key" hook.out
 hook reveal DKIMKEYS_SELECTOR=../x <"$PEM"
 same "a selector that is not a DNS label is refused in one line" 1 1
 hook reveal DKIMKEYS_DOMAIN='mail.example.test
