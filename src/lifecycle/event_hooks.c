@@ -138,6 +138,8 @@ env_build(struct env *e, struct lc *lc, const struct vendor *v,
 	env_set(e, "DKIMKEYS_FINGERPRINT", s);
 	free(s);
 	env_set(e, "DKIMKEYS_NOW", util_fmt_time(lc->now, when));
+	if (lc->simulated)
+		env_set(e, "DKIMKEYS_SIMULATED", "1");
 	s = xasprintf("%u", (unsigned)v->ttl);
 	env_set(e, "DKIMKEYS_TTL", s);
 	free(s);
@@ -412,6 +414,8 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
 	env_hookvars(&e, v->hookvars, v->nhookvars);
 	env_set(&e, "DKIMKEYS_EVENT", event_names[ev]);
 	env_set(&e, "DKIMKEYS_NOW", util_fmt_time(lc->now, when));
+	if (lc->simulated)
+		env_set(&e, "DKIMKEYS_SIMULATED", "1");
 	b.call.event = event_names[ev];
 	b.call.vars = e.vars;
 	b.call.nvars = e.n;
