@@ -283,6 +283,9 @@ check "destroy removes the old key files, the new ones stay" \
     test ! -e "$KEYS/$R1._domainkey.mta.test.key" \
     -a ! -e "$KEYS/$E1._domainkey.mta.test.key" \
     -a -s "$KEYS/$R2._domainkey.mta.test.key" -a $bad -eq 0
+check "the Ed25519 seed appears in no output of dkimkeys or the hook" \
+    test -z "$(grep -lF -f "$KEYS/$E2._domainkey.mta.test.key" rotate.out \
+    rotate.err "$R/log/rspamd.log" "$R/stdout")"
 check "the include lists exactly the keys rspamd signs with" test \
     "$(grep -o 'selector = "[^"]*"' "$KEYS/dkim_domains.inc" |
     cut -d'"' -f2 | sort | tr '\n' ' ')" = \
