@@ -283,7 +283,7 @@ hook.ses_ca_file = ca.pem
 hook.ses_aws = bin/aws-rec
 CONF
 base=$(date -u -d 2026-04-01T00:00:00Z +%s)
-dkinit DKIMKEYS_NOW=$base
+dkinit DKIMKEYS_NOW="$base"
 : >"$T/children.log"
 bad=0
 for h in 0 1 3 4; do
