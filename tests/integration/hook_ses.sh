@@ -253,7 +253,11 @@ check "  with SES's message" grep -q "SignatureDoesNotMatch" "$T/hook.out"
 hook deploy ses2026b DKIMKEYS_DOMAIN=other.example.com
 expect "an identity SES does not know exits 1" 1 \
     "PUT /v1/email/identities/other.example.com/dkim/signing $A 404"
-check "  with SES's message" grep -q "does not exist" "$T/hook.out"
+check "  in one line, with SES's message" sh -c "test \$(wc -l <'$T/hook.out') -eq 1 &&
+    grep -q 'does not exist' '$T/hook.out'"
+hook revoke ses2026b DKIMKEYS_DOMAIN=other.example.com
+expect "revoke for an identity SES does not know exits 0" 0 \
+    "GET /v2/email/identities/other.example.com $A 404"
 hook deploy ses2026b DKIMKEYS_SIMULATED=1
 expect "simulated time without hook.allow_simulated calls nothing" 0 ""
 
