@@ -187,6 +187,8 @@ def mailgun(h, rec):
                 not pem.rstrip().endswith("-----END RSA PRIVATE KEY-----"):
             raise Refused(400, "pem is not a PKCS #1 RSA private key")
         key = dom + "/" + sel
+        # The reference does not say how Mailgun answers a duplicate; the
+        # hook takes any 4xx whose message says "already exists".
         if key in STATE:
             raise Refused(409, "Domain key %s already exists" % key)
         STATE[key] = {"active": False, "pem": pem}
