@@ -19,23 +19,18 @@
 # active one active.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/standin.inc
+. "$(dirname "$0")/standin.inc"
 need openssl curl
 HOOK=$ROOT/hooks/mailgun
 S=$T/mailgun
 mkdir -p "$S" "$T/tmp" "$T/wrap"
 
-# A CA and a certificate for 127.0.0.1 signed by it.
+# An RSA key and its PKCS#1 form, which Mailgun wants.
 (
 	cd "$T" || exit 1
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=standin-ca \
-	    -keyout ca.key -out ca.pem
-	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-	    -keyout srv.key -out srv.csr
-	printf 'subjectAltName = IP:127.0.0.1\n' >srv.ext
-	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -days 2 -extfile srv.ext -out srv.pem
 	openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 \
-	    -out rsa.pem
+	    -out rsa.pem &&
 	openssl rsa -in rsa.pem -traditional -out rsa.pkcs1
 ) >"$T/openssl.log" 2>&1 || {
 	cat "$T/openssl.log"
@@ -47,33 +42,12 @@ printf '%s\n' "$APIKEY" >"$T/mailgun.key"
 printf 'wrong-key\n' >"$T/wrong.key"
 printf '{"api_key": "%s"}\n' "$APIKEY" >"$S/config.json"
 
-PORT=$(free_port)
-DEAD_PORT=$(free_port)
-"$PY" "$ROOT/tests/integration/standin.py" mailgun "$S" "$PORT" \
-    "$T/srv.pem" "$T/srv.key" 2>"$T/standin.err" &
-PIDS="$PIDS $!"
-i=0
-until curl -s --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$PORT/"; do
-	i=$((i + 1))
-	if [ $i -gt 50 ]; then
-		echo "the stand-in did not start"
-		cat "$T/standin.err"
-		exit 1
-	fi
-	sleep 0.1
-done
-: >"$S/requests.jsonl"
+standin_start mailgun "$S"
 
 # The curl and openssl the hook runs, first on its PATH: record their
 # argv and environment, then run Debian's.
 for tool in curl openssl; do
-	cat >"$T/wrap/$tool" <<EOF
-#!/bin/sh
-{ tr '\0' '\n' </proc/\$\$/cmdline; tr '\0' '\n' </proc/\$\$/environ; } \
-    >>"$T/children.log"
-exec /usr/bin/$tool "\$@"
-EOF
-	chmod 755 "$T/wrap/$tool"
+	recording_wrapper "$T/wrap/$tool" /usr/bin/$tool
 done
 
 # hook EVENT SELECTOR [VAR=VALUE...]: runs the hook as dkimkeys does, the
@@ -96,39 +70,6 @@ hook() {
 	    DKIMKEYS_HOOK_MAILGUN_CA_FILE="$T/ca.pem" \
 	    "$@" "$HOOK" "$ev") <"$T/rsa.pem" >"$T/hook.out" 2>&1
 	rc=$?
-}
-
-# requests: $got, the requests recorded since the last call, one per
-# line: METHOD PATH?QUERY AUTH STATUS; their JSON in $T/last.jsonl.
-seen=0
-requests() {
-	tail -n +$((seen + 1)) "$S/requests.jsonl" >"$T/last.jsonl"
-	seen=$(wc -l <"$S/requests.jsonl")
-	got=$("$PY" -c '
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    q = "?" + r["query"] if r["query"] else ""
-    print(r["method"], r["path"] + q, r["auth"], r["status"])
-' "$T/last.jsonl")
-}
-
-# expect DESCRIPTION STATUS WANT: the last hook exited STATUS, made the
-# requests WANT (lines as requests prints them) and left nothing in its
-# TMPDIR.
-expect() {
-	requests
-	left=$(ls -A "$T/tmp")
-	if [ "$rc" -eq "$2" ] && [ "$got" = "$3" ] && [ -z "$left" ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		echo "  exit $rc, want $2"
-		echo "  requests: $got" | sed '2,$s/^/            /'
-		echo "  want:     $3" | sed '2,$s/^/            /'
-		[ -z "$left" ] || echo "  left in TMPDIR: $left"
-		sed 's/^/  hook: /' "$T/hook.out"
-	fi
 }
 
 # keys WANT: the keys Mailgun holds are WANT, "SELECTOR:active" or

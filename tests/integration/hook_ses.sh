@@ -17,24 +17,15 @@
 # rotation through dkimkeys hands SES the key that DNS publishes.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/standin.inc
+. "$(dirname "$0")/standin.inc"
 need openssl /usr/bin/aws
 HOOK=$ROOT/hooks/ses-byodkim
 S=$T/ses
 mkdir -p "$S" "$T/tmp" "$T/home" "$T/bin"
 
-# A CA and a certificate for 127.0.0.1 signed by it.
-(
-	cd "$T" || exit 1
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=standin-ca \
-	    -keyout ca.key -out ca.pem
-	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-	    -keyout srv.key -out srv.csr
-	printf 'subjectAltName = IP:127.0.0.1\n' >srv.ext
-	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -days 2 -extfile srv.ext -out srv.pem
-	openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 \
-	    -out rsa.pem
-) >"$T/openssl.log" 2>&1 || {
+openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 \
+    -out "$T/rsa.pem" 2>"$T/openssl.log" || {
 	cat "$T/openssl.log"
 	exit 1
 }
@@ -52,32 +43,11 @@ EOF
 printf '{"access_key": "%s", "secret_key": "%s", "region": "eu-west-1",
  "identities": ["mg.example.com"]}\n' "$AKID" "$SECRET" >"$S/config.json"
 
-PORT=$(free_port)
-DEAD_PORT=$(free_port)
-"$PY" "$ROOT/tests/integration/standin.py" ses "$S" "$PORT" \
-    "$T/srv.pem" "$T/srv.key" 2>"$T/standin.err" &
-PIDS="$PIDS $!"
-i=0
-until curl -s --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$PORT/"; do
-	i=$((i + 1))
-	if [ $i -gt 50 ]; then
-		echo "the stand-in did not start"
-		cat "$T/standin.err"
-		exit 1
-	fi
-	sleep 0.1
-done
-: >"$S/requests.jsonl"
+standin_start ses "$S"
 
 # The aws the hook runs: records its argv and environment, then runs
 # Debian's aws.
-cat >"$T/bin/aws-rec" <<EOF
-#!/bin/sh
-{ tr '\0' '\n' </proc/\$\$/cmdline; tr '\0' '\n' </proc/\$\$/environ; } \
-    >>"$T/children.log"
-exec /usr/bin/aws "\$@"
-EOF
-chmod 755 "$T/bin/aws-rec"
+recording_wrapper "$T/bin/aws-rec" /usr/bin/aws
 
 # The PEM body SES must get: the base64 lines, joined.
 BODY=$(sed '1d;$d' "$T/rsa.pem" | tr -d '\n')
@@ -104,37 +74,6 @@ hook() {
 	    DKIMKEYS_HOOK_SES_AWS="$T/bin/aws-rec" \
 	    "$@" "$HOOK" "$ev") <"$T/rsa.pem" >"$T/hook.out" 2>&1
 	rc=$?
-}
-
-# requests: $got, the requests recorded since the last call, one per
-# line: METHOD PATH AUTH STATUS; their JSON in $T/last.jsonl.
-seen=0
-requests() {
-	tail -n +$((seen + 1)) "$S/requests.jsonl" >"$T/last.jsonl"
-	seen=$(wc -l <"$S/requests.jsonl")
-	got=$("$PY" -c '
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    print(r["method"], r["path"], r["auth"], r["status"])
-' "$T/last.jsonl")
-}
-
-# expect DESCRIPTION STATUS WANT: the last hook exited STATUS and made the
-# requests WANT (lines as requests prints them).
-expect() {
-	requests
-	left=$(ls -A "$T/tmp")
-	if [ "$rc" -eq "$2" ] && [ "$got" = "$3" ] && [ -z "$left" ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		echo "  exit $rc, want $2"
-		echo "  requests: $got" | sed '2,$s/^/            /'
-		echo "  want:     $3" | sed '2,$s/^/            /'
-		[ -z "$left" ] || echo "  left in TMPDIR: $left"
-		sed 's/^/  hook: /' "$T/hook.out"
-	fi
 }
 
 # state PYTHON-EXPR: true when the expression holds for s, the stand-in's

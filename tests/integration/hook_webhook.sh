@@ -29,20 +29,10 @@ RECV=$ROOT/tests/integration/webhook_receiver.py
 
 # The test CA and the receiver's certificate for 127.0.0.1; a second CA
 # the hook must not trust.
-mkca() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" \
-	    -keyout "$1.key" -out "$1.pem" 2>/dev/null
-}
-if ! mkca ca || ! mkca otherca; then
-	echo "openssl cannot make a CA"
-	exit 1
-fi
-openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout srv.key \
-    -out srv.csr 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext
-openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-    -days 2 -extfile srv.ext -out srv.pem 2>/dev/null ||
-    { echo "openssl cannot sign the server certificate"; exit 1; }
+test_ca "$T"
+mkdir otherca
+test_ca "$T/otherca"
+cp otherca/ca.pem otherca.pem
 
 # The secrets, 0600 (umask 077), and a loose copy of the token.
 (umask 077 && openssl rand -hex 24 >token && openssl rand -hex 32 >hmac.key)

@@ -177,3 +177,22 @@ refuse() {
 		ok "$d"
 	fi
 }
+
+# test_ca DIR: a test CA (DIR/ca.pem, ca.key) and a certificate for
+# 127.0.0.1 signed by it (DIR/srv.pem, srv.key), for local HTTPS servers.
+test_ca() {
+	(
+		cd "$1" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+		    -subj /CN=test-ca -keyout ca.key -out ca.pem &&
+		openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+		    -keyout srv.key -out srv.csr &&
+		printf 'subjectAltName = IP:127.0.0.1\n' >srv.ext &&
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
+		    -CAcreateserial -days 2 -extfile srv.ext -out srv.pem
+	) >"$1/test_ca.log" 2>&1 || {
+		cat "$1/test_ca.log"
+		echo "openssl cannot make the test CA"
+		exit 1
+	}
+}
