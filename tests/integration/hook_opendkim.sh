@@ -95,7 +95,7 @@ rotate_to 60
 check "the keys are deployed by hour 60" grep -q 's2e._domainkey.*: deploy' \
     rotate.out
 K=$MTA/keys
-KL=_domainkey.example.com
+KL=._domainkey.example.com
 check "KeyTable.rsa holds the RSA key" test "$(line "$MTA/KeyTable.rsa")" = \
     "s1r$KL example.com:s1r:$K/s1r$KL.pem"
 check "SigningTable.rsa signs example.com with it" \
