@@ -83,11 +83,13 @@ hour=0
 line() {
 	[ "$(wc -l <"$1")" -eq 1 ] && cat "$1"
 }
-# private: every key file 0600, keys/ 0700, nothing in it for others
+# private: every key file 0600, keys/ 0700, nothing in it for others,
+# no temporary file left
 private() {
 	[ "$(stat -c %a "$MTA/keys")" = 700 ] &&
 	    [ -z "$(find "$MTA/keys" -type f ! -perm 600)" ] &&
-	    [ -n "$(find "$MTA/keys" -type f)" ]
+	    [ -n "$(find "$MTA/keys" -type f)" ] &&
+	    [ -z "$(find "$MTA" -name '.key.*' -o -name '*Table.*.*')" ]
 }
 
 dkinit DKIMKEYS_NOW="$base"
@@ -247,6 +249,8 @@ if [ "$(id -u)" -eq 0 ] && id -u opendkim >/dev/null 2>&1; then
 	check "hook.opendkim_user owns the key file and keys/" test \
 	    "$(stat -c '%U %a' own/keys own/keys/s1r._domainkey.example.com.pem |
 	    tr '\n' ' ')" = "opendkim 700 opendkim 600 "
+else
+	echo "skip - hook.opendkim_user: not root or no user opendkim"
 fi
 
 # a month on: the successors are deployed, the old keys retired
