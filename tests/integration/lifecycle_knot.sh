@@ -5,16 +5,41 @@
 # ed25519, both) through every state. lifecycle_check.py then proves the
 # invariants from the hooks' record, the audit log, the keystore and what
 # Knot serves, and dkimpy verifies a message signed with each deployed key
-# against the record Knot serves.
+# against the record Knot serves. The MTA vendor also hands its keys to an
+# MTA (hooks/opendkim, its reloads logging the tables they would load)
+# and to an in-house system (hooks/webhook to webhook_receiver.py, which
+# checks the token and the HMAC): lifecycle_handover.py proves that every
+# deploy reached both before the key it replaced was retired.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/knot.inc"
 cd "$T" || exit 1
 DAYS=${LIFECYCLE_DAYS:-365}
 
 knot_primary example.test
-mkdir -p hooks rec
-cp "$ROOT/hooks/nsupdate" "$ROOT/tests/data/hooks/recorder" hooks/
+mkdir -p hooks rec mta
+cp "$ROOT/hooks/nsupdate" "$ROOT/hooks/opendkim" "$ROOT/hooks/webhook" \
+    "$ROOT/tests/data/hooks/recorder" hooks/
+# the MTA's reloads: what each algorithm's SigningTable holds, and when
+for alg in rsa ed25519; do
+	cat >hooks/reload-$alg <<EOF
+#!/bin/sh
+printf '%s $alg %s\n' "\$DKIMKEYS_NOW" \
+    "\$(cut -d' ' -f2 "$T/mta/SigningTable.$alg" | tr '\n' ' ')" \
+    >>"$T/mta/reloads"
+EOF
+done
 chmod 755 hooks/*
+(umask 077 && openssl rand -hex 24 >token && openssl rand -hex 32 >hmac.key)
+WPORT=$(free_port)
+"$PY" "$ROOT/tests/integration/webhook_receiver.py" "$WPORT" token \
+    hmac.key webhook.answer webhook.log >webhook.ready 2>webhook.err &
+PIDS="$PIDS $!"
+i=0
+until grep -q ready webhook.ready 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "the webhook receiver did not start"; exit 1; }
+	sleep 0.1
+done
 setup 'lifecycle passphrase' <<CONF
 resolver = 127.0.0.1:$PORT
 dns_timeout = 2s
@@ -24,6 +49,7 @@ hook.nsupdate_port = $PORT
 hook.nsupdate_key = $TSIG
 hook.nsupdate_zone = example.test
 hook.record_dir = $T/rec
+hook.allow_simulated = yes
 
 [vendor:esp]
 domain = mg.example.test
@@ -58,7 +84,13 @@ overlap = 7d
 revoke_for = 14d
 ttl = 300
 reveal = yes
-hooks = hooks/nsupdate hooks/recorder
+hooks = hooks/nsupdate hooks/recorder hooks/opendkim hooks/webhook
+hook.opendkim_dir = $T/mta
+hook.opendkim_reload = hooks/reload-rsa
+hook.opendkim_ed25519_reload = hooks/reload-ed25519
+hook.webhook_url = http://127.0.0.1:$WPORT/dkim
+hook.webhook_token_file = token
+hook.webhook_hmac_key_file = hmac.key
 CONF
 check "config" run 0 dk config-check
 start=$(date -u -d 2026-01-01T00:00:00Z +%s)
@@ -85,4 +117,6 @@ DKIMKEYS_NOW=$now dk log --json >audit.json 2>/dev/null
 check "audit chain verifies" run 0 dk log --verify
 check "invariants hold" "$PY" "$ROOT/tests/integration/lifecycle_check.py" \
     "$T" "$PORT" "$now"
+check "every deploy reached the MTA and the webhook before the retire" \
+    "$PY" "$ROOT/tests/integration/lifecycle_handover.py" "$T"
 finish
