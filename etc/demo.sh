@@ -16,27 +16,6 @@ chmod 700 "$D"
 mkdir "$D/etc" "$D/hooks" "$D/keystore" "$D/keystore/opendkim"
 cp etc/dkimkeys.conf "$D/etc/"
 cp hooks/zonefile hooks/opendkim "$D/hooks/"
-# hooks/zonefile is a batch hook; a section with per-key hooks hands it
-# each key's record as the one JSON line it reads
-cat >"$D/hooks/zonefile-key" <<'HOOK'
-#!/bin/sh
-set -u
-case $1 in
-publish | revoke | withdraw) ;;
-*) exit 0 ;;
-esac
-strings=$(printf '%s' "${DKIMKEYS_TXT_STRINGS:-\"\"}" | sed 's/" "/", "/g')
-out=$(printf '{"record_name": "%s", "ttl": %s, "txt_strings": [%s]}\n' \
-    "$DKIMKEYS_RECORD_NAME" "${DKIMKEYS_TTL:-0}" "$strings" |
-    "$(dirname "$0")/zonefile" "$1")
-rc=$?
-printf '%s\n' "$out"
-case $out in
-"ok "*) exit 0 ;;
-esac
-[ "$rc" -ne 0 ] && exit "$rc"
-exit 1
-HOOK
 chmod 755 "$D/hooks/"*
 (umask 077 && printf 'demo passphrase: not for production\n' \
     >"$D/keystore/demo.pass")

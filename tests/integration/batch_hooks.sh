@@ -68,4 +68,30 @@ for line in open("zone/dkim.zone"):
 assert want == have, (sorted(set(want) ^ set(have)))
 assert any(v.endswith("p=") for v in want.values()), "no revoked record"
 PY
+# The zonefile hook named in a vendor's hooks: one key per run, told by
+# DKIMKEYS_RECORD_NAME; exit 0 once its record is in place.
+zk() {
+	(cd / && exec env -i PATH=/usr/bin:/bin DKIMKEYS_CONFIG="$T/dkimkeys.conf" \
+	    DKIMKEYS_HOOK_ZONEFILE_PATH=zone/one.zone DKIMKEYS_TTL=300 \
+	    DKIMKEYS_RECORD_NAME=s1._domainkey.one.example. "$@" \
+	    "$T/hooks/zonefile" "$ev") >zk.out 2>&1
+}
+ev=publish
+check "per key: publish exits 0" zk DKIMKEYS_TXT_STRINGS='"v=DKIM1; " "p=AAAA"'
+check "  and writes the record" grep -qx \
+    's1._domainkey.one.example. 300 IN TXT "v=DKIM1; " "p=AAAA"' zone/one.zone
+check "  twice, the same file" sh -c 'cp zone/one.zone one.1 &&
+    env -i PATH=/usr/bin:/bin DKIMKEYS_CONFIG="$0/dkimkeys.conf" \
+    DKIMKEYS_HOOK_ZONEFILE_PATH=zone/one.zone DKIMKEYS_TTL=300 \
+    DKIMKEYS_RECORD_NAME=s1._domainkey.one.example. \
+    DKIMKEYS_TXT_STRINGS="\"v=DKIM1; \" \"p=AAAA\"" \
+    "$0/hooks/zonefile" publish && cmp -s one.1 zone/one.zone' "$T"
+ev=deploy
+check "per key: deploy is not its business, exit 0" zk
+ev=withdraw
+check "per key: withdraw exits 0" zk
+check "  and the record is gone" test ! -s zone/one.zone
+ev=publish
+zk DKIMKEYS_RECORD_NAME='bad name' DKIMKEYS_TXT_STRINGS='"x"'
+check "per key: a bad record name exits 1" test $? -eq 1
 finish
