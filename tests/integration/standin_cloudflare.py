@@ -16,6 +16,7 @@ token, the JSON body), recorded in DIR/requests.jsonl (note: "bearer:ok",
 HTTP status, every request is answered with it.
 
   GET    /zones?name=&page=&per_page=        (per_page at most 50)
+  GET    /zones/Z
   GET    /zones/Z/dns_records?type=&name=&page=&per_page=  (at most 5,000,000)
   POST   /zones/Z/dns_records                {type, name, content, ttl}
   PUT    /zones/Z/dns_records/ID             the same, replacing ID
@@ -36,6 +37,7 @@ import re
 import sys
 import uuid
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from standin_core import Refused, serve_dns, serve_https  # noqa: E402
 
@@ -205,6 +207,10 @@ def handle(req):
         if "name" in q:
             zs = [z for z in zs if z["name"] == q["name"]]
         return page(zs, q, 50)
+    if len(parts) == 2 and parts[0] == "zones" and req.method == "GET" \
+            and parts[1] in ZONES:
+        return ok({"id": parts[1], "name": ZONES[parts[1]],
+                   "status": "active"})
     if len(parts) < 3 or parts[0] != "zones" or parts[2] != "dns_records":
         raise error(404, 7000, "No route for that URI")
     if parts[1] not in ZONES:
