@@ -40,20 +40,28 @@ test_ca "$T"
 PORT=$(free_port)
 DNSPORT=$(free_port)
 DEAD_PORT=$(free_port)
-"$PY" "$ROOT/tests/integration/standin_cloudflare.py" "$S" "$PORT" \
-    "$DNSPORT" "$T/srv.pem" "$T/srv.key" 2>"$T/standin.err" &
-PIDS="$PIDS $!"
-i=0
-until curl -s --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$PORT/"; do
-	i=$((i + 1))
-	if [ $i -gt 50 ]; then
-		echo "the stand-in did not start"
-		cat "$T/standin.err"
-		exit 1
-	fi
-	sleep 0.1
-done
-: >"$S/requests.jsonl"
+# start_standin: the stand-in, on $PORT and $DNSPORT, in $STANDIN_PID
+# (stopped on exit, by pid). It starts with no records.
+start_standin() {
+	"$PY" "$ROOT/tests/integration/standin_cloudflare.py" "$S" "$PORT" \
+	    "$DNSPORT" "$T/srv.pem" "$T/srv.key" 2>>"$T/standin.err" &
+	STANDIN_PID=$!
+	PIDS="$PIDS $!"
+	i=0
+	until curl -s --cacert "$T/ca.pem" -o /dev/null \
+	    "https://127.0.0.1:$PORT/"; do
+		i=$((i + 1))
+		if [ $i -gt 50 ]; then
+			echo "the stand-in did not start"
+			cat "$T/standin.err"
+			exit 1
+		fi
+		sleep 0.1
+	done
+	: >"$S/requests.jsonl"
+	seen=0
+}
+start_standin
 STANDIN_LOG=$S/requests.jsonl
 API=https://127.0.0.1:$PORT/client/v4
 
@@ -70,7 +78,6 @@ recording_wrapper "$T/wrap/curl" /usr/bin/curl
 # requests: $got, the requests recorded since the last call, one a line:
 # METHOD PATH[?QUERY] AUTH STATUS, with /client/v4 left out, zone ids
 # written zone(NAME) and record ids ID; their JSON in $T/last.jsonl.
-seen=0
 requests() {
 	tail -n +$((seen + 1)) "$STANDIN_LOG" >"$T/last.jsonl"
 	seen=$(wc -l <"$STANDIN_LOG")
@@ -361,6 +368,25 @@ check "a refused batch is retried key by key: only the bad key fails" \
         grep -q '^fail x2._domainkey.shop.example. .*Invalid TTL' '$T/hook.out'"
 check "  the batch was refused, then three POSTs" test "$(echo "$got" |
     grep -c "^POST $ZS")" -eq 4
+# a zone the token may not touch: its keys fail, the others are done
+cp "$S/config.json" "$T/config.saved"
+"$PY" -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["denied"] = ["example.org"]
+json.dump(c, open(sys.argv[1], "w"))
+' "$S/config.json"
+kill "$STANDIN_PID"
+wait "$STANDIN_PID" 2>/dev/null
+start_standin
+lines publish "$P" | batch publish
+check "a zone the token may not read: its keys fail, the others' are ok" \
+    sh -c "test \$(grep -c '^fail b1._domainkey.d[0-9]*.example.org. .*HTTP 403: Authentication error' '$T/hook.out') -eq 12 &&
+        test \$(grep -c '^ok ' '$T/hook.out') -eq 13"
+cp "$T/config.saved" "$S/config.json"
+kill "$STANDIN_PID"
+wait "$STANDIN_PID" 2>/dev/null
+start_standin
 check "the token is still in no child's argv or environment" \
     sh -c "! grep -qF -e '$TOKEN' -e Bearer '$T/children.log'"
 check "the temporary folders are gone" test -z "$(ls -A "$T/tmp")"
@@ -423,6 +449,8 @@ for v in ("mail", "customers/shop.example", "customers/d1.example.org"):
     st = {k["state"] for k in keys if k["vendor"] == v}
     assert "active" in st and st & {"withdrawn", "destroyed"}, (v, st)
 ' "$T/list.json"
+check "the token is in no log" sh -c "! grep -rqF '$TOKEN' '$T/rotate.out' \
+    '$T/hook.out' '$T/hook.err'"
 check "DNS serves exactly what dkimkeys txt prints, string by string" \
     "$PY" -c '
 import json, sys, dns.message, dns.query, dns.rcode

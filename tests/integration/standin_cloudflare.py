@@ -7,8 +7,9 @@ standin_cloudflare.py DIR PORT DNSPORT CERT KEY
 HTTPS on 127.0.0.1:PORT (serve_https of standin_core.py), the API under
 /client/v4; the TXT records it holds are served by serve_dns on
 127.0.0.1:DNSPORT, so that `verify_dns = yes` works end to end.
-DIR/config.json: {"token": ..., "zones": [zone names]}; zone ids are the
-first 32 hex digits of the name's SHA-256. Each request is checked
+DIR/config.json: {"token": ..., "zones": [zone names], "denied": [zone
+names the token may not touch]}; zone ids are the first 32 hex digits of
+the name's SHA-256. Each request is checked
 against Cloudflare's documented API (method, path, query, the Bearer
 token, the JSON body), recorded in DIR/requests.jsonl (note: "bearer:ok",
 "bearer:bad" or "none"); the records held are written to DIR/state.json,
@@ -217,6 +218,8 @@ def handle(req):
         raise error(404, 7003, "Could not route to /zones/%s, perhaps "
                     "your object identifier is invalid?" % parts[1])
     zone = ZONES[parts[1]]
+    if zone in CONFIG.get("denied", []):
+        raise error(403, 10000, "Authentication error")
     rest = parts[3:]
     if not rest and req.method == "GET":
         if set(q) - {"type", "name", "page", "per_page"}:
