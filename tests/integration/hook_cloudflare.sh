@@ -99,13 +99,12 @@ for line in open(sys.argv[1]):
 VALUE='"v=DKIM1; k=rsa; " "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"'
 REVOKED='"v=DKIM1; k=rsa; " "p="'
 
-# hook EVENT NAME [VAR=VALUE...]: runs the hook as dkimkeys runs a
-# per-key hook for record NAME (the value $VALUE); status in $rc, output
-# in $T/hook.out.
-hook() {
+# hookcmd EVENT NAME [VAR=VALUE...]: becomes the hook as dkimkeys runs a
+# per-key hook for record NAME (the value $VALUE); run in a subshell.
+hookcmd() {
 	ev=$1 name=$2
 	shift 2
-	(cd / && umask 077 && exec env -i \
+	cd / && umask 077 && exec env -i \
 	    PATH="$T/wrap:/usr/local/bin:/usr/bin:/bin" \
 	    HOME=/ LANG=C.UTF-8 TMPDIR="$T/tmp" \
 	    DKIMKEYS_CONFIG="$T/dkimkeys.conf" DKIMKEYS_HOOK_PROTOCOL=1 \
@@ -117,7 +116,13 @@ hook() {
 	    DKIMKEYS_HOOK_CLOUDFLARE_API_TOKEN_FILE=cloudflare.token \
 	    DKIMKEYS_HOOK_CLOUDFLARE_API_BASE="$API" \
 	    DKIMKEYS_HOOK_CLOUDFLARE_CA_FILE="$T/ca.pem" \
-	    "$@" "$HOOK" "$ev") </dev/null >"$T/hook.out" 2>&1
+	    "$@" "$HOOK" "$ev"
+}
+
+# hook EVENT NAME [VAR=VALUE...]: hookcmd's hook; status in $rc, output
+# in $T/hook.out.
+hook() {
+	(hookcmd "$@") </dev/null >"$T/hook.out" 2>&1
 	rc=$?
 }
 
@@ -262,6 +267,36 @@ check "  with Cloudflare's message, in one line" \
         test \$(wc -l <'$T/hook.out') -eq 1"
 hook publish $N "$Z" DKIMKEYS_HOOK_CLOUDFLARE_CA_FILE=
 expect "a server the system CAs do not know exits 1, nothing served" 1 ""
+# a server that takes the connection and never answers: SIGTERM, as
+# dkimkeys sends at hook_timeout, still removes the private folder
+HANG_PORT=$(free_port)
+"$PY" -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+time.sleep(60)
+' "$HANG_PORT" &
+HANG_PID=$!
+PIDS="$PIDS $HANG_PID"
+sleep 0.3
+(hookcmd publish $N "$Z" \
+    DKIMKEYS_HOOK_CLOUDFLARE_API_BASE="https://127.0.0.1:$HANG_PORT/client/v4") \
+    </dev/null >"$T/hook.out" 2>&1 &
+hpid=$!
+sleep 1
+# the curl the hook started, by the hook's pid
+cpid=$(cat "/proc/$hpid/task/$hpid/children" 2>/dev/null)
+check "a hook waiting on Cloudflare holds its private folder, curl runs" \
+    sh -c "test -n \"\$(ls -A '$T/tmp')\" && test -n '$cpid'"
+kill -TERM "$hpid"
+wait "$hpid"
+rc=$?
+kill "$HANG_PID"
+check "SIGTERM: the hook exits 1, its private folder removed" \
+    sh -c "test $rc -eq 1 && test -z \"\$(ls -A '$T/tmp')\""
+check "  and its curl is gone" sh -c "! kill -0 ${cpid:-0} 2>/dev/null"
 hook publish s3._domainkey.example.com. "$Z" DKIMKEYS_SIMULATED=1
 expect "simulated time without hook.allow_simulated calls nothing" 0 ""
 
