@@ -13,14 +13,17 @@
 # what DNS serves is the content given; 503, 429 and no server exit 75, a
 # wrong token exits 1 with Cloudflare's message, bad values are refused
 # before any request; events not handled exit 0 and call nothing; the
-# token never reaches curl's argv or environment and the private folder
-# is gone after each run. As a batch hook: one list of zones, one list
-# and one batch request per zone per event over 25 domains in 3 zones,
-# the batches split at 200 changes, a repeat sends no batch, a refused
-# batch retried key by key fails only the bad key. Through dkimkeys, with
-# verify_dns = yes and the resolver on the stand-in's DNS port, rotate
-# runs until keys are active, per key and as a batch hook, and DNS serves
-# exactly what `dkimkeys txt` prints.
+# token never reaches curl's argv or environment or a log, and the private
+# folder is gone after each run, also after SIGTERM. As a batch hook: the
+# zones listed once (two pages of 50), then one list and one batch
+# request per zone per event (25 domains in 3 zones, 60 zones of one key);
+# batches split at 200 changes; a repeat sends no batch; keys outside a
+# configured zone or in a zone the token may not read fail, the others
+# are done; a refused batch retried key by key fails only the bad key.
+# Through dkimkeys, with verify_dns = yes and the resolver on the
+# stand-in's DNS port, ten days of rotate runs (per key and batch) make
+# keys active, retire and withdraw them, and DNS serves exactly what
+# `dkimkeys txt` prints.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/standin.inc
@@ -33,8 +36,10 @@ mkdir -p "$S" "$T/tmp" "$T/wrap"
 TOKEN=Cf_StandinToken-0123456789abcdefABCDEF
 printf '%s\n' "$TOKEN" >"$T/cloudflare.token"
 printf 'wrong-token\n' >"$T/wrong.token"
+# 64 zones, so that listing them takes two pages of 50
 printf '{"token": "%s", "zones": ["example.com", "example.net",
-    "example.org", "shop.example"]}\n' "$TOKEN" >"$S/config.json"
+    "example.org", "shop.example"%s]}\n' "$TOKEN" \
+    "$(seq 1 60 | sed 's/.*/, "z&.example"/' | tr -d '\n')" >"$S/config.json"
 
 test_ca "$T"
 PORT=$(free_port)
@@ -321,9 +326,11 @@ answers() {
 	test "$(grep -c '^ok b1\._domainkey\.' "$T/hook.out")" -eq "$1" &&
 	    test "$(grep -vc '^ok ' "$T/hook.out")" -eq 0
 }
+ZL="GET /zones?per_page=50&page=1 $B 200
+GET /zones?per_page=50&page=2 $B 200"
 lines publish "$P" | batch publish
 expect "batch publish: the zones, then one list and one batch per zone" 0 \
-    "GET /zones?per_page=50&page=1 $B 200
+    "$ZL
 GET $ZN?$LQ $B 200
 POST $ZN/batch $B 200
 GET $ZO?$LQ $B 200
@@ -335,7 +342,8 @@ check "  DNS serves them" served b1._domainkey.d7.example.org. \
     "v=DKIM1; k=ed25519; |p=$P"
 check "  the batch posts the records as documented" "$PY" -c '
 import json, sys
-b = json.loads([json.loads(l) for l in open(sys.argv[1])][2]["body"])
+b = json.loads([r for r in map(json.loads, open(sys.argv[1]))
+                if r["method"] == "POST"][0]["body"])
 assert set(b) == {"posts"} and len(b["posts"]) == 12, b
 assert b["posts"][0] == {"type": "TXT", "ttl": 600,
     "name": "b1._domainkey.d1.example.net",
@@ -343,7 +351,7 @@ assert b["posts"][0] == {"type": "TXT", "ttl": 600,
 ' "$T/last.jsonl" "$P"
 lines publish "$P" | batch publish
 expect "batch publish again: lists only, no batch" 0 \
-    "GET /zones?per_page=50&page=1 $B 200
+    "$ZL
 GET $ZN?$LQ $B 200
 GET $ZO?$LQ $B 200
 GET $ZS?$LQ $B 200"
@@ -363,7 +371,7 @@ check "  DNS serves the revocation" served b1._domainkey.d3.example.net. \
     "v=DKIM1; k=ed25519; |p="
 lines withdraw "" | batch withdraw
 expect "batch withdraw: one list and one batch of deletes per zone" 0 \
-    "GET /zones?per_page=50&page=1 $B 200
+    "$ZL
 GET $ZN?$LQ $B 200
 POST $ZN/batch $B 200
 GET $ZO?$LQ $B 200
@@ -374,7 +382,7 @@ check "  ok for every key" answers 25
 check "  DNS serves none of them" served b1._domainkey.d3.example.net. NXDOMAIN
 lines withdraw "" | batch withdraw
 expect "batch withdraw again: lists only" 0 \
-    "GET /zones?per_page=50&page=1 $B 200
+    "$ZL
 GET $ZN?$LQ $B 200
 GET $ZO?$LQ $B 200
 GET $ZS?$LQ $B 200"
@@ -382,6 +390,17 @@ check "  ok for every key" answers 25
 lines reveal "" | batch reveal
 expect "batch reveal: not handled, ok for every key, nothing sent" 0 ""
 check "  ok for every key" answers 25
+
+# 60 zones of one key each: one batch request each
+seq 1 60 | awk -v p="$P" '{ printf "{\"record_name\": \"k._domainkey.z%d.example.\", \"ttl\": 300, \"txt_strings\": [\"p=%s\"]}\n", $1, p }' |
+    batch publish
+requests
+check "60 zones: two pages of zones, then one list and one batch per zone" \
+    test "$(echo "$got" | cut -d' ' -f1,2 | sed 's/zone(z[0-9]*\.example)/Z/' |
+        sort | uniq -c | awk '{ printf "%s %s %s;", $1, $2, $3 }')" = \
+    "60 GET /zones/Z/dns_records?type=TXT&per_page=5000&page=1;1 GET /zones?per_page=50&page=1;1 GET /zones?per_page=50&page=2;60 POST /zones/Z/dns_records/batch;"
+check "  ok for every key" test "$(grep -c '^ok k._domainkey.z' "$T/hook.out")" -eq 60
+check "  DNS serves the last zone's" served k._domainkey.z60.example. "p=$P"
 
 # 450 keys in one zone: three batches (200, 200, 50).
 seq 1 450 | awk -v p="$P" '{ printf "{\"record_name\": \"k%d._domainkey.example.com.\", \"ttl\": 300, \"txt_strings\": [\"v=DKIM1; k=ed25519; \", \"p=%s\"]}\n", $1, p }' |
