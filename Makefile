@@ -28,7 +28,7 @@ DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   libcurl4-openssl-dev libinih-dev check mandoc python3-dkim \
 	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils \
 	   unbound openssl iproute2 python3-dnspython opendkim miltertest \
-	   rspamd awscli shellcheck curl
+	   rspamd awscli shellcheck curl pyflakes3
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \
@@ -163,6 +163,9 @@ style:
 	$(Q)sh_hooks=$$(grep -l '^#!/bin/sh' $(HOOKS)); \
 		shellcheck -s sh $$sh_hooks && \
 		echo "shellcheck: $$(echo $$sh_hooks | wc -w) hooks ok"
+	$(Q)py=$$(grep -l '^#!/usr/bin/python3' $(HOOKS)) && \
+		pyflakes3 $$py tests/integration/*.py && \
+		echo "pyflakes: $$(echo $$py | wc -w) hooks and the test scripts ok"
 
 # The include rule of src/README, and its own test (a wrong include fails).
 layers:

@@ -72,7 +72,7 @@ def ask(port, name):
 
 
 def main():
-    d, port, now = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    d, port = sys.argv[1], int(sys.argv[2])  # argv[3], now: unused
     conf = vendors(os.path.join(d, "dkimkeys.conf"))
     import json
     keys = json.load(open(os.path.join(d, "list.json")))["keys"]

@@ -18,7 +18,6 @@ authoritative DNS server that serves the records a stand-in holds, so that
         a known name NODATA (with an SOA of the name's parent, TTL 0).
 """
 import json
-import socket
 import socketserver
 import ssl
 import struct
