@@ -29,7 +29,7 @@ DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils \
 	   unbound openssl iproute2 python3-dnspython opendkim miltertest \
 	   rspamd awscli shellcheck curl pdns-server \
-	   pdns-backend-sqlite3 sqlite3
+	   pdns-backend-sqlite3 sqlite3 strace
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \
