@@ -10,8 +10,10 @@
 #  - Run by hand: a name out of the configured zone is refused with
 #    PowerDNS's 422 "error" text (exit 1, one line); a wrong API key exits
 #    1; a loose key file, http:// to another host and a bad record name
-#    exit 1 before any request; no server exits 75; unknown events exit 0
-#    with no request, as does a simulated clock without allow_simulated.
+#    exit 1 before any request; no server exits 75, and so do 503, 429
+#    and 500 from a local stand-in for an overloaded PowerDNS (the real one
+#    cannot be made to answer so); unknown events exit 0 with no request,
+#    as does a simulated clock without allow_simulated.
 #  - strace shows the hook starts no process and the API key is in no
 #    argv or environment it was given.
 #  - Batch: 1,000 domains published in one PATCH (PowerDNS's own request
@@ -251,6 +253,40 @@ refuse 75 'Connection refused; retrying at the next run' \
     "no server: exit 75" \
     env DKIMKEYS_HOOK_POWERDNS_URL="http://127.0.0.1:$dead" \
     hooks/powerdns publish
+
+# A server answering 503, then 429, then 500 to everything: a stand-in
+# for an overloaded PowerDNS (the real one cannot be made to answer so).
+busy=$(free_port)
+"$PY" - "$busy" >busy.ready 2>busy.err <<'PY' &
+import http.server, sys
+codes = [503, 429, 500]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        code = codes.pop(0) if len(codes) > 1 else codes[0]
+        body = b'{"error": "busy"}'
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_PATCH = do_GET
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+print("ready", flush=True)
+s.serve_forever()
+PY
+PIDS="$PIDS $!"
+i=0
+until grep -q ready busy.ready 2>/dev/null || [ $i -ge 50 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+for code in 503 429 500; do
+	refuse 75 "$code busy; retrying at the next run" \
+	    "an answer $code: exit 75" \
+	    env DKIMKEYS_HOOK_POWERDNS_URL="http://127.0.0.1:$busy" \
+	    hooks/powerdns publish
+done
 
 # no process started, the key in no argv or environment
 check "publish under strace: exit 0" run 0 strace -f -qq -v -s 100000 \
