@@ -18,10 +18,11 @@
 #    argv or environment it was given.
 #  - Batch: 1,000 domains published in one PATCH (PowerDNS's own request
 #    log and the zone's SOA serial, which PowerDNS raises once per PATCH,
-#    both count one), served, then withdrawn in one PATCH; a batch over
-#    two zones takes two PATCHes and answers ok/fail per key; with a
-#    configured zone, PowerDNS's 422 for one out-of-zone rrset fails that
-#    key only and the others still go in.
+#    both count one), served, then withdrawn in one PATCH; 2,000 (over
+#    the hook's 1 MB a body) in two; a batch over two zones takes two
+#    PATCHes and answers ok/fail per key; with a configured zone,
+#    PowerDNS's 422 for one out-of-zone rrset fails that key only and the
+#    three others go in with a second PATCH.
 # pdns_server is stopped, by pid, and $T removed, on every exit path.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -349,6 +350,26 @@ check "... d0500 answers NXDOMAIN" \
 check "withdraw the same batch again: exit 0, all ok" \
     sh -c "hooks/powerdns withdraw <bulk.out | sort | cmp -s - bulk.want"
 
+# 2,000 domains: over 1 MB, split in two PATCHes, and no more
+"$PY" - "$STRINGS" <<'PY'
+import json, re, sys
+strings = re.findall(r'"([^"]*)"', sys.argv[1])
+names = ["b2._domainkey.d%04d.bulk.test." % i for i in range(2000)]
+with open("bulk2.in", "w") as f:
+    for n in names:
+        print(json.dumps({"record_name": n, "ttl": 300,
+                          "txt_strings": strings}), file=f)
+with open("bulk2.want", "w") as f:
+    f.writelines("ok %s\n" % n for n in sorted(names))
+PY
+serial=$(pdns_serial bulk.test)
+check "batch publish of 2,000 domains (1.1 MB): exit 0, all ok" \
+    sh -c "hooks/powerdns publish <bulk2.in | sort | cmp -s - bulk2.want"
+check "... in two PATCHes (serial + 2)" \
+    test "$(pdns_serial bulk.test)" -eq $((serial + 2))
+check "... 2,000 TXT rrsets in bulk.test" \
+    test "$(rrsets bulk.test)" = "2000 2000"
+
 # batch over two zones, one name in no zone, one bad line
 line() {
 	printf '{"record_name": "%s", "ttl": 300, "txt_strings": ["v=DKIM1; k=ed25519; ", "p=%s"]}\n' "$1" "$2"
@@ -378,9 +399,12 @@ check "... c served from sub.example.test" \
 	line h._domainkey.out.example. HHHH
 	line i._domainkey.example.test. IIII
 } >refused.in
+patches=$(pdns_requests PATCH)
 check "with powerdns_zone, one out-of-zone name among four: exit 1" \
     run 1 env DKIMKEYS_HOOK_POWERDNS_ZONE=example.test \
     hooks/powerdns publish <refused.in
+check "... two PATCHes: refused, then the three others" \
+    test "$(patches_after $((patches + 2)))" -eq $((patches + 2))
 check "... ok for the three others" test "$(grep -c '^ok ' out)" -eq 3
 check "... fail for it with PowerDNS's 422 error" \
     grep -q '^fail h._domainkey.out.example. zone example.test.: 422 RRset h._domainkey.out.example. IN TXT: Name is out of zone' out
