@@ -22,7 +22,9 @@
 #    the hook's 1 MB a body) in two; a batch over two zones takes two
 #    PATCHes and answers ok/fail per key; with a configured zone,
 #    PowerDNS's 422 for one out-of-zone rrset fails that key only and the
-#    three others go in with a second PATCH.
+#    three others go in with a second PATCH. dkimkeys drives it as the
+#    batch hook of a domains_file section: 6 keys in two zones, two
+#    PATCHes, served as `dkimkeys txt` says, and seen by verify_dns.
 # pdns_server is stopped, by pid, and $T removed, on every exit path.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -412,4 +414,55 @@ check "... the three others served" test "$(served f._domainkey.example.test \
     | cut -c1-9)$(served i._domainkey.example.test | cut -c1-9)" = '[["v=DKIM[["v=DKIM'
 check "a batch of an unknown event: exit 0, ok for each" \
     sh -c "hooks/powerdns destroy <refused.in | grep -c '^ok ' | grep -qx 4"
+# batch, driven by dkimkeys: a domains_file section over two zones
+mkdir esp
+CONF=$T/esp/dkimkeys.conf
+printf 'd1.bulk.test\nd2.bulk.test\nshop.example.test\n' >esp/customers.txt
+setup 'batch passphrase' <<CONF
+resolver = 127.0.0.1:$PDNS_PORT
+dns_timeout = 2s
+hook.powerdns_url = $PDNS_URL
+hook.powerdns_api_key_file = ../pdns/api.key
+hook.allow_simulated = yes
+
+[vendor:customers]
+domains_file = customers.txt
+selector = k%Y%m%a
+algorithms = rsa-2048 ed25519
+publish_ahead = 1d
+ttl = 300
+verify_dns = yes
+batch_hooks = ../hooks/powerdns
+CONF
+now=$t0
+dkinit DKIMKEYS_NOW="$now"
+patches=$(pdns_requests PATCH)
+check "rotate publishes 6 keys through the batch hook" \
+    run 0 env DKIMKEYS_NOW="$now" "$DK" -c "$CONF" rotate
+check "... in two PATCHes, one per zone" \
+    test "$(patches_after $((patches + 2)))" -eq $((patches + 2))
+DKIMKEYS_NOW=$now dk txt --format json >esp/txt.json 2>/dev/null
+bad=0 n=0
+for name in $("$PY" -c '
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    print(r["name"])' esp/txt.json); do
+	n=$((n + 1))
+	expect=$("$PY" -c '
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    if r["name"] == sys.argv[2]:
+        print(json.dumps([r["strings"]]))' esp/txt.json "$name")
+	same "$(served "$name")" "$expect" || bad=$((bad + 1))
+done
+check "... PowerDNS serves the $n records dkimkeys txt lists" \
+    test "$n $bad" = "6 0"
+now=$((t0 + 43200))
+check "rotate 12 h later exits 0" \
+    run 0 env DKIMKEYS_NOW="$now" "$DK" -c "$CONF" rotate
+DKIMKEYS_NOW=$now dk log --json >esp/audit.json 2>/dev/null
+check "... verify_dns saw all 6 served by PowerDNS" test "$("$PY" -c '
+import json, sys
+print(sum(e.get("event") == "visible"
+          for e in json.load(open(sys.argv[1]))))' esp/audit.json)" -eq 6
 finish
