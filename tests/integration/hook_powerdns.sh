@@ -14,6 +14,9 @@
 #    and 500 from a local stand-in for an overloaded PowerDNS (the real one
 #    cannot be made to answer so); unknown events exit 0 with no request,
 #    as does a simulated clock without allow_simulated.
+#  - Through a TLS front (standin_core.serve_https, a test CA) forwarding
+#    to PowerDNS: https:// with hook.powerdns_ca_file works; without it
+#    the certificate is refused (exit 1).
 #  - strace shows the hook starts no process and the API key is in no
 #    argv or environment it was given.
 #  - Batch: 1,000 domains published in one PATCH (PowerDNS's own request
@@ -290,6 +293,59 @@ for code in 503 429 500; do
 	    env DKIMKEYS_HOOK_POWERDNS_URL="http://127.0.0.1:$busy" \
 	    hooks/powerdns publish
 done
+
+# https://: PowerDNS's own webserver has no TLS, so operators put a TLS
+# front before it; here standin_core.serve_https with a test CA forwards
+# every request to the real PowerDNS and records it.
+test_ca "$T"
+tls=$(free_port)
+"$PY" - "$tls" "$PDNS_URL" "$ROOT/tests/integration" >tls.ready \
+    2>tls.err <<'PY' &
+import sys, urllib.error, urllib.request
+sys.path.insert(0, sys.argv[3])
+import standin_core
+def handle(req):
+    fwd = urllib.request.Request(
+        sys.argv[2] + req.path, data=req.body or None, method=req.method,
+        headers={"X-API-Key": req.headers.get("x-api-key", ""),
+                 "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(fwd, timeout=10) as r:
+            return r.status, {}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {}, e.read()
+print("ready", flush=True)
+standin_core.serve_https(int(sys.argv[1]), "srv.pem", "srv.key",
+                         "tls.log", handle)
+PY
+PIDS="$PIDS $!"
+i=0
+until grep -q ready tls.ready 2>/dev/null || [ $i -ge 50 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+check "https:// with hook.powerdns_ca_file: exit 0" \
+    run 0 env DKIMKEYS_HOOK_POWERDNS_URL="https://127.0.0.1:$tls/" \
+    DKIMKEYS_HOOK_POWERDNS_CA_FILE=ca.pem \
+    DKIMKEYS_RECORD_NAME=tls._domainkey.example.test. \
+    hooks/powerdns publish
+check "... served by PowerDNS" \
+    test "$(served tls._domainkey.example.test)" != NXDOMAIN
+check "... the TLS front saw GET zones, then PATCH example.test." "$PY" -c '
+import json, sys
+reqs = [json.loads(l) for l in open("tls.log")]
+want = [("GET", "/api/v1/servers/localhost/zones"),
+        ("PATCH", "/api/v1/servers/localhost/zones/example.test.")]
+got = [(r["method"], r["path"]) for r in reqs]
+key = open(sys.argv[1]).read().strip()
+sys.exit(got != want or any(r["headers"].get("x-api-key") != key
+                            for r in reqs))' "$PDNS_KEY"
+refuse 1 'localhost: unable to get local issuer certificate$' \
+    "https:// to a server the system does not trust: exit 1" \
+    env DKIMKEYS_HOOK_POWERDNS_URL="https://127.0.0.1:$tls" \
+    DKIMKEYS_RECORD_NAME=tls._domainkey.example.test. \
+    hooks/powerdns withdraw
+check "... no request reached the front" test "$(wc -l <tls.log)" -eq 2
 
 # no process started, the key in no argv or environment
 check "publish under strace: exit 0" run 0 strace -f -qq -v -s 100000 \
