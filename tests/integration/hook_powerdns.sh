@@ -143,7 +143,8 @@ case $KEY in
 esac
 expect=$(as_txt "$KEY")
 check "dkimkeys txt gives a record of several strings" \
-    "$PY" -c 'import json, sys; sys.exit(len(json.loads(sys.argv[1])[0]) < 3)' "$expect"
+    "$PY" -c 'import json, sys
+sys.exit(len(json.loads(sys.argv[1])[0]) < 3)' "$expect"
 check "PowerDNS serves what dkimkeys txt says, string by string" \
     test "$(served "$KEY")" = "$expect"
 check "... and joined" test "$(served "$KEY" | "$PY" -c '
@@ -169,7 +170,8 @@ check "rotate 12 h later exits 0" run 0 env DKIMKEYS_NOW="$now" \
 DKIMKEYS_NOW="$now" dk log --json >audit.json 2>/dev/null
 check "verify_dns saw the key served by PowerDNS" "$PY" -c '
 import json, sys
-sys.exit(not any(e.get("event") == "visible" and e["key"].rstrip(".") == sys.argv[1].rstrip(".")
+key = sys.argv[1].rstrip(".")
+sys.exit(not any(e.get("event") == "visible" and e["key"].rstrip(".") == key
                  for e in json.load(open("audit.json"))))' "$KEY"
 now=$((t0 + 2 * 86400))
 check "rotate after publish_ahead exits 0" run 0 env DKIMKEYS_NOW="$now" \
@@ -217,7 +219,8 @@ export DKIMKEYS_TXT_STRINGS="$STRINGS"
 export DKIMKEYS_RECORD_NAME=x._domainkey.example.test.
 patches=$(pdns_requests PATCH)
 gets=$(pdns_requests GET)
-refuse 1 '^powerdns hook: .*422 RRset x\._domainkey\.elsewhere\.example\. IN TXT: Name is out of zone$' \
+OUT='422 RRset x\._domainkey\.elsewhere\.example\. IN TXT: Name is out of zone'
+refuse 1 "^powerdns hook: .*$OUT\$" \
     "a name out of the configured zone: 422, PowerDNS's error, exit 1" \
     env DKIMKEYS_HOOK_POWERDNS_ZONE=example.test \
     DKIMKEYS_RECORD_NAME=x._domainkey.elsewhere.example. \
@@ -237,7 +240,8 @@ gets=$(pdns_requests GET) patches=$(pdns_requests PATCH)
 refuse 1 'mode 0644 is readable by others' "a key file of mode 0644: exit 1" \
     env DKIMKEYS_HOOK_POWERDNS_API_KEY_FILE="$T/loose.key" \
     hooks/powerdns publish
-refuse 1 'http:// only to a loopback address' "http:// to another host: exit 1" \
+refuse 1 'http:// only to a loopback address' \
+    "http:// to another host: exit 1" \
     env DKIMKEYS_HOOK_POWERDNS_URL=http://192.0.2.1:8081 \
     hooks/powerdns publish
 refuse 1 'not a record name' "a record name with a space: exit 1" \
@@ -250,7 +254,7 @@ check "deploy (not this hook's event): exit 0" run 0 hooks/powerdns deploy
 check "a simulated clock without allow_simulated: exit 0" \
     run 0 env DKIMKEYS_SIMULATED=1 hooks/powerdns publish
 sleep 0.3
-check "... none of these 7 made a request" \
+check "... none of these 6 made a request" \
     test "$(pdns_requests GET) $(pdns_requests PATCH)" = "$gets $patches"
 check "... nor published x._domainkey.example.test" \
     test "$(served x._domainkey.example.test)" = NXDOMAIN
@@ -384,9 +388,11 @@ check "... in one PATCH (PowerDNS's log)" \
     test "$(patches_after $((patches + 1)))" -eq $((patches + 1))
 check "... one PATCH (the SOA serial rose by one)" \
     test "$(pdns_serial bulk.test)" -eq $((serial + 1))
-check "... 1,000 TXT rrsets in bulk.test" test "$(rrsets bulk.test)" = "1000 1000"
+check "... 1,000 TXT rrsets in bulk.test" \
+    test "$(rrsets bulk.test)" = "1000 1000"
 expect=$(printf '%s' "$STRINGS" | "$PY" -c '
-import json, re, sys; print(json.dumps([re.findall(r"\"([^\"]*)\"", sys.stdin.read())]))')
+import json, re, sys
+print(json.dumps([re.findall(r"\"([^\"]*)\"", sys.stdin.read())]))')
 bad=0
 for d in d0000 d0499 d0999; do
 	[ "$(served "b1._domainkey.$d.bulk.test")" = "$expect" ] || bad=$((bad + 1))
@@ -430,14 +436,16 @@ check "... 2,000 TXT rrsets in bulk.test" \
 
 # batch over two zones, one name in no zone, one bad line
 line() {
-	printf '{"record_name": "%s", "ttl": 300, "txt_strings": ["v=DKIM1; k=ed25519; ", "p=%s"]}\n' "$1" "$2"
+	printf '{"record_name": "%s", "ttl": 300, ' "$1"
+	printf '"txt_strings": ["v=DKIM1; k=ed25519; ", "p=%s"]}\n' "$2"
 }
 {
 	line a._domainkey.example.test. AAAA
 	line b._domainkey.example.test. BBBB
 	line c._domainkey.mx.sub.example.test. CCCC
 	line d._domainkey.nowhere.example. DDDD
-	printf '{"record_name": "e._domainkey.example.test.", "ttl": "x", "txt_strings": []}\n'
+	printf '{"record_name": "e._domainkey.example.test.", '
+	printf '"ttl": "x", "txt_strings": []}\n'
 } >mixed.in
 patches=$(pdns_requests PATCH)
 check "a batch over two zones with two bad keys: exit 1" \
@@ -450,7 +458,8 @@ check "... fail for the bad ttl" \
 check "... two PATCHes, one per zone" \
     test "$(patches_after $((patches + 2)))" -eq $((patches + 2))
 check "... c served from sub.example.test" \
-    test "$(served c._domainkey.mx.sub.example.test)" = '[["v=DKIM1; k=ed25519; ", "p=CCCC"]]'
+    test "$(served c._domainkey.mx.sub.example.test)" = \
+    '[["v=DKIM1; k=ed25519; ", "p=CCCC"]]'
 {
 	line f._domainkey.example.test. FFFF
 	line g._domainkey.example.test. GGGG
@@ -465,9 +474,11 @@ check "... two PATCHes: refused, then the three others" \
     test "$(patches_after $((patches + 2)))" -eq $((patches + 2))
 check "... ok for the three others" test "$(grep -c '^ok ' out)" -eq 3
 check "... fail for it with PowerDNS's 422 error" \
-    grep -q '^fail h._domainkey.out.example. zone example.test.: 422 RRset h._domainkey.out.example. IN TXT: Name is out of zone' out
-check "... the three others served" test "$(served f._domainkey.example.test \
-    | cut -c1-9)$(served i._domainkey.example.test | cut -c1-9)" = '[["v=DKIM[["v=DKIM'
+    grep -qx "fail h._domainkey.out.example. zone example.test.: 422 RRset \
+h._domainkey.out.example. IN TXT: Name is out of zone" out
+check "... the three others served" test \
+    "$(served f._domainkey.example.test)$(served i._domainkey.example.test)" \
+    = '[["v=DKIM1; k=ed25519; ", "p=FFFF"]][["v=DKIM1; k=ed25519; ", "p=IIII"]]'
 check "a batch of an unknown event: exit 0, ok for each" \
     sh -c "hooks/powerdns destroy <refused.in | grep -c '^ok ' | grep -qx 4"
 # batch, driven by dkimkeys: a domains_file section over two zones
