@@ -28,7 +28,8 @@ DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   libcurl4-openssl-dev libinih-dev check mandoc python3-dkim \
 	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils \
 	   unbound openssl iproute2 python3-dnspython opendkim miltertest \
-	   rspamd awscli shellcheck curl pyflakes3
+	   rspamd awscli shellcheck curl pyflakes3 pdns-server \
+	   pdns-backend-sqlite3 sqlite3 strace
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \
