@@ -5,7 +5,7 @@
 
 DIR holds dkimkeys.conf, rec/events (what the recorder hook saw),
 rec/deployed/*.pem (the vendor's copies), audit.json (`log --json`),
-list.json (`list --json`) and store/. PORT is the Knot server. Prints one
+list.json (`list --json`) and store/. PORT is the DNS server (Knot, PowerDNS). Prints one
 line per failed invariant and exits 1 if any failed.
 """
 import configparser
@@ -61,7 +61,7 @@ def vendors(path):
 
 
 def ask(port, name):
-    """(rcode, [TXT strings joined]) from the Knot server."""
+    """(rcode, [TXT strings joined]) from the DNS server."""
     q = dns.message.make_query(name, dns.rdatatype.TXT)
     r = dns.query.udp(q, "127.0.0.1", port=port, timeout=3)
     if r.flags & dns.flags.TC:
@@ -153,7 +153,7 @@ def main():
         fail("%d key files for %d keys not destroyed" % (len(files), len(live)))
     if not any(k["state"] == "destroyed" for k in keys):
         fail("no key was destroyed in a year")
-    # 8. the deployed keys sign what dkimpy verifies against Knot
+    # 8. the deployed keys sign what dkimpy verifies against the DNS server
     for k in keys:
         if k["state"] == "active":
             sign_and_verify(d, port, k)
@@ -205,10 +205,10 @@ def sign_and_verify(d, port, k):
         _, txts = ask(port, name.rstrip("."))
         return txts[0].encode() if txts else None
     if not dkim.verify(sig + msg, dnsfunc=dnsfunc):
-        fail("%s: dkimpy does not verify the deployed key against Knot" %
+        fail("%s: dkimpy does not verify the deployed key against the DNS server" %
              k["key"])
     else:
-        print("dkimpy verifies %s (%s) against Knot" % (k["key"],
+        print("dkimpy verifies %s (%s) against the DNS server" % (k["key"],
                                                         k["algorithm"]))
 
 
