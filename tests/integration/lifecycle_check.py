@@ -5,8 +5,8 @@
 
 DIR holds dkimkeys.conf, rec/events (what the recorder hook saw),
 rec/deployed/*.pem (the vendor's copies), audit.json (`log --json`),
-list.json (`list --json`) and store/. PORT is the DNS server (Knot, PowerDNS). Prints one
-line per failed invariant and exits 1 if any failed.
+list.json (`list --json`) and store/. PORT is the DNS server (Knot or
+PowerDNS). Prints one line per failed invariant and exits 1 if any failed.
 """
 import configparser
 import datetime
@@ -205,11 +205,11 @@ def sign_and_verify(d, port, k):
         _, txts = ask(port, name.rstrip("."))
         return txts[0].encode() if txts else None
     if not dkim.verify(sig + msg, dnsfunc=dnsfunc):
-        fail("%s: dkimpy does not verify the deployed key against the DNS server" %
-             k["key"])
+        fail("%s: dkimpy does not verify the deployed key against the DNS "
+             "server" % k["key"])
     else:
-        print("dkimpy verifies %s (%s) against the DNS server" % (k["key"],
-                                                        k["algorithm"]))
+        print("dkimpy verifies %s (%s) against the DNS server" %
+              (k["key"], k["algorithm"]))
 
 
 if __name__ == "__main__":
