@@ -12,6 +12,7 @@
 
 #define HOOKS_OUTPUT_MAX (64 * 1024) /* captured per run; the rest dropped */
 #define HOOKS_GRACE 5                /* seconds between SIGTERM and SIGKILL */
+#define HOOKS_WORDS_MAX 120          /* bytes of a hook's last error line kept */
 
 struct hook_var {
 	const char *name;  /* "DKIMKEYS_EVENT" */
@@ -44,6 +45,9 @@ struct hook_result {
 	int timed_out;
 	char *output;       /* stdout and stderr interleaved, redacted,
 			       at most HOOKS_OUTPUT_MAX; malloc'd */
+	char *words;        /* its last non-blank line of standard error,
+			       redacted as the log is, at most
+			       HOOKS_WORDS_MAX bytes; malloc'd, or NULL */
 	char *reason;       /* one line for logs and status; malloc'd */
 };
 
