@@ -30,7 +30,7 @@ static enum log_dest dest;
 static FILE *dest_file;
 static int status;
 static int64_t clock_now = -1; /* the run's now; -1: the clock */
-static int64_t clock_start;    /* CLOCK_MONOTONIC seconds at log_set_now */
+static int64_t clock_start;    /* CLOCK_MONOTONIC ms at log_set_now */
 static _Thread_local const char *vendor;
 
 /* SPEC section 3: when several apply, the first in this order wins. */
@@ -75,19 +75,19 @@ log_set_level(enum log_level level)
 }
 
 static int64_t
-monotonic_s(void)
+monotonic_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
 log_set_now(int64_t now)
 {
 	clock_now = now;
-	clock_start = monotonic_s();
+	clock_start = monotonic_ms();
 }
 
 const char *
@@ -104,7 +104,7 @@ static void
 stamp(char out[32])
 {
 	time_t t = clock_now == -1 ? time(NULL) :
-	    (time_t)(clock_now + monotonic_s() - clock_start);
+	    (time_t)(clock_now + (monotonic_ms() - clock_start) / 1000);
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL ||
