@@ -1083,6 +1083,137 @@ START_TEST(test_zonefile_hook_writes_records_and_answers_ok_per_key)
 }
 END_TEST
 
+/* The hook's words: its last line of standard error, for the report. */
+START_TEST(test_a_hooks_words_are_its_last_line_of_standard_error)
+{
+	struct hook_result res;
+
+	var("T_ERR", "calling the API\nMailgun: domain not found \n\n \t\n");
+	var("T_OUT", "a line on stdout after it\n");
+	run("words.sh", "deploy", &res);
+	ck_assert_int_eq(res.status, HOOK_FAILED);
+	ck_assert_str_eq(res.reason, "exit 1");
+	ck_assert_ptr_nonnull(res.words);
+	ck_assert_str_eq(res.words, "Mailgun: domain not found");
+	/* the log keeps every line, both streams */
+	ck_assert_ptr_nonnull(strstr(res.output, "calling the API\n"));
+	ck_assert_ptr_nonnull(strstr(res.output, "a line on stdout after"));
+	hook_result_clear(&res);
+	ck_assert_ptr_null(res.words);
+}
+END_TEST
+
+START_TEST(test_a_hook_silent_on_standard_error_has_no_words)
+{
+	struct hook_result res;
+
+	var("T_OUT", "only on stdout\n");
+	run("words.sh", "deploy", &res);
+	ck_assert_int_eq(res.status, HOOK_FAILED);
+	ck_assert_ptr_null(res.words);
+	hook_result_clear(&res);
+}
+END_TEST
+
+START_TEST(test_a_hooks_words_are_cleaned_and_bounded)
+{
+	struct hook_result res;
+	char *err = xcalloc(1, 600), *want;
+
+	memset(err, 'x', 500);
+	strcat(err, "\n");
+	var("T_ERR", "a\\033[2Jb\\rc\n");
+	run("words.sh", "deploy", &res);
+	ck_assert_str_eq(res.words, "a?[2Jb?c");
+	hook_result_clear(&res);
+	nvars--;
+	var("T_ERR", err);
+	run("words.sh", "deploy", &res);
+	ck_assert_uint_eq(strlen(res.words), HOOKS_WORDS_MAX);
+	want = xcalloc(1, HOOKS_WORDS_MAX + 1);
+	memset(want, 'x', HOOKS_WORDS_MAX - 3);
+	strcat(want, "...");
+	ck_assert_str_eq(res.words, want);
+	hook_result_clear(&res);
+	free(want);
+	free(err);
+}
+END_TEST
+
+/* Never a private key: its PEM lines, its DER in one piece, a marker. */
+static const char *const key_lines[] = { "2", "5", "der", "1" };
+
+START_TEST(test_a_hook_printing_the_key_has_redacted_words)
+{
+	size_t len;
+	char *pem = tu_slurp(TEST_SRCDIR "/data/keys/rsa2048-pkcs8.pem",
+	    &len);
+	struct secret *in = secret_from(pem, len);
+	const struct secret *redact[] = { in };
+	char *path = hook("words.sh", 0700);
+	struct hook_call c;
+	struct hook_result res;
+
+	var("T_KEY", key_lines[_i]);
+	c = call_of(path, "deploy");
+	c.input = in;
+	c.redact = redact;
+	c.nredact = 1;
+	ck_assert_int_eq(hooks_run(&c, &res), 0);
+	ck_assert_int_eq(res.status, HOOK_FAILED);
+	ck_assert_ptr_nonnull(res.words);
+	ck_assert_str_eq(res.words, "[redacted]");
+	ck_assert_ptr_null(strstr(res.output, "MII"));
+	hook_result_clear(&res);
+	secret_free(in);
+	free(path);
+	free(pem);
+}
+END_TEST
+
+START_TEST(test_a_batch_hooks_words_come_back_too)
+{
+	struct feed *f = feed_new(NULL, 0);
+	struct hook_result res;
+
+	var("T_ERR", "zone example.com: refused\n");
+	ck_assert_int_eq(run_batch("words.sh", "publish", f, 30, &res), 0);
+	ck_assert_int_eq(res.status, HOOK_FAILED);
+	ck_assert_str_eq(res.words, "zone example.com: refused");
+	hook_result_clear(&res);
+	feed_free(f);
+}
+END_TEST
+
+/* Log file lines: the run's now, the level, the vendor, the message. */
+START_TEST(test_log_file_lines_carry_the_runs_now_and_the_vendor)
+{
+	char *logfile = xasprintf("%s/log", dir), *text;
+	struct hook_result res;
+
+	ck_assert_int_eq(log_open(logfile), 0);
+	log_set_now(1772323200); /* 2026-03-01T00:00:00Z */
+	log_info("before any vendor");
+	ck_assert_ptr_null(log_set_vendor("mailgun"));
+	var("T_CODE", "3");
+	run("exit.sh", "retire", &res);
+	ck_assert_str_eq(log_set_vendor(NULL), "mailgun");
+	log_close();
+	text = tu_slurp(logfile, NULL);
+	ck_assert_str_eq(text,
+	    "2026-03-01T00:00:00Z info before any vendor\n"
+	    "2026-03-01T00:00:00Z info vendor=mailgun: hook exit.sh retire: "
+	    "to stdout\n"
+	    "2026-03-01T00:00:00Z info vendor=mailgun: hook exit.sh retire: "
+	    "to stderr\n"
+	    "2026-03-01T00:00:00Z warning vendor=mailgun: hook exit.sh "
+	    "retire: exit 3\n");
+	hook_result_clear(&res);
+	free(text);
+	free(logfile);
+}
+END_TEST
+
 static Suite *
 hooks_suite(void)
 {
@@ -1124,6 +1255,15 @@ hooks_suite(void)
 	tcase_add_test(tc, test_missing_hook_user_is_refused_when_root);
 	tcase_add_test(tc, test_relative_hook_path_is_refused);
 	tcase_add_test(tc, test_caller_cannot_set_path_home_or_lang);
+	tcase_add_test(tc,
+	    test_a_hooks_words_are_its_last_line_of_standard_error);
+	tcase_add_test(tc, test_a_hook_silent_on_standard_error_has_no_words);
+	tcase_add_test(tc, test_a_hooks_words_are_cleaned_and_bounded);
+	tcase_add_loop_test(tc,
+	    test_a_hook_printing_the_key_has_redacted_words, 0,
+	    ARRAY_LEN(key_lines));
+	tcase_add_test(tc,
+	    test_log_file_lines_carry_the_runs_now_and_the_vendor);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(check, setup, teardown);
@@ -1136,6 +1276,7 @@ hooks_suite(void)
 	tcase_add_checked_fixture(batch, setup, teardown);
 	tcase_add_test(batch,
 	    test_batch_lines_arrive_in_order_each_followed_by_lf);
+	tcase_add_test(batch, test_a_batch_hooks_words_come_back_too);
 	tcase_add_test(batch, test_batch_ok_and_fail_lines_are_reported);
 	tcase_add_test(batch,
 	    test_batch_ok_lines_count_whatever_the_exit_status);

@@ -139,6 +139,7 @@ cli_prepare(struct cli *cli, const struct cmd *cmd)
 	cli->cmd = cmd;
 	if (util_now(&cli->lc.now, &cli->lc.simulated) == -1)
 		return -1;
+	log_set_now(cli->lc.now); /* log file lines carry the run's now */
 	/* said even with -q: every output of this run is simulated */
 	if (cli->lc.simulated)
 		fprintf(stderr, "dkimkeys: simulated time %s (DKIMKEYS_NOW)\n",

@@ -26,7 +26,8 @@ int
 hooks_run(const struct hook_call *call, struct hook_result *result)
 {
 	const struct secret *input = call->input;
-	struct hook_io io = { call, 0, more_input, NULL, &input };
+	/* standard error apart: its last line is the hook's own words */
+	struct hook_io io = { call, 1, more_input, NULL, &input };
 
 	return hooks_exec(&io, result);
 }
@@ -38,6 +39,7 @@ hook_result_clear(struct hook_result *result)
 		return;
 	free(result->output);
 	free(result->reason);
+	free(result->words);
 	memset(result, 0, sizeof(*result));
 	result->status = HOOK_FAILED;
 	result->exit_code = -1;

@@ -32,7 +32,7 @@
 #define TRUNCATED "[output truncated]"
 #define REDACTED "[redacted]"
 #define LINEBUF (HOOKS_LINE_MAX + 1)
-#define MEM_SIZE (CAPTURE_MAX + 2 * LINEBUF)
+#define MEM_SIZE (CAPTURE_MAX + 3 * LINEBUF) /* lines, two buffers, words */
 #define DRAIN_MAX (1024 * 1024) /* read after the exit, at most */
 #define TICK_MS 20              /* exit polling when there is no pidfd */
 #define REDACT_WINDOW 16
@@ -43,8 +43,10 @@ struct hook_run {
 	struct hook_proc p;
 	const unsigned char *wbuf;
 	size_t wlen;
-	struct secret *mem; /* captured lines, then two line buffers */
+	struct secret *mem; /* captured lines, two line buffers, the last
+			       line of standard error */
 	size_t caplen;
+	size_t wordslen; /* of that last line; 0: none yet */
 	int truncated;
 	size_t linelen[2];
 	int cont[2]; /* the next line ends one already split */
@@ -66,6 +68,27 @@ static char *
 linebuf(struct hook_run *r, int s)
 {
 	return (char *)r->mem->data + CAPTURE_MAX + (size_t)s * LINEBUF;
+}
+
+/* The last non-blank line of standard error, kept until it is redacted. */
+static char *
+wordsbuf(struct hook_run *r)
+{
+	return linebuf(r, 2);
+}
+
+static void
+keep_words(struct hook_run *r, const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			break;
+	if (i == len)
+		return;
+	memcpy(wordsbuf(r), line, len);
+	r->wordslen = len;
 }
 
 void
@@ -92,6 +115,9 @@ emit(struct hook_run *r, int s, char *line, size_t len, int piece)
 	line[len] = '\0';
 	if (piece && len == 0)
 		return;
+	/* the start of a line only: what follows a split is not its words */
+	if (s == 1 && !r->cont[s])
+		keep_words(r, line, len);
 	if (r->io->line != NULL && !piece)
 		r->io->line(r->io->ctx, r, s + 1, line, len);
 	else
@@ -429,6 +455,35 @@ hooks_sanitize(char *line, size_t len)
 }
 
 /*
+ * The hook's words: its last line of standard error, redacted and cleaned
+ * as the log has it, trailing blanks dropped, cut to HOOKS_WORDS_MAX bytes
+ * (at a character's start, "..." added); NULL when it printed none.
+ */
+static char *
+build_words(struct hook_run *r)
+{
+	char *line = wordsbuf(r), *w;
+	size_t len = r->wordslen, cut;
+
+	if (len == 0)
+		return NULL;
+	if (hooks_redacted(r->io->call, line, len))
+		return xstrdup(REDACTED);
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
+	    line[len - 1] == '\r'))
+		len--;
+	hooks_sanitize(line, len);
+	if (len <= HOOKS_WORDS_MAX)
+		return xstrndup(line, len);
+	cut = HOOKS_WORDS_MAX - 3;
+	while (cut > 0 && ((unsigned char)line[cut] & 0xc0) == 0x80)
+		cut--;
+	w = xstrndup(line, cut + 3);
+	memcpy(w + cut, "...", 3);
+	return w;
+}
+
+/*
  * The captured lines, redacted and cleaned of control characters, and the
  * mark when lines were dropped; never longer than HOOKS_OUTPUT_MAX.
  */
@@ -499,6 +554,7 @@ hooks_exec(const struct hook_io *io, struct hook_result *res)
 		supervise(&r, io->call->timeout);
 	judge(&r, io->call->timeout, res);
 	res->output = build_output(&r);
+	res->words = build_words(&r);
 	log_result(&r, res);
 	rc = 0;
 done:

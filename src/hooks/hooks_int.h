@@ -21,7 +21,8 @@ struct hook_run;
 
 struct hook_io {
 	const struct hook_call *call;
-	int split; /* standard error on a pipe of its own (batch hooks) */
+	int split; /* standard error on a pipe of its own (both callers:
+		      its last line is the hook's words) */
 	/*
 	 * The next bytes for standard input: 1 with *buf and *len set (valid
 	 * until the next call), 0 at the end, -1 on error (standard input is

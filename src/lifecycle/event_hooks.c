@@ -195,6 +195,7 @@ lc_hooks(struct lc *lc, const struct vendor *v, struct ks_key *k,
 	struct env e;
 	enum hook_status st = HOOK_OK;
 	size_t i, nredact = 0;
+	const char *was;
 
 	memset(&e, 0, sizeof(e));
 	memset(&call, 0, sizeof(call));
@@ -214,6 +215,7 @@ lc_hooks(struct lc *lc, const struct vendor *v, struct ks_key *k,
 	call.nredact = nredact;
 	call.timeout = lc->cfg->hook_timeout;
 	call.user = lc->cfg->hook_user;
+	was = log_set_vendor(v->name);
 	for (i = 0; i < v->nhooks && st == HOOK_OK; i++) {
 		call.path = v->hooks[i];
 		memset(&res, 0, sizeof(res));
@@ -224,14 +226,17 @@ lc_hooks(struct lc *lc, const struct vendor *v, struct ks_key *k,
 		}
 		st = res.status;
 		if (st != HOOK_OK) {
-			char *why = xasprintf("%s hook %s: %s", event_names[ev],
-			    v->hooks[i], res.reason != NULL ? res.reason :
-			    "failed");
+			/* its own words: the report and the cron mail say it */
+			char *why = xasprintf("%s hook %s: %s%s%s",
+			    event_names[ev], v->hooks[i], res.reason != NULL ?
+			    res.reason : "failed", res.words != NULL ? ": " :
+			    "", res.words != NULL ? res.words : "");
 			ks_set_error(lc->ks, k, why, lc->now);
 			free(why);
 		}
 		hook_result_clear(&res);
 	}
+	log_set_vendor(was);
 	if (st == HOOK_OK)
 		fault_point("hooks"); /* done, not yet committed */
 	for (i = 0; i < nredact; i++)
@@ -393,6 +398,20 @@ batch_report(void *ctx, const char *key, int ok, const char *reason)
 	}
 }
 
+/* A key a batch hook did not report: why, in the hook's own words. */
+static void
+unreported(struct lc *lc, struct ks_key *k, enum ks_event ev,
+    const char *hook, const struct hook_result *res)
+{
+	char *why = xasprintf("%s batch hook %s: %s, not reported%s%s",
+	    event_names[ev], hook, res->reason != NULL ? res->reason :
+	    "failed", res->words != NULL ? ": " : "", res->words != NULL ?
+	    res->words : "");
+
+	ks_set_error(lc->ks, k, why, lc->now);
+	free(why);
+}
+
 enum hook_status
 lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
     struct ks_key **keys, const char *const *prev, size_t n, int *ok)
@@ -404,6 +423,7 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
 	struct env e;
 	enum hook_status st = HOOK_OK;
 	char when[UTIL_TIME_LEN];
+	const char *was;
 	size_t i, k;
 
 	memset(&e, 0, sizeof(e));
@@ -426,6 +446,7 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
 	b.ctx = &c;
 	for (k = 0; k < n; k++)
 		ok[k] = 1;
+	was = log_set_vendor(v->section);
 	/* a key is done when every batch hook reported it ok */
 	for (i = 0; i < v->nbatch_hooks; i++) {
 		memset(one, 0, n * sizeof(*one));
@@ -437,11 +458,16 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
 			st = HOOK_FAILED;
 		else if (res.status == HOOK_RETRY && st == HOOK_OK)
 			st = HOOK_RETRY;
-		for (k = 0; k < n; k++)
+		for (k = 0; k < n; k++) {
+			if (one[k] == 0 && ok[k] != -1)
+				unreported(lc, keys[k], ev, v->batch_hooks[i],
+				    &res);
 			if (one[k] != 1 && ok[k] != -1)
 				ok[k] = one[k];
+		}
 		hook_result_clear(&res);
 	}
+	log_set_vendor(was);
 	free(one);
 	env_free(&e);
 	return st;

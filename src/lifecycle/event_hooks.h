@@ -20,7 +20,9 @@ const char *lc_event_name(enum ks_event ev);
 /*
  * Runs every hook of v, in order, for the event ev of key k (SPEC section
  * 6): the first that does not succeed stops the others and its status is
- * returned; its reason is stored as the key's error. prev is the selector
+ * returned; its reason and its words (its last line of standard error,
+ * redacted) are stored as the key's error, which rotate's report and
+ * revoke print. The messages logged meanwhile name v. prev is the selector
  * the vendor signed with until now (deploy); kp is the decrypted key, for
  * deploy and reveal only.
  */
@@ -33,7 +35,9 @@ enum hook_status lc_hooks(struct lc *lc, const struct vendor *v,
  * (prev[i]: deploy's previous selector, or prev NULL), a JSON line each
  * (SPEC section 6). ok[i] is 1 when every batch hook reported the key ok,
  * -1 when one reported it failed, 0 when it was not reported (not yet
- * after exit 75, else failed). Returns the worst status of the runs.
+ * after exit 75, else failed). A key's error is the REASON of its fail
+ * line, or for a key not reported, the hook, its exit and its words.
+ * Returns the worst status of the runs.
  */
 enum hook_status lc_batch(struct lc *lc, const struct vendor *v,
     enum ks_event ev, struct ks_key **keys, const char *const *prev,

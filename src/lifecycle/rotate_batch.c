@@ -106,9 +106,7 @@ one_batch(struct run *run, struct batchq *q, size_t first)
 			    "waiting", "%s batch hook: not yet",
 			    lc_event_name(it->ev));
 		else {
-			if (ok[i] == 0)
-				ks_set_error(run->lc->ks, it->k, "not reported "
-				    "by the batch hook", run->lc->now);
+			/* lc_batch left why, in the hook's words if any */
 			rotate_report_add(run->r, it->v->name, it->k, true,
 			    "failed", "%s", it->k->error != NULL ?
 			    it->k->error : "batch hook failed");

@@ -448,11 +448,13 @@ void
 run_steps(struct run *run, const struct vendor *v, enum dk_alg alg)
 {
 	struct policy_sched s;
+	const char *was = log_set_vendor(v->name); /* in log lines */
 
 	run_sched(run, v, alg, &s);
 	if (s.held) {
 		rotate_report_add(run->r, v->name, NULL, false, "held",
 		    "no automatic transition (release %s)", v->name);
+		log_set_vendor(was);
 		return;
 	}
 	if (s.leaving)
@@ -474,4 +476,5 @@ run_steps(struct run *run, const struct vendor *v, enum dk_alg alg)
 		rotate_report_add(run->r, v->name, s.active, true, "late",
 		    "its %s key is past rotate_every and no successor is "
 		    "active", dk_alg_name(alg));
+	log_set_vendor(was);
 }

@@ -1,6 +1,11 @@
 /*
  * log.c - messages to standard error and the configured log, and the run's
  * exit status.
+ *
+ * Lines of a log file read "TIME LEVEL [vendor=NAME: ]MESSAGE", TIME the
+ * run's now (log_set_now) advanced by the time the run has taken; syslog
+ * stamps its own time and gets the vendor too. Standard error gets the
+ * message alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -23,6 +29,9 @@ static enum log_level stderr_level = LOG_LVL_WARN;
 static enum log_dest dest;
 static FILE *dest_file;
 static int status;
+static int64_t clock_now = -1; /* the run's now; -1: the clock */
+static int64_t clock_start;    /* CLOCK_MONOTONIC ms at log_set_now */
+static _Thread_local const char *vendor;
 
 /* SPEC section 3: when several apply, the first in this order wins. */
 static const int status_order[] = { 64, 78, 77, 75, 73, 74, 65, 69, 1 };
@@ -63,6 +72,44 @@ void
 log_set_level(enum log_level level)
 {
 	stderr_level = level;
+}
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+log_set_now(int64_t now)
+{
+	clock_now = now;
+	clock_start = monotonic_ms();
+}
+
+const char *
+log_set_vendor(const char *name)
+{
+	const char *prev = vendor;
+
+	vendor = name;
+	return prev;
+}
+
+/* The time of a log file line, YYYY-MM-DDTHH:MM:SSZ. */
+static void
+stamp(char out[32])
+{
+	time_t t = clock_now == -1 ? time(NULL) :
+	    (time_t)(clock_now + (monotonic_ms() - clock_start) / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "%lld", (long long)t);
 }
 
 int
@@ -107,6 +154,8 @@ emit(enum log_level level, const char *prefix, const char *msg)
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	static const char *const tag[] = { "error", "warning", "info",
 		"debug" };
+	char when[32];
+	const char *pre = prefix != NULL ? prefix : "";
 
 	if (level <= stderr_level) {
 		if (prefix != NULL)
@@ -118,11 +167,15 @@ emit(enum log_level level, const char *prefix, const char *msg)
 	}
 	if (level > LOG_LVL_INFO)
 		return;
-	if (dest == DEST_SYSLOG)
-		syslog(prio[level], "%s%s", prefix != NULL ? prefix : "", msg);
+	if (dest == DEST_SYSLOG && vendor != NULL)
+		syslog(prio[level], "vendor=%s: %s%s", vendor, pre, msg);
+	else if (dest == DEST_SYSLOG)
+		syslog(prio[level], "%s%s", pre, msg);
 	else if (dest == DEST_FILE && dest_file != NULL) {
-		fprintf(dest_file, "%s %s%s\n", tag[level],
-		    prefix != NULL ? prefix : "", msg);
+		stamp(when);
+		fprintf(dest_file, "%s %s %s%s%s%s%s\n", when, tag[level],
+		    vendor != NULL ? "vendor=" : "", vendor != NULL ? vendor :
+		    "", vendor != NULL ? ": " : "", pre, msg);
 		fflush(dest_file);
 	}
 }

@@ -9,6 +9,7 @@
 #ifndef DKIMKEYS_LOG_H
 #define DKIMKEYS_LOG_H
 
+#include <stdint.h>
 #include <sysexits.h>
 
 enum log_level {
@@ -26,6 +27,18 @@ void log_set_level(enum log_level level);
  */
 int log_open(const char *dest);
 void log_close(void);
+/*
+ * The run's now (SPEC section 3: DKIMKEYS_NOW or the clock): log file
+ * lines are stamped with it, advanced by the seconds the run has taken
+ * since; before it is set, with the clock.
+ */
+void log_set_now(int64_t now);
+/*
+ * The vendor the messages that follow concern, named in log file and
+ * syslog lines (not on standard error) until set again; NULL: none. The
+ * name is not copied. Per thread; returns the one it replaces.
+ */
+const char *log_set_vendor(const char *name);
 
 /* Logs an error and records status code (an EX_* value, or 1). */
 void log_fail(int code, const char *fmt, ...)
