@@ -159,7 +159,8 @@ START_TEST(test_every_format_matches_its_golden_file)
 	struct dnsrec rec;
 	char *out;
 
-	ck_assert_int_eq(dnsrec_format_parse(format_names[_i % NFORMATS], &fmt), 0);
+	ck_assert_int_eq(dnsrec_format_parse(format_names[_i % NFORMATS],
+	    &fmt), 0);
 	make_case(&rec, c);
 	out = write_to_string(fmt, &rec, 1);
 	assert_golden(out, c->file, format_names[_i % NFORMATS]);

@@ -1,8 +1,8 @@
 /*
  * dnsrec.c - DKIM key records as text: values, 255-octet splitting, zone,
  * value, name-value, JSON and nsupdate output, and tag-list parsing (RFC
- * 6376 sections 3.2 and 3.6.1), and the size of an RSA p= value. Pure: the only I/O is
- * the FILE given to dnsrec_write.
+ * 6376 sections 3.2 and 3.6.1), and the size of an RSA p= value. Pure:
+ * the only I/O is the FILE given to dnsrec_write.
  */
 #include <errno.h>
 #include <stdio.h>
