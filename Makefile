@@ -5,7 +5,7 @@
 #   make check    build and run every test (unit, integration, man lint)
 #   make run      build and run the main job on etc/dkimkeys.conf
 #   make install  PREFIX=/usr/local DESTDIR= MANDIR= SYSCONFDIR= LIBEXECDIR=
-#                 UNITDIR=
+#                 UNITDIR= BASHCOMPDIR=
 #
 # Variants: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
 # V=1 (show commands).
@@ -16,6 +16,7 @@ MANDIR     ?= $(PREFIX)/share/man
 LIBEXECDIR ?= $(PREFIX)/libexec
 HOOKDIR    ?= $(LIBEXECDIR)/dkimkeys/hooks
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -199,8 +200,11 @@ install: dkimkeys
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(SYSCONFDIR)/dkimkeys $(DESTDIR)$(HOOKDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 dkimkeys $(DESTDIR)$(BINDIR)/dkimkeys
+	install -m 0644 etc/dkimkeys.bash-completion \
+		$(DESTDIR)$(BASHCOMPDIR)/dkimkeys
 	install -m 0644 man/dkimkeys.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/dkimkeys.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	for m in $(wildcard man/*.7); do \
@@ -225,6 +229,7 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/dkimkeys.service \
 		$(DESTDIR)$(UNITDIR)/dkimkeys.timer \
 		$(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys \
+		$(DESTDIR)$(BASHCOMPDIR)/dkimkeys \
 		$(addprefix $(DESTDIR)$(HOOKDIR)/,$(notdir $(HOOKS)))
 	-rmdir $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(LIBEXECDIR)/dkimkeys
 

@@ -3,6 +3,7 @@
  * exit code.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "secret/keygen.h"
 #include "secret/secret.h"
 #include "support/log.h"
+#include "support/version.h"
 
 /* --jobs N: key generation threads, 1 to 1024. */
 static int
@@ -43,7 +45,7 @@ option_wait(struct cli *cli, const char *arg)
 }
 
 /* Global options; returns the index of the command in argv, 0 after
- * --help, or -1. */
+ * --help or --version, or -1. */
 static int
 global_options(struct cli *cli, int argc, char **argv)
 {
@@ -55,6 +57,7 @@ global_options(struct cli *cli, int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -86,6 +89,9 @@ global_options(struct cli *cli, int argc, char **argv)
 		case 'h':
 			commands_print_usage(stdout);
 			return 0;
+		case 'V':
+			printf("dkimkeys %s\n", DKIMKEYS_VERSION);
+			return 0;
 		default:
 			cli_bad_option(cli, argv, c);
 			return -1;
@@ -97,6 +103,20 @@ global_options(struct cli *cli, int argc, char **argv)
 		return -1;
 	}
 	return optind;
+}
+
+/* Whether the command's arguments (argv[0] is the command) ask for its
+ * usage: --help or -h before any "--". */
+static bool
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
 }
 
 int
@@ -117,6 +137,12 @@ main(int argc, char **argv)
 	if ((cmd = commands_find(argv[first])) == NULL) {
 		log_fail(EX_USAGE, "unknown command '%s'; see dkimkeys --help",
 		    argv[first]);
+		goto out;
+	}
+	/* before cli_prepare: no configuration, no keystore */
+	if (wants_help(argc - first, argv + first)) {
+		commands_print_help(cmd, stdout);
+		rc = 0;
 		goto out;
 	}
 	if (cli_prepare(&cli, cmd) == -1)

@@ -59,7 +59,8 @@ static const struct golden_case {
 };
 
 static const char *const format_names[] = { "zone", "value", "json",
-	"nsupdate" };
+	"nsupdate", "name-value" };
+#define NFORMATS ARRAY_LEN(format_names)
 
 /* The public key bytes of a case, malloc'd (NULL for PUB_NONE). */
 static unsigned char *
@@ -150,18 +151,19 @@ assert_golden(const char *got, const char *file, const char *ext)
 	free(want);
 }
 
-/* Loop index: case * 4 + format. */
+/* Loop index: case * NFORMATS + format. */
 START_TEST(test_every_format_matches_its_golden_file)
 {
-	const struct golden_case *c = &golden_cases[_i / 4];
+	const struct golden_case *c = &golden_cases[_i / NFORMATS];
 	enum dnsrec_format fmt;
 	struct dnsrec rec;
 	char *out;
 
-	ck_assert_int_eq(dnsrec_format_parse(format_names[_i % 4], &fmt), 0);
+	ck_assert_int_eq(dnsrec_format_parse(format_names[_i % NFORMATS],
+	    &fmt), 0);
 	make_case(&rec, c);
 	out = write_to_string(fmt, &rec, 1);
-	assert_golden(out, c->file, format_names[_i % 4]);
+	assert_golden(out, c->file, format_names[_i % NFORMATS]);
 	free(out);
 	dnsrec_clear(&rec);
 }
@@ -212,6 +214,8 @@ START_TEST(test_format_names_parse_and_others_are_refused)
 		{ "value", 0, DNSREC_VALUE },
 		{ "json", 0, DNSREC_JSON },
 		{ "nsupdate", 0, DNSREC_NSUPDATE },
+		{ "name-value", 0, DNSREC_NAME_VALUE },
+		{ "name_value", -1, DNSREC_ZONE },
 		{ "", -1, DNSREC_ZONE },
 		{ "Zone", -1, DNSREC_ZONE },
 		{ "json ", -1, DNSREC_ZONE },

@@ -31,6 +31,21 @@ cli_bad_option(const struct cli *cli, char **argv, int c)
 		    c == ':' ? "missing value for" : "unknown", opt);
 }
 
+void
+cli_json_key(struct buf *b, const char *name)
+{
+	size_t len = strlen(name);
+	char *dotted;
+
+	if (len > 0 && name[len - 1] == '.') {
+		buf_json_str(b, name);
+		return;
+	}
+	dotted = xasprintf("%s.", name);
+	buf_json_str(b, dotted);
+	free(dotted);
+}
+
 int
 cli_usage(const struct cli *cli)
 {

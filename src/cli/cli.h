@@ -56,6 +56,9 @@ int cli_section(struct cli *cli, const char *name);
 int cli_open_store(struct cli *cli, bool lock);
 /* The configured vendor of that name, or NULL after logging (64). */
 const struct vendor *cli_vendor(struct cli *cli, const char *name);
+/* name (a KEY or other record name) as a JSON string, with the final dot
+ * that every KEY carries in JSON (SPEC 3). */
+void cli_json_key(struct buf *b, const char *name);
 /* Prints "usage: dkimkeys NAME ARGS" for the running command and
  * records 64; returns -1. */
 int cli_usage(const struct cli *cli);

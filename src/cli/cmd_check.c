@@ -22,7 +22,7 @@ print_line(struct buf *b, bool json, const struct check_line *l)
 		return;
 	}
 	buf_puts(b, b->len > 0 ? ",\n  {\"key\": " : "\n  {\"key\": ");
-	buf_json_str(b, l->name);
+	cli_json_key(b, l->name);
 	buf_printf(b, ", \"ok\": %s, \"what\": ", l->ok ? "true" : "false");
 	buf_json_str(b, l->what);
 	buf_puts(b, ", \"detail\": ");

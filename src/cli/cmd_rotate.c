@@ -52,7 +52,7 @@ print_report(const struct cli *cli, const struct rotate_report *r)
 		buf_json_str(&b, r->items[i].vendor);
 		buf_puts(&b, ", \"key\": ");
 		if (r->items[i].key != NULL)
-			buf_json_str(&b, r->items[i].key);
+			cli_json_key(&b, r->items[i].key);
 		else
 			buf_puts(&b, "null");
 		buf_puts(&b, ", \"what\": ");

@@ -65,7 +65,7 @@ cmd_txt(struct cli *cli, int argc, char **argv)
 			return -1;
 		if (dnsrec_format_parse(optarg, &fmt) == -1) {
 			log_fail(EX_USAGE, "--format: '%s' is not zone, value, "
-			    "json or nsupdate", optarg);
+			    "name-value, json or nsupdate", optarg);
 			return -1;
 		}
 		given = true;

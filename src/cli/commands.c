@@ -23,7 +23,7 @@ static const struct cmd commands[] = {
 	{ "list", cmd_list, CMD_CONFIG | CMD_STORE, "[VENDOR]",
 	    "every key with its state, dates and fingerprint" },
 	{ "txt", cmd_txt, CMD_CONFIG | CMD_STORE,
-	    "[VENDOR|KEY] [--format zone|value|json|nsupdate]",
+	    "[VENDOR|KEY] [--format zone|value|name-value|json|nsupdate]",
 	    "the DNS records to publish" },
 	{ "export", cmd_export, CMD_CONFIG | CMD_STORE,
 	    "KEY [--format pem|pkcs1|raw] [-o FILE] [--force]",
@@ -62,11 +62,19 @@ commands_print_usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: dkimkeys [-c FILE] [-v|-q] [--json] [--jobs N] "
-	    "[--wait[=DURATION]] COMMAND [ARGS]\n\ncommands:\n");
+	    "[--wait[=DURATION]] COMMAND [ARGS]\n"
+	    "       dkimkeys --version | COMMAND --help\n\ncommands:\n");
 	for (i = 0; i < ARRAY_LEN(commands); i++)
 		fprintf(f, "  %-13s %s\n", commands[i].name,
 		    commands[i].summary);
 	fprintf(f, "\nsee dkimkeys(8) and dkimkeys.conf(5)\n");
+}
+
+void
+commands_print_help(const struct cmd *cmd, FILE *f)
+{
+	fprintf(f, "usage: dkimkeys %s%s%s\n%s\n", cmd->name,
+	    cmd->args[0] != '\0' ? " " : "", cmd->args, cmd->summary);
 }
 
 const struct cmd *

@@ -13,5 +13,7 @@
 const struct cmd *commands_find(const char *name);
 /* The global usage with one line per command. */
 void commands_print_usage(FILE *f);
+/* One command's usage line and summary (COMMAND --help). */
+void commands_print_help(const struct cmd *cmd, FILE *f);
 
 #endif

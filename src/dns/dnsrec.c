@@ -1,8 +1,8 @@
 /*
  * dnsrec.c - DKIM key records as text: values, 255-octet splitting, zone,
- * value, JSON and nsupdate output, and tag-list parsing (RFC 6376 sections
- * 3.2 and 3.6.1), and the size of an RSA p= value. Pure: the only I/O is
- * the FILE given to dnsrec_write.
+ * value, name-value, JSON and nsupdate output, and tag-list parsing (RFC
+ * 6376 sections 3.2 and 3.6.1), and the size of an RSA p= value. Pure:
+ * the only I/O is the FILE given to dnsrec_write.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +37,7 @@ dnsrec_format_parse(const char *s, enum dnsrec_format *out)
 		{ "value", DNSREC_VALUE },
 		{ "json", DNSREC_JSON },
 		{ "nsupdate", DNSREC_NSUPDATE },
+		{ "name-value", DNSREC_NAME_VALUE },
 	};
 	size_t i;
 	int rc = -1;
@@ -237,6 +238,9 @@ put_record(struct buf *b, enum dnsrec_format fmt, const struct dnsrec *rec,
 		break;
 	case DNSREC_VALUE:
 		buf_printf(b, "%s\n", rec->value);
+		break;
+	case DNSREC_NAME_VALUE:
+		buf_printf(b, "%s\t%s\n", rec->name, rec->value);
 		break;
 	case DNSREC_JSON:
 		put_json(b, rec, strs, n, last);

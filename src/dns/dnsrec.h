@@ -31,9 +31,11 @@ enum dnsrec_format {
 	DNSREC_VALUE,
 	DNSREC_JSON,
 	DNSREC_NSUPDATE,
+	DNSREC_NAME_VALUE, /* NAME TAB VALUE, one record a line */
 };
 
-/* "zone", "value", "json", "nsupdate"; -1 for anything else. */
+/* "zone", "value", "json", "nsupdate", "name-value"; -1 for anything
+ * else. */
 int dnsrec_format_parse(const char *s, enum dnsrec_format *out);
 
 /* Builds rec from its parts; pub NULL or publen 0 makes the revoked value. */

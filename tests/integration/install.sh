@@ -5,7 +5,9 @@
 # man pages, every file of hooks/ (executable, unchanged) in
 # libexec/dkimkeys/hooks, the systemd units where systemd looks
 # (lib/systemd/system) and the cron file in /etc/cron.d, both naming the
-# installed binary, the sample configuration (0600); a second install
+# installed binary, the bash completion where bash-completion looks
+# (share/bash-completion/completions), the sample configuration (0600);
+# a second install
 # keeps an edited configuration; make uninstall removes every file but
 # the configuration. With PREFIX=/opt/dkimkeys the units and the cron file
 # name /opt/dkimkeys/sbin/dkimkeys.
@@ -41,6 +43,15 @@ for m in man8/dkimkeys.8 man5/dkimkeys.conf.5 man7/dkimkeys-hooks.7; do
 	    sh -c "cmp -s '$ROOT/man/${m#*/}' '$R/usr/local/share/man/$m' &&
 	        [ \$(stat -c %a '$R/usr/local/share/man/$m') = 644 ]"
 done
+
+B=$R/usr/local/share/bash-completion/completions/dkimkeys
+check "the bash completion in share/bash-completion/completions, mode 0644" \
+    sh -c "cmp -s '$ROOT/etc/dkimkeys.bash-completion' '$B' &&
+        [ \$(stat -c %a '$B') = 644 ]"
+check "  and it completes commands of the installed binary" sh -c "
+    [ \"\$(bash -c '. \"\$1\"; COMP_WORDS=(\"\$2\" rot); COMP_CWORD=1;
+        _dkimkeys; echo \"\${COMPREPLY[*]}\"' - '$B' \\
+        '$R/usr/local/sbin/dkimkeys')\" = rotate ]"
 
 H=$R/usr/local/libexec/dkimkeys/hooks
 nhooks=0
@@ -110,4 +121,6 @@ check "  nothing names /usr/local/sbin any more" \
         "$O/opt/dkimkeys/lib/systemd")"
 check "  the hooks are in /opt/dkimkeys/libexec/dkimkeys/hooks" \
     test -x "$O/opt/dkimkeys/libexec/dkimkeys/hooks/reveal-dir"
+check "  the bash completion in /opt/dkimkeys/share/bash-completion" \
+    test -f "$O/opt/dkimkeys/share/bash-completion/completions/dkimkeys"
 finish
