@@ -101,11 +101,13 @@ one_batch(struct run *run, struct batchq *q, size_t first)
 		it->ok = ok[i];
 		if (ok[i] == 1)
 			continue;
-		if (ok[i] == 0 && st != HOOK_FAILED)
+		if (ok[i] == 0 && st != HOOK_FAILED) {
 			rotate_report_add(run->r, it->v->name, it->k, false,
 			    "waiting", "%s batch hook: not yet",
 			    lc_event_name(it->ev));
-		else {
+			run_stall(run, it->v, "%s batch hook: not yet",
+			    lc_event_name(it->ev));
+		} else {
 			if (ok[i] == 0)
 				ks_set_error(run->lc->ks, it->k, "not reported "
 				    "by the batch hook", run->lc->now);

@@ -68,6 +68,10 @@ hooks(struct run *run, const struct vendor *v, struct ks_key *k,
 	run_mark(&run->fresh, &run->nfresh, &run->capfresh, k);
 	if (st == HOOK_OK)
 		return true;
+	if (st == HOOK_RETRY)
+		run_stall(run, v, "%s hook: not yet%s%s", lc_event_name(ev),
+		    k->error != NULL ? ": " : "", k->error != NULL ?
+		    k->error : "");
 	rotate_report_add(run->r, v->name, k, st == HOOK_FAILED,
 	    st == HOOK_RETRY ? "waiting" : "failed", "%s",
 	    k->error != NULL ? k->error : lc_event_name(ev));
@@ -116,6 +120,7 @@ publish(struct run *run, const struct vendor *v, struct ks_key *k)
 			rotate_report_add(run->r, v->name, k, false,
 			    "waiting", "publish: no DNS server reachable to "
 			    "look the name up first");
+			run_stall(run, v, "no DNS server reachable");
 			dnscheck_clear(&dc);
 			return;
 		}
@@ -157,6 +162,7 @@ visible(struct run *run, const struct vendor *v, struct ks_key *k)
 		/* no answer is no news: visible_since stays as it was */
 		rotate_report_add(run->r, v->name, k, false, "waiting",
 		    "no DNS server reachable");
+		run_stall(run, v, "no DNS server reachable");
 		dnscheck_clear(&dc);
 		return;
 	}
@@ -173,10 +179,13 @@ visible(struct run *run, const struct vendor *v, struct ks_key *k)
 		k->visible = 0;
 		if (dc.other)
 			fail(run, v, k, "failed", dc.why);
-		else
+		else {
 			rotate_report_add(run->r, v->name, k, false,
 			    "waiting", "not served yet: %s", dc.why != NULL ?
 			    dc.why : "?");
+			run_stall(run, v, "%s not served yet: %s", k->selector,
+			    dc.why != NULL ? dc.why : "?");
+		}
 		ks_set_error(run->lc->ks, k, dc.why, run->lc->now);
 		run_commit(run);
 	}
@@ -288,6 +297,10 @@ revoke(struct run *run, const struct vendor *v, struct ks_key *k)
 			rotate_report_add(run->r, v->name, k, dc.other,
 			    dc.other ? "failed" : "waiting", "revocation not "
 			    "served yet: %s", dc.why != NULL ? dc.why : "?");
+			if (!dc.other)
+				run_stall(run, v, "%s revocation not served "
+				    "yet: %s", k->selector, dc.why != NULL ?
+				    dc.why : "?");
 			dnscheck_clear(&dc);
 			return;
 		}
@@ -321,6 +334,8 @@ withdraw(struct run *run, const struct vendor *v, struct ks_key *k)
 			rotate_report_add(run->r, v->name, k, false, "waiting",
 			    "record still served: %s", dc.why != NULL ?
 			    dc.why : "?");
+			run_stall(run, v, "%s record still served: %s",
+			    k->selector, dc.why != NULL ? dc.why : "?");
 			dnscheck_clear(&dc);
 			return;
 		}
@@ -469,9 +484,6 @@ run_steps(struct run *run, const struct vendor *v, enum dk_alg alg)
 	each(run, v, alg, KS_RETIRED, revoke);
 	each(run, v, alg, KS_REVOKED, withdraw);
 	each(run, v, alg, KS_WITHDRAWN, destroy);
-	run_sched(run, v, alg, &s);
-	if (policy_late(&s, run->lc->now))
-		rotate_report_add(run->r, v->name, s.active, true, "late",
-		    "its %s key is past rotate_every and no successor is "
-		    "active", dk_alg_name(alg));
+	/* late and stalled are judged by the driver once every walk and
+	 * batch of the run is done */
 }
