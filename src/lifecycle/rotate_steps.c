@@ -68,14 +68,20 @@ hooks(struct run *run, const struct vendor *v, struct ks_key *k,
 	run_mark(&run->fresh, &run->nfresh, &run->capfresh, k);
 	if (st == HOOK_OK)
 		return true;
-	if (st == HOOK_RETRY)
-		run_stall(run, v, "%s hook: not yet%s%s", lc_event_name(ev),
-		    k->error != NULL ? ": " : "", k->error != NULL ?
-		    k->error : "");
 	rotate_report_add(run->r, v->name, k, st == HOOK_FAILED,
 	    st == HOOK_RETRY ? "waiting" : "failed", "%s",
 	    k->error != NULL ? k->error : lc_event_name(ev));
-	/* the error is kept for status; the next run retries */
+	if (st == HOOK_RETRY) {
+		/* "not yet" is a wait, not a failure: a stall once it lasts
+		 * past stall_after */
+		if (k->error != NULL)
+			run_stall(run, v, "%s", k->error);
+		else
+			run_stall(run, v, "%s hook: not yet",
+			    lc_event_name(ev));
+		ks_set_error(run->lc->ks, k, NULL, 0);
+	}
+	/* a failure is kept for status; the next run retries */
 	run_commit(run);
 	return false;
 }
@@ -180,13 +186,15 @@ visible(struct run *run, const struct vendor *v, struct ks_key *k)
 		if (dc.other)
 			fail(run, v, k, "failed", dc.why);
 		else {
+			/* a wait, not a failure: a stall once it lasts past
+			 * stall_after */
 			rotate_report_add(run->r, v->name, k, false,
 			    "waiting", "not served yet: %s", dc.why != NULL ?
 			    dc.why : "?");
 			run_stall(run, v, "%s not served yet: %s", k->selector,
 			    dc.why != NULL ? dc.why : "?");
+			ks_set_error(run->lc->ks, k, NULL, 0);
 		}
-		ks_set_error(run->lc->ks, k, dc.why, run->lc->now);
 		run_commit(run);
 	}
 	dnscheck_clear(&dc);
