@@ -152,7 +152,7 @@ static const struct metric metrics[] = {
 	{ "dkimkeys_key_age_seconds", "Age of the active key.", sample_age },
 	{ "dkimkeys_next_action_timestamp_seconds",
 	    "When the next step is due.", sample_next },
-	{ "dkimkeys_late", "1 when the schedule is past rotate_every.",
+	{ "dkimkeys_late", "1 when the schedule is late.",
 	    sample_late },
 	{ "dkimkeys_held", "1 when the vendor is held.", sample_held },
 };
