@@ -538,6 +538,32 @@ START_TEST(test_a_failing_hook_holds_the_key_back_until_a_later_run)
 }
 END_TEST
 
+/* vendor flaky: its deploy hook says "not yet" from the due date (A +
+ * 10d = 265h) on, as one waiting on a person would: a stall after a day,
+ * late only past late_after (3d), and not once it is deployed */
+static const struct step slow[] = {
+	{ 0, Z_KEEP, "ok", 0, 0, "f1", KS_PUBLISHED, "publish", NULL },
+	{ 1, Z_KEEP, "ok", 0, 0, "f1", KS_PUBLISHED, "visible", NULL },
+	{ 25, Z_KEEP, "ok", 0, 0, "f1", KS_ACTIVE, "deploy", NULL },
+	{ 217, Z_KEEP, "ok", 0, 0, "f2", KS_PUBLISHED, "generated", NULL },
+	{ 218, Z_KEEP, "ok", 0, 0, "f2", KS_PUBLISHED, "visible", NULL },
+	{ 265, Z_KEEP, "retry", 0, 0, "f2", KS_PUBLISHED, "waiting", NULL },
+	{ 266, Z_KEEP, "retry", 0, 0, "f2", KS_PUBLISHED, "waiting", NULL },
+	{ 290, Z_KEEP, "retry", 0, 0, "f2", KS_PUBLISHED, "stalled",
+	    "since 2026-03-12T01:00:00Z: deploy hook" },
+	{ 337, Z_KEEP, "retry", 0, 0, "f2", KS_PUBLISHED, "stalled", NULL },
+	{ 338, Z_KEEP, "retry", -1, 1, "f2", KS_PUBLISHED, "late",
+	    "late_after" },
+	{ 339, Z_KEEP, "ok", 0, 0, "f2", KS_ACTIVE, "deploy", "replaces f1" },
+};
+
+START_TEST(test_a_slow_deploy_is_late_only_past_late_after)
+{
+	play("flaky", "flaky.test", slow, ARRAY_LEN(slow));
+	ck_assert(!has("late") && !has("stalled"));
+}
+END_TEST
+
 /* vendor a, with a record of another p= at its keys' name */
 static const struct step other[] = {
 	/* looked up before the publish: the name is someone else's */
@@ -700,6 +726,7 @@ main(void)
 	tcase_add_test(tc, test_a_key_is_not_deployed_before_dns_serves_it);
 	tcase_add_test(tc,
 	    test_a_failing_hook_holds_the_key_back_until_a_later_run);
+	tcase_add_test(tc, test_a_slow_deploy_is_late_only_past_late_after);
 	tcase_add_test(tc, test_dns_serving_another_key_is_a_failure);
 	tcase_add_test(tc, test_no_dns_server_answering_publishes_nothing);
 	tcase_add_test(tc, test_a_dry_run_changes_nothing_and_runs_no_hook);
