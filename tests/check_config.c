@@ -132,6 +132,10 @@ static const struct bad bad[] = {
 	"dns_timeout: bad duration '5x'"},
     {"[dkimkeys]\nhook_timeout = 0\n", NULL, false, 2,
 	"hook_timeout: must be more than 0"},
+    {VENDOR_MG "late_after = 3 days\n", NULL, false, 4,
+	"late_after: bad duration '3 days'"},
+    {VENDOR_MG "stall_after = -1d\n", NULL, false, 4,
+	"stall_after: bad duration '-1d'"},
     {VENDOR_MG "testing = maybe\n", NULL, false, 4,
 	"testing: expected yes or no, not 'maybe'"},
     {VENDOR_MG "algorithms = dsa\n", NULL, false, 4, "unknown algorithm 'dsa'"},
@@ -314,6 +318,7 @@ static const char *const good[] = {
     VENDOR_MG "testing = true\nreveal = on\nverify_dns = 1\n",
     VENDOR_MG "hooks = hook hook2\nhook.api_key_file = /etc/x ; c\n",
     VENDOR_MG "batch_hooks = hook\nrotate_spread = 30d\n",
+    VENDOR_MG "late_after = 0\nstall_after = 6h\n",
     VENDOR_MG "rotate_every = 90d\npublish_ahead = 3d\ngenerate_margin = "
 	      "0\n",
     VENDOR_MG "mode = managed\nresolver = 192.0.2.1\n",
@@ -373,6 +378,8 @@ START_TEST(test_defaults_fill_unset_keys)
 	ck_assert_int_eq(v->overlap, 7 * 86400);
 	ck_assert_int_eq(v->revoke_for, 30 * 86400);
 	ck_assert_int_eq(v->rotate_spread, 0);
+	ck_assert_int_eq(v->late_after, 3 * 86400);
+	ck_assert_int_eq(v->stall_after, 86400);
 	ck_assert_uint_eq(v->ttl, 3600);
 	ck_assert(!v->testing);
 	ck_assert(!v->reveal);

@@ -306,6 +306,11 @@ static const struct {
 	{ HEAD2 "vendor name=mailgun hold=maybe decommission=no error_at=- "
 	    "error=\n", -1, "invalid hold" },
 	{ HEAD2 "vendor name=mailgun\n", -1, "missing field hold" },
+	{ HEAD2 V " stall_since=2025-11-29T07:06:40Z stall=dns%20down\n", 0,
+	    NULL },
+	{ HEAD2 V " stall_since=yesterday\n", -1, "invalid stall_since" },
+	{ HEAD2 V " stall=a stall=b\n", -1, "repeated field \"stall\"" },
+	{ HEAD2 V " stall=%00\n", -1, "invalid stall" },
 	{ HEAD2 O "\n" O "\n", -1, "observation sendgrid s1 listed twice" },
 	{ HEAD2 O "\n" K2 "\n", -1, "key after the observation lines" },
 	{ HEAD2 "observation vendor=sendgrid selector=S1 alg=- bits=0 fpr="
@@ -381,6 +386,45 @@ framed(struct buf *b, const char *body)
 	util_hex(sum, sizeof(sum), hex);
 	buf_printf(b, "end %s\n", hex);
 }
+
+/* The stall fields came later: a vendor line without them is read (no
+ * stall) and written back without them; with them, they round trip. */
+START_TEST(test_a_vendor_stall_is_optional_and_round_trips)
+{
+	static const char old[] = HEAD2 V "\n";
+	static const char with[] = HEAD2 V " stall_since=2025-11-29T07:06:40Z "
+	    "stall=127.0.0.1:5300:%20unreachable\n";
+	struct ksstate st;
+	struct ks_vendor *v;
+	struct buf in, b = { NULL, 0, 0 };
+	char err[200] = "";
+
+	framed(&in, old);
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), 0);
+	buf_free(&in);
+	ck_assert_ptr_nonnull(v = ksstate_vendor(&st, "mailgun", false));
+	ck_assert_ptr_null(v->stall);
+	ck_assert_int_eq(v->stall_since, 0);
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, V "\n"));
+	ck_assert_ptr_null(strstr(b.data, "stall"));
+	ksstate_free(&st);
+	buf_free(&b);
+	framed(&in, with);
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), 0);
+	buf_free(&in);
+	ck_assert_ptr_nonnull(v = ksstate_vendor(&st, "mailgun", false));
+	ck_assert_str_eq(v->stall, "127.0.0.1:5300: unreachable");
+	ck_assert_int_eq(v->stall_since, 1764400000);
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, "error= stall_since="
+	    "2025-11-29T07:06:40Z stall=127.0.0.1:5300:%20unreachable\n"));
+	ksstate_free(&st);
+	buf_free(&b);
+}
+END_TEST
 
 START_TEST(test_version_1_state_is_read_then_written_as_version_2)
 {
@@ -720,6 +764,7 @@ main(void)
 	    (int)ARRAY_LEN(state_cases));
 	tcase_add_test(tc,
 	    test_version_1_state_is_read_then_written_as_version_2);
+	tcase_add_test(tc, test_a_vendor_stall_is_optional_and_round_trips);
 	tcase_add_test(tc, test_texts_are_escaped_exactly_and_read_back);
 	tcase_add_test(tc, test_unescape_refuses_what_escape_never_writes);
 	tcase_add_test(tc,

@@ -165,6 +165,31 @@ START_TEST(test_late_is_past_rotation_without_an_active_successor)
 }
 END_TEST
 
+START_TEST(test_late_after_is_a_grace_past_the_due_date)
+{
+	struct vendor v = vendor();
+	struct ks_key a = key(KS_ACTIVE);
+	struct policy_sched s = { .v = &v, .active = &a };
+
+	v.late_after = 3 * D;
+	a.activated = T0;
+	ck_assert(!policy_late(&s, T0 + 180 * D + 1));
+	ck_assert(!policy_late(&s, T0 + 183 * D));
+	ck_assert(policy_late(&s, T0 + 183 * D + 1));
+}
+END_TEST
+
+START_TEST(test_a_wait_not_caused_by_time_stalls_after_stall_after)
+{
+	struct vendor v = vendor();
+
+	v.stall_after = 1 * D;
+	ck_assert(!policy_stalled(&v, 0, T0));
+	ck_assert(!policy_stalled(&v, T0, T0 + 1 * D));
+	ck_assert(policy_stalled(&v, T0, T0 + 1 * D + 1));
+}
+END_TEST
+
 START_TEST(test_rotate_spread_shortens_only_the_first_rotation_stably)
 {
 	struct vendor v = vendor(), w = vendor();
@@ -203,6 +228,9 @@ main(void)
 	tcase_add_test(tc, test_reveal_needs_revoke_for_above_every_ttl_seen);
 	tcase_add_test(tc,
 	    test_late_is_past_rotation_without_an_active_successor);
+	tcase_add_test(tc, test_late_after_is_a_grace_past_the_due_date);
+	tcase_add_test(tc,
+	    test_a_wait_not_caused_by_time_stalls_after_stall_after);
 	tcase_add_test(tc,
 	    test_rotate_spread_shortens_only_the_first_rotation_stably);
 	suite_add_tcase(s, tc);

@@ -448,11 +448,16 @@ static const struct step unserved[] = {
 	{ 97, Z_KEEP, NULL, 0, 0, "n1", KS_PUBLISHED, "waiting",
 	    "deploy at 2026-03-05T02:00:00Z" },
 	{ 98, Z_KEEP, NULL, 0, 0, "n1", KS_ACTIVE, "deploy", NULL },
-	/* its successor, never served, makes the vendor late at 98h + 10d */
+	/* its successor, never served, makes the vendor late at 98h + 10d
+	 * + late_after (3d by default) = 410h; stalled from 338h + 1d */
 	{ 290, Z_KEEP, NULL, 0, 0, "n2", KS_PUBLISHED, "generated", NULL },
 	{ 338, Z_KEEP, NULL, 0, 0, "n2", KS_PUBLISHED, "waiting",
 	    "NXDOMAIN" },
-	{ 339, Z_KEEP, NULL, -1, 1, "n2", KS_PUBLISHED, "late",
+	{ 339, Z_KEEP, NULL, 0, 0, "n2", KS_PUBLISHED, "waiting",
+	    "NXDOMAIN" },
+	{ 410, Z_KEEP, NULL, 0, 0, "n2", KS_PUBLISHED, "stalled",
+	    "since 2026-03-15T02:00:00Z: n2 not served yet" },
+	{ 411, Z_KEEP, NULL, -1, 1, "n2", KS_PUBLISHED, "late",
 	    "no successor is active" },
 };
 
@@ -475,9 +480,87 @@ static const struct step flaky[] = {
 	{ 29, Z_KEEP, "ok", 0, 0, "f1", KS_ACTIVE, "deploy", NULL },
 };
 
+/* Whether the report has an item what (quietly). */
+static bool
+has(const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < rep.n; i++)
+		if (strcmp(rep.items[i].what, what) == 0)
+			return true;
+	return false;
+}
+
+/* vendor nodns: a record not served is a stall, said only once it lasted
+ * past stall_after (1d), its since kept in the keystore across runs and
+ * cleared once the vendor moves again */
+START_TEST(test_a_wait_not_caused_by_time_is_said_after_stall_after)
+{
+	const struct ks_vendor *rec;
+	char *name, *line;
+
+	ck_assert_int_eq(rotate_at(0, "nodns", false), 0);
+	ck_assert(!has("stalled"));
+	ck_assert_int_eq(rotate_at(1, "nodns", false), 0);
+	ck_assert(!has("stalled"));
+	ck_assert_ptr_nonnull(rec = ks_vendor(ks, "nodns", false));
+	ck_assert_int_eq(rec->stall_since, T0 + HOUR);
+	ck_assert_ptr_nonnull(strstr(rec->stall, "n1 not served yet"));
+	ck_assert_int_eq(rotate_at(25, "nodns", false), 0);
+	ck_assert(!has("stalled"));
+	ck_assert_int_eq(rotate_at(26, "nodns", false), 0);
+	ck_assert(reported("stalled", "since 2026-03-01T01:00:00Z: n1 not "
+	    "served yet: 127.0.0.1"));
+	ck_assert(!rep.items[rep.n - 1].failed && rep.items[rep.n - 1].loud);
+	/* a dry run says it too, changing nothing */
+	ck_assert_int_eq(rotate_at(27, "nodns", true), 0);
+	ck_assert(reported("stalled", "since 2026-03-01T01:00:00Z"));
+	/* DNS serves it: the vendor moved, the stall is gone */
+	line = zone_line("n1", "nodns.test");
+	*strchr(line, '\n') = '\0';
+	name = xasprintf("n1._domainkey.nodns.test");
+	zone_put(name, strchr(line, ' ') + 1);
+	free(name);
+	free(line);
+	ck_assert_int_eq(rotate_at(28, "nodns", false), 0);
+	ck_assert(reported("visible", NULL));
+	ck_assert(!has("stalled"));
+	ck_assert_ptr_nonnull(rec = ks_vendor(ks, "nodns", false));
+	ck_assert_int_eq(rec->stall_since, 0);
+	ck_assert_ptr_null(rec->stall);
+}
+END_TEST
+
 START_TEST(test_a_failing_hook_holds_the_key_back_until_a_later_run)
 {
 	play("flaky", "flaky.test", flaky, ARRAY_LEN(flaky));
+}
+END_TEST
+
+/* vendor flaky: its deploy hook says "not yet" from the due date (A +
+ * 10d = 265h) on, as one waiting on a person would: a stall after a day,
+ * late only past late_after (3d), and not once it is deployed */
+static const struct step slow[] = {
+	{ 0, Z_KEEP, "ok", 0, 0, "f1", KS_PUBLISHED, "publish", NULL },
+	{ 1, Z_KEEP, "ok", 0, 0, "f1", KS_PUBLISHED, "visible", NULL },
+	{ 25, Z_KEEP, "ok", 0, 0, "f1", KS_ACTIVE, "deploy", NULL },
+	{ 217, Z_KEEP, "ok", 0, 0, "f2", KS_PUBLISHED, "generated", NULL },
+	{ 218, Z_KEEP, "ok", 0, 0, "f2", KS_PUBLISHED, "visible", NULL },
+	{ 265, Z_KEEP, "retry", 0, 0, "f2", KS_PUBLISHED, "waiting", NULL },
+	{ 266, Z_KEEP, "retry", 0, 0, "f2", KS_PUBLISHED, "waiting", NULL },
+	{ 290, Z_KEEP, "retry", 0, 0, "f2", KS_PUBLISHED, "stalled",
+	    "since 2026-03-12T01:00:00Z: deploy hook" },
+	{ 337, Z_KEEP, "retry", 0, 0, "f2", KS_PUBLISHED, "stalled", NULL },
+	{ 338, Z_KEEP, "retry", -1, 1, "f2", KS_PUBLISHED, "late",
+	    "late_after" },
+	{ 339, Z_KEEP, "ok", 0, 0, "f2", KS_ACTIVE, "deploy", "replaces f1" },
+};
+
+START_TEST(test_a_slow_deploy_is_late_only_past_late_after)
+{
+	play("flaky", "flaky.test", slow, ARRAY_LEN(slow));
+	ck_assert(!has("late") && !has("stalled"));
 }
 END_TEST
 
@@ -604,6 +687,29 @@ START_TEST(test_batch_hooks_run_once_per_event_for_a_whole_section)
 }
 END_TEST
 
+/* issue 9, item 1: one domain of the batch section whose run comes past
+ * the due date + late_after; the successor it deploys in that very run
+ * (through the batch hook) makes it not late. */
+START_TEST(test_a_successor_deployed_by_a_batch_in_the_run_is_not_late)
+{
+	const char *one = "shops/one.test";
+
+	ck_assert_int_eq(rotate_at(0, one, false), 0);
+	ck_assert_int_eq(rotate_at(24, one, false), 0);
+	ck_assert_int_eq(state("s1", "one.test"), KS_ACTIVE);
+	/* generate at 24h + 10d - 1d - 1d; deploy due at 24h + 10d = 264h,
+	 * late past 264h + 3d = 336h */
+	ck_assert_int_eq(rotate_at(216, one, false), 0);
+	ck_assert_int_eq(state("s2", "one.test"), KS_PUBLISHED);
+	ck_assert_int_eq(rotate_at(337, one, false), 0);
+	ck_assert_int_eq(exit_status(0), 0);
+	ck_assert(reported("deploy", "replaces s1"));
+	ck_assert_int_eq(state("s2", "one.test"), KS_ACTIVE);
+	ck_assert_msg(!has("late"), "a false late");
+	ck_assert_uint_eq(rep.failures, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -620,11 +726,16 @@ main(void)
 	tcase_add_test(tc, test_a_key_is_not_deployed_before_dns_serves_it);
 	tcase_add_test(tc,
 	    test_a_failing_hook_holds_the_key_back_until_a_later_run);
+	tcase_add_test(tc, test_a_slow_deploy_is_late_only_past_late_after);
 	tcase_add_test(tc, test_dns_serving_another_key_is_a_failure);
 	tcase_add_test(tc, test_no_dns_server_answering_publishes_nothing);
 	tcase_add_test(tc, test_a_dry_run_changes_nothing_and_runs_no_hook);
 	tcase_add_test(tc,
 	    test_batch_hooks_run_once_per_event_for_a_whole_section);
+	tcase_add_test(tc,
+	    test_a_successor_deployed_by_a_batch_in_the_run_is_not_late);
+	tcase_add_test(tc,
+	    test_a_wait_not_caused_by_time_is_said_after_stall_after);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -27,9 +27,10 @@ print_report(const struct cli *cli, const struct rotate_report *r)
 	size_t i;
 
 	if (!cli->json) {
-		/* -q (cron): failures only; a quiet good run mails nothing */
+		/* -q (cron): failures and stalls only; a quiet good run
+		 * mails nothing */
 		for (i = 0; i < r->n; i++)
-			if (!cli->quiet || r->items[i].failed)
+			if (!cli->quiet || r->items[i].loud)
 				printf("%s: %s%s%s%s%s\n", r->items[i].vendor,
 				    r->items[i].key != NULL ?
 				    r->items[i].key : "",

@@ -38,10 +38,14 @@ status_text(struct cli *cli, const struct status_row *r, struct buf *b)
 	if (r->next.when != POLICY_NEVER)
 		util_fmt_time(r->next.when <= cli->lc.now ? cli->lc.now :
 		    r->next.when, when);
-	buf_printf(b, "%-20s %-7s %-40s %5s  %-26s %-20s%s%s\n", r->v->name,
+	buf_printf(b, "%-20s %-7s %-40s %5s  %-26s %-20s%s%s%s\n", r->v->name,
 	    dk_alg_name(r->alg), name != NULL ? name : "(none)", a,
 	    r->next.what != NULL ? r->next.what : "-", when,
-	    r->late ? " LATE" : "", r->s.leaving ? " LEAVING" : "");
+	    r->late ? " LATE" : "", r->stalled ? " STALLED" : "",
+	    r->s.leaving ? " LEAVING" : "");
+	if (r->stalled)
+		buf_printf(b, "%-20s   stalled since %s: %s\n", "",
+		    util_fmt_time(r->stall_since, when), r->stall);
 	if (r->error != NULL)
 		buf_printf(b, "%-20s   last error: %s\n", "", r->error);
 	free(name);
@@ -75,6 +79,14 @@ status_json(struct cli *cli, const struct status_row *r, struct buf *b)
 	if (r->error != NULL)
 		buf_json_str(b, r->error);
 	else
+		buf_puts(b, "null");
+	buf_puts(b, ", \"stalled\": ");
+	if (r->stalled) {
+		buf_printf(b, "{\"since\": \"%s\", \"reason\": ",
+		    util_fmt_time(r->stall_since, when));
+		buf_json_str(b, r->stall);
+		buf_puts(b, "}");
+	} else
 		buf_puts(b, "null");
 	buf_puts(b, "}");
 }
@@ -140,7 +152,7 @@ static const struct metric metrics[] = {
 	{ "dkimkeys_key_age_seconds", "Age of the active key.", sample_age },
 	{ "dkimkeys_next_action_timestamp_seconds",
 	    "When the next step is due.", sample_next },
-	{ "dkimkeys_late", "1 when the schedule is past rotate_every.",
+	{ "dkimkeys_late", "1 when the schedule is late.",
 	    sample_late },
 	{ "dkimkeys_held", "1 when the vendor is held.", sample_held },
 };
@@ -324,6 +336,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	fputs(b.data, stdout);
 	if (prom != NULL)
 		rc = prometheus(cli, rows, n, norphans, prom);
+	/* like check: 1 when something needs the operator */
+	if (rc == 0 && status_trouble(&cli->lc, only, rows, n))
+		log_status_set(1);
 	buf_free(&b);
 	free(rows);
 	return rc;

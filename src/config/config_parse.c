@@ -135,6 +135,8 @@ vendor_defaults(struct vendor *v)
 	v->generate_margin = DAY;
 	v->overlap = 7 * DAY;
 	v->revoke_for = 30 * DAY;
+	v->late_after = 3 * DAY;
+	v->stall_after = DAY;
 	v->ttl = 3600;
 	v->verify_dns = true;
 }

@@ -49,6 +49,8 @@ struct vendor {
 	size_t nalgs;
 	int64_t rotate_every, publish_ahead, generate_margin, overlap,
 	    revoke_for, rotate_spread;
+	int64_t late_after;  /* grace past the due date before "late" */
+	int64_t stall_after; /* a wait not caused by time, reported after */
 	uint32_t ttl;
 	bool testing, reveal, verify_dns;
 	char **hooks; /* absolute paths */

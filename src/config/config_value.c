@@ -468,6 +468,8 @@ const struct keyrule config_keys[] = {
     VK("overlap", set_duration, overlap, 0, ONLY_MANAGED),
     VK("revoke_for", set_duration, revoke_for, 0, ONLY_MANAGED),
     VK("rotate_spread", set_duration, rotate_spread, 0, ONLY_MANAGED),
+    VK("late_after", set_duration, late_after, 0, ONLY_MANAGED),
+    VK("stall_after", set_duration, stall_after, 0, ONLY_MANAGED),
     VK("ttl", set_ttl, ttl, 0, ONLY_MANAGED),
     VK("testing", set_bool, testing, 0, ONLY_MANAGED),
     VK("reveal", set_bool, reveal, 0, ONLY_MANAGED),

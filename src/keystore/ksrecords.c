@@ -65,6 +65,21 @@ ks_set_vendor_error(struct ks *ks, struct ks_vendor *v, const char *text,
 }
 
 void
+ks_set_vendor_stall(struct ks *ks, struct ks_vendor *v, const char *text,
+    int64_t now)
+{
+	(void)ks;
+	if (text == NULL) {
+		ksstate_text_set(&v->stall, NULL, KSSTATE_TEXT_MAX);
+		v->stall_since = 0;
+		return;
+	}
+	ksstate_text_set(&v->stall, text, KSSTATE_TEXT_MAX);
+	if (v->stall_since == 0)
+		v->stall_since = now;
+}
+
+void
 ks_set_reason(struct ks *ks, struct ks_key *key, const char *text)
 {
 	(void)ks;

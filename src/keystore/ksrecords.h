@@ -34,6 +34,11 @@ void ks_set_error(struct ks *ks, struct ks_key *key, const char *text,
     int64_t now);
 void ks_set_vendor_error(struct ks *ks, struct ks_vendor *v, const char *text,
     int64_t now);
+/* A vendor's stall (SPEC section 2): text is the latest reason it could
+ * not move other than time; its since is set to now when it had none.
+ * NULL clears both. */
+void ks_set_vendor_stall(struct ks *ks, struct ks_vendor *v, const char *text,
+    int64_t now);
 /* Replaces the compromise reason. */
 void ks_set_reason(struct ks *ks, struct ks_key *key, const char *text);
 

@@ -289,8 +289,9 @@ ksstate_vendor_append(struct ksstate *st, const struct ks_vendor *v)
 	copy = xmalloc(sizeof(*copy));
 	*copy = *v;
 	copy->name = xstrdup(v->name);
-	copy->error = NULL;
+	copy->error = copy->stall = NULL;
 	ksstate_text_set(&copy->error, v->error, KSSTATE_TEXT_MAX);
+	ksstate_text_set(&copy->stall, v->stall, KSSTATE_TEXT_MAX);
 	st->vendors = grow(st->vendors, st->nvendors, &st->capvendors,
 	    sizeof(*st->vendors));
 	st->vendors[st->nvendors++] = copy;
@@ -301,7 +302,7 @@ ksstate_vendor_append(struct ksstate *st, const struct ks_vendor *v)
 struct ks_vendor *
 ksstate_vendor(struct ksstate *st, const char *name, bool create)
 {
-	struct ks_vendor v = { NULL, false, false, NULL, 0 };
+	struct ks_vendor v = { NULL, false, false, NULL, 0, NULL, 0 };
 	size_t i = ix_find(st, IX_VENDORS, name, "");
 
 	if (i != KSSTATE_NONE)
@@ -452,6 +453,7 @@ ksstate_free(struct ksstate *st)
 	for (i = 0; i < st->nvendors; i++) {
 		free(st->vendors[i]->name);
 		free(st->vendors[i]->error);
+		free(st->vendors[i]->stall);
 		free(st->vendors[i]);
 	}
 	for (i = 0; i < st->nobs; i++) {
@@ -539,10 +541,12 @@ ksstate_vendor_invalid(const struct ks_vendor *v)
 {
 	if (v->name == NULL || !ksstate_valid_vendor(v->name))
 		return "invalid vendor name";
-	if (!ksstate_time_ok(v->error_at))
+	if (!ksstate_time_ok(v->error_at) || !ksstate_time_ok(v->stall_since))
 		return "time out of range";
-	if (!text_ok(v->error, KSSTATE_TEXT_MAX))
-		return "error text too long (use ks_set_vendor_error)";
+	if (!text_ok(v->error, KSSTATE_TEXT_MAX) ||
+	    !text_ok(v->stall, KSSTATE_TEXT_MAX))
+		return "error or stall text too long (use ks_set_vendor_error, "
+		    "ks_set_vendor_stall)";
 	return NULL;
 }
 

@@ -46,6 +46,8 @@ enum ftype {
 
 #define F_OPT 0x1 /* may be empty: NULL, none or 0 */
 #define F_V2 0x2  /* absent from version 1 */
+#define F_LATER 0x4 /* added later: may be absent (empty), written only
+		       when set */
 
 struct field {
 	const char *name;
@@ -90,6 +92,8 @@ static const struct field vendor_fields[] = {
 	VF("decommission", T_BOOL, decommission, 0, 0),
 	VF("error_at", T_TIME, error_at, 0, 0),
 	VF("error", T_TEXT, error, KSSTATE_TEXT_MAX, F_OPT),
+	VF("stall_since", T_TIME, stall_since, 0, F_LATER),
+	VF("stall", T_TEXT, stall, KSSTATE_TEXT_MAX, F_OPT | F_LATER),
 };
 
 #define OF(n, t, m, max, fl) \
@@ -186,6 +190,17 @@ put_value(struct buf *out, const struct field *f, const void *obj)
 	}
 }
 
+/* Whether a text or time field is empty (NULL, 0). */
+static bool
+is_empty(const struct field *f, const void *obj)
+{
+	const char *at = (const char *)obj + f->off;
+
+	if (f->type == T_TIME)
+		return *(const int64_t *)at == 0;
+	return *(const char *const *)at == NULL;
+}
+
 static void
 put_line(struct buf *out, const char *word, const struct field *f, size_t n,
     const void *obj)
@@ -194,6 +209,8 @@ put_line(struct buf *out, const char *word, const struct field *f, size_t n,
 
 	buf_puts(out, word);
 	for (i = 0; i < n; i++) {
+		if ((f[i].flags & F_LATER) && is_empty(&f[i], obj))
+			continue;
 		buf_printf(out, " %s=", f[i].name);
 		put_value(out, &f[i], obj);
 	}
@@ -464,7 +481,8 @@ parse_fields(struct parser *p, const struct field *f, size_t n, char *rest,
 			return fail(p, "invalid %s \"%.80s\"", tok, eq);
 	}
 	for (i = 0; i < n; i++)
-		if ((seen & 1U << i) == 0 && in_version(p, &f[i]))
+		if ((seen & 1U << i) == 0 && in_version(p, &f[i]) &&
+		    (f[i].flags & F_LATER) == 0)
 			return fail(p, "missing field %s", f[i].name);
 	return 0;
 }

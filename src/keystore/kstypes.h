@@ -82,6 +82,9 @@ struct ks_vendor {
 	bool decommission;  /* `decommission`: retire everything */
 	char *error;        /* last failure of the vendor, or NULL */
 	int64_t error_at;
+	char *stall;        /* why it could not move, other than time, or
+			       NULL (ks_set_vendor_stall) */
+	int64_t stall_since; /* since when (0: not waiting so) */
 };
 
 /* A delegated vendor's key as last observed behind its CNAME. */

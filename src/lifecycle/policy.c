@@ -101,5 +101,12 @@ policy_late(const struct policy_sched *s, int64_t now)
 {
 	if (s->active == NULL || s->held || s->leaving)
 		return false;
-	return now > add(s->active->activated, policy_period(s));
+	return now > add(add(s->active->activated, policy_period(s)),
+	    s->v->late_after);
+}
+
+bool
+policy_stalled(const struct vendor *v, int64_t since, int64_t now)
+{
+	return since != 0 && now - since > v->stall_after;
 }

@@ -64,7 +64,11 @@ int64_t policy_withdraw_at(const struct vendor *v, const struct ks_key *k);
  * revoke_for covers the largest TTL seen). */
 bool policy_reveal_ok(const struct vendor *v, const struct ks_key *k);
 
-/* Late: now > A + period and no successor active yet. */
+/* Late (asked after the run's transitions): now > A + period +
+ * late_after and no successor active yet. */
 bool policy_late(const struct policy_sched *s, int64_t now);
+/* Stalled: a wait not caused by time, begun at since (0: none), has
+ * lasted longer than stall_after. */
+bool policy_stalled(const struct vendor *v, int64_t since, int64_t now);
 
 #endif

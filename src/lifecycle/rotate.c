@@ -315,6 +315,64 @@ advance(struct run *run)
 	return 0;
 }
 
+/*
+ * A vendor once every walk and batch of the run is done (SPEC section 2):
+ * its stall kept or cleared, and said once it lasted past stall_after;
+ * each schedule late when past A + period + late_after with no successor
+ * active. Changes *changed when the vendor's record changed.
+ */
+static void
+judge(struct run *run, const struct vendor *v, bool *changed)
+{
+	struct lc *lc = run->lc;
+	struct ks_vendor *rec = ks_vendor(lc->ks, v->name, false);
+	const char *why = run_stall_why(run, v);
+	struct policy_sched s;
+	char since[UTIL_TIME_LEN];
+	size_t a;
+
+	if (!run->o->dry_run && why != NULL &&
+	    (rec != NULL || (rec = ks_vendor(lc->ks, v->name, true)) != NULL)) {
+		if (rec->stall == NULL || strcmp(rec->stall, why) != 0)
+			*changed = true;
+		ks_set_vendor_stall(lc->ks, rec, why, lc->now);
+	} else if (!run->o->dry_run && rec != NULL && rec->stall_since != 0) {
+		ks_set_vendor_stall(lc->ks, rec, NULL, 0);
+		*changed = true;
+	}
+	if (rec != NULL && rec->stall != NULL &&
+	    policy_stalled(v, rec->stall_since, lc->now))
+		rotate_report_add(run->r, v->name, NULL, false, "stalled",
+		    "since %s: %s", util_fmt_time(rec->stall_since, since),
+		    rec->stall);
+	for (a = 0; a < v->nalgs; a++) {
+		run_sched(run, v, v->algs[a].alg, &s);
+		if (policy_late(&s, lc->now))
+			rotate_report_add(run->r, v->name, s.active, true,
+			    "late", "its %s key is past rotate_every + "
+			    "late_after and no successor is active",
+			    dk_alg_name(v->algs[a].alg));
+	}
+}
+
+/* Every managed vendor asked for, judged; the stalls committed. */
+static int
+judge_all(struct run *run)
+{
+	const struct config *cfg = run->lc->cfg;
+	bool changed = false;
+	size_t i;
+
+	run->r->repeat = false; /* these lines are said once, here */
+	for (i = 0; i < cfg->nvendors; i++)
+		if (cfg->vendors[i].mode == MODE_MANAGED &&
+		    wanted(run->o, &cfg->vendors[i]))
+			judge(run, &cfg->vendors[i], &changed);
+	if (changed && run_commit(run) == -1)
+		return -1;
+	return 0;
+}
+
 int
 rotate_run(struct lc *lc, const struct rotate_opts *o,
     struct rotate_report *r)
@@ -329,7 +387,8 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	if (clock_ok(&run) == -1 || lc_hook_user_ok(lc) == -1)
 		return -1;
 	orphans(&run);
-	if (generate_due(&run) == -1 || advance(&run) == -1)
+	if (generate_due(&run) == -1 || advance(&run) == -1 ||
+	    judge_all(&run) == -1)
 		goto out;
 	rc = 0;
 out:

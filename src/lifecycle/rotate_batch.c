@@ -101,11 +101,19 @@ one_batch(struct run *run, struct batchq *q, size_t first)
 		it->ok = ok[i];
 		if (ok[i] == 1)
 			continue;
-		if (ok[i] == 0 && st != HOOK_FAILED)
+		if (ok[i] == 0 && st != HOOK_FAILED) {
 			rotate_report_add(run->r, it->v->name, it->k, false,
 			    "waiting", "%s batch hook: not yet",
 			    lc_event_name(it->ev));
-		else {
+			/* a wait, not a failure, as for single hooks: why
+			 * (in the hook's words) goes to the stall record */
+			if (it->k->error != NULL)
+				run_stall(run, it->v, "%s", it->k->error);
+			else
+				run_stall(run, it->v, "%s batch hook: not yet",
+				    lc_event_name(it->ev));
+			ks_set_error(run->lc->ks, it->k, NULL, 0);
+		} else {
 			/* lc_batch left why, in the hook's words if any */
 			rotate_report_add(run->r, it->v->name, it->k, true,
 			    "failed", "%s", it->k->error != NULL ?

@@ -35,6 +35,7 @@ rotate_report_add(struct rotate_report *r, const char *vendor,
 		it->key = xasprintf("%s._domainkey.%s", k->selector, k->domain);
 	it->what = xstrdup(what);
 	it->failed = failed;
+	it->loud = failed || strcmp(what, "stalled") == 0;
 	if (failed)
 		r->failures++;
 	if (fmt != NULL) {

@@ -17,6 +17,7 @@ struct rotate_item {
 	char *what;   /* "generated", "published", "deployed", "waiting", ... */
 	char *detail; /* why, when, or NULL */
 	bool failed;  /* counts toward exit status 1 */
+	bool loud;    /* said even under -q: failed, or "stalled" */
 };
 
 struct rotate_report {

@@ -2,6 +2,8 @@
  * rotate_run.c - the services of one rotate run: resolvers set up on
  * first use, the keystore commit, the sets of keys seen in the run.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,10 +76,44 @@ run_commit(struct run *run)
 }
 
 void
+run_stall(struct run *run, const struct vendor *v, const char *fmt, ...)
+{
+	va_list ap;
+	char *why;
+
+	if (run_stall_why(run, v) != NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	if (why == NULL)
+		return;
+	run->stalls = xrealloc(run->stalls, (run->nstalls + 1) *
+	    sizeof(*run->stalls));
+	run->stalls[run->nstalls].v = v;
+	run->stalls[run->nstalls++].why = why;
+}
+
+const char *
+run_stall_why(const struct run *run, const struct vendor *v)
+{
+	size_t i;
+
+	for (i = 0; i < run->nstalls; i++)
+		if (run->stalls[i].v == v)
+			return run->stalls[i].why;
+	return NULL;
+}
+
+void
 run_free(struct run *run)
 {
 	size_t i;
 
+	for (i = 0; i < run->nstalls; i++)
+		free(run->stalls[i].why);
+	free(run->stalls);
 	for (i = 0; i < run->ndns; i++)
 		dnsq_free(run->dns[i].q);
 	free(run->served);

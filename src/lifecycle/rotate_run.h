@@ -55,6 +55,13 @@ struct run {
 	/* keys published in this run (not checked until the next) */
 	const struct ks_key **fresh;
 	size_t nfresh, capfresh;
+	/* vendors that could not move for a reason other than time, with
+	 * the first such reason of the run */
+	struct run_stall {
+		const struct vendor *v;
+		char *why;
+	} *stalls;
+	size_t nstalls;
 };
 
 /* The schedule of (v, alg) as it stands in the keystore. */
@@ -70,6 +77,13 @@ bool run_in(const struct ks_key **set, size_t n, const struct ks_key *k);
 /* Adds k to the set. */
 void run_mark(const struct ks_key ***set, size_t *n, size_t *cap,
     const struct ks_key *k);
+/* Notes that v could not move in this run for a reason other than time
+ * (DNS unreachable or not serving yet, a hook's "not yet"); the first
+ * reason of the run is kept. */
+void run_stall(struct run *run, const struct vendor *v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* That reason, or NULL when v was not held back so in this run. */
+const char *run_stall_why(const struct run *run, const struct vendor *v);
 /* Frees the run's resolvers and key sets (not its batch queue). */
 void run_free(struct run *run);
 

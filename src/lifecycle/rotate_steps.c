@@ -71,7 +71,17 @@ hooks(struct run *run, const struct vendor *v, struct ks_key *k,
 	rotate_report_add(run->r, v->name, k, st == HOOK_FAILED,
 	    st == HOOK_RETRY ? "waiting" : "failed", "%s",
 	    k->error != NULL ? k->error : lc_event_name(ev));
-	/* the error is kept for status; the next run retries */
+	if (st == HOOK_RETRY) {
+		/* "not yet" is a wait, not a failure: a stall once it lasts
+		 * past stall_after */
+		if (k->error != NULL)
+			run_stall(run, v, "%s", k->error);
+		else
+			run_stall(run, v, "%s hook: not yet",
+			    lc_event_name(ev));
+		ks_set_error(run->lc->ks, k, NULL, 0);
+	}
+	/* a failure is kept for status; the next run retries */
 	run_commit(run);
 	return false;
 }
@@ -116,6 +126,7 @@ publish(struct run *run, const struct vendor *v, struct ks_key *k)
 			rotate_report_add(run->r, v->name, k, false,
 			    "waiting", "publish: no DNS server reachable to "
 			    "look the name up first");
+			run_stall(run, v, "no DNS server reachable");
 			dnscheck_clear(&dc);
 			return;
 		}
@@ -157,6 +168,7 @@ visible(struct run *run, const struct vendor *v, struct ks_key *k)
 		/* no answer is no news: visible_since stays as it was */
 		rotate_report_add(run->r, v->name, k, false, "waiting",
 		    "no DNS server reachable");
+		run_stall(run, v, "no DNS server reachable");
 		dnscheck_clear(&dc);
 		return;
 	}
@@ -173,11 +185,16 @@ visible(struct run *run, const struct vendor *v, struct ks_key *k)
 		k->visible = 0;
 		if (dc.other)
 			fail(run, v, k, "failed", dc.why);
-		else
+		else {
+			/* a wait, not a failure: a stall once it lasts past
+			 * stall_after */
 			rotate_report_add(run->r, v->name, k, false,
 			    "waiting", "not served yet: %s", dc.why != NULL ?
 			    dc.why : "?");
-		ks_set_error(run->lc->ks, k, dc.why, run->lc->now);
+			run_stall(run, v, "%s not served yet: %s", k->selector,
+			    dc.why != NULL ? dc.why : "?");
+			ks_set_error(run->lc->ks, k, NULL, 0);
+		}
 		run_commit(run);
 	}
 	dnscheck_clear(&dc);
@@ -288,6 +305,10 @@ revoke(struct run *run, const struct vendor *v, struct ks_key *k)
 			rotate_report_add(run->r, v->name, k, dc.other,
 			    dc.other ? "failed" : "waiting", "revocation not "
 			    "served yet: %s", dc.why != NULL ? dc.why : "?");
+			if (!dc.other)
+				run_stall(run, v, "%s revocation not served "
+				    "yet: %s", k->selector, dc.why != NULL ?
+				    dc.why : "?");
 			dnscheck_clear(&dc);
 			return;
 		}
@@ -321,6 +342,8 @@ withdraw(struct run *run, const struct vendor *v, struct ks_key *k)
 			rotate_report_add(run->r, v->name, k, false, "waiting",
 			    "record still served: %s", dc.why != NULL ?
 			    dc.why : "?");
+			run_stall(run, v, "%s record still served: %s",
+			    k->selector, dc.why != NULL ? dc.why : "?");
 			dnscheck_clear(&dc);
 			return;
 		}
@@ -471,10 +494,7 @@ run_steps(struct run *run, const struct vendor *v, enum dk_alg alg)
 	each(run, v, alg, KS_RETIRED, revoke);
 	each(run, v, alg, KS_REVOKED, withdraw);
 	each(run, v, alg, KS_WITHDRAWN, destroy);
-	run_sched(run, v, alg, &s);
-	if (policy_late(&s, run->lc->now))
-		rotate_report_add(run->r, v->name, s.active, true, "late",
-		    "its %s key is past rotate_every and no successor is "
-		    "active", dk_alg_name(alg));
+	/* late and stalled are judged by the driver once every walk and
+	 * batch of the run is done */
 	log_set_vendor(was);
 }

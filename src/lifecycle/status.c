@@ -26,6 +26,12 @@ status_row_fill(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 		r->error = r->next.key->error;
 	else if (r->s.successor != NULL && r->s.successor->error != NULL)
 		r->error = r->s.successor->error;
+	if (rec != NULL && rec->stall != NULL &&
+	    policy_stalled(v, rec->stall_since, lc->now)) {
+		r->stalled = true;
+		r->stall = rec->stall;
+		r->stall_since = rec->stall_since;
+	}
 }
 
 struct status_row *
@@ -46,4 +52,32 @@ status_rows(struct lc *lc, const char *only, size_t *n)
 			    cfg->vendors[i].algs[a].alg, &rows[(*n)++]);
 	}
 	return rows;
+}
+
+bool
+status_trouble(struct lc *lc, const char *only, const struct status_row *rows,
+    size_t n)
+{
+	const struct config *cfg = lc->cfg;
+	const struct ks_vendor *rec;
+	struct ks_key *const *keys;
+	size_t i, nk;
+
+	for (i = 0; i < n; i++)
+		if (rows[i].late || rows[i].error != NULL || rows[i].stalled)
+			return true;
+	for (i = 0; i < cfg->nvendors; i++)
+		if (cfg->vendors[i].mode == MODE_DELEGATED &&
+		    (only == NULL || strcmp(only, cfg->vendors[i].name) == 0) &&
+		    (rec = ks_vendor(lc->ks, cfg->vendors[i].name, false)) !=
+		    NULL && rec->error != NULL)
+			return true;
+	if (only != NULL)
+		return false;
+	keys = ks_keys(lc->ks, &nk);
+	for (i = 0; i < nk; i++)
+		if (keys[i]->state != KS_DESTROYED &&
+		    lc_vendor(lc, keys[i]) == NULL)
+			return true;
+	return false;
 }

@@ -18,9 +18,12 @@ struct status_row {
 	enum dk_alg alg;
 	struct policy_sched s;
 	struct lc_next next;
-	bool late;         /* past rotate_every */
+	bool late;         /* past rotate_every + late_after */
 	const char *error; /* the vendor's, the next key's or the successor's
 			      last error, or NULL */
+	bool stalled;      /* a wait not caused by time past stall_after */
+	const char *stall; /* its reason when stalled, else NULL */
+	int64_t stall_since;
 };
 
 /*
@@ -29,5 +32,13 @@ struct status_row {
  * rows (free).
  */
 struct status_row *status_rows(struct lc *lc, const char *only, size_t *n);
+
+/*
+ * Whether status is to exit 1 (SPEC section 3): a row late, failing (last
+ * error set) or stalled, a delegated vendor failing (only: that vendor),
+ * or, when every vendor is shown (only NULL), keys left orphaned.
+ */
+bool status_trouble(struct lc *lc, const char *only,
+    const struct status_row *rows, size_t n);
 
 #endif
