@@ -104,6 +104,10 @@ assert p["now"] == "2026-01-01T00:00:00Z", p["now"]
 assert p["until"] == "2026-07-20T00:00:00Z", p["until"]
 assert len(p["schedules"]) == 5
 ' plan1.json
+check "plan runs while another run holds the lock" run 0 \
+    flock store/lock "$DK" -c "$CONF" plan --for 1d
+check "  (where rotate would wait)" run 75 \
+    flock store/lock "$DK" -c "$CONF" rotate
 after=$(snapshot store)
 check "plan changed nothing in the keystore" test "$before" = "$after"
 check "plan ran no hook" test ! -e rec/events
