@@ -1,19 +1,22 @@
 #!/bin/sh
 # plan against what rotate then does (issue 9, item 7): `plan --json --for
-# 200d` on a fresh keystore, then `rotate` every 12 hours (DKIMKEYS_NOW)
-# for 200 days; halfway, a key is revoked as compromised, a vendor is
-# decommissioned and a second plan is taken for the 100 days left.
-# plan_check.py proves from the audit log that every planned event
-# happened on its date (or at the next run) and that nothing happened
-# that was not planned. Also: plan changes nothing, runs no hook, needs
-# no DNS, and refuses what it cannot do.
+# 200d` on a fresh keystore (vendors with one and two algorithms, a
+# rotate_spread, a domains_file section with a batch hook), then `rotate`
+# every 12 hours (DKIMKEYS_NOW) for 200 days; halfway, a key is revoked
+# as compromised, a vendor is decommissioned and a second plan is taken
+# for the 100 days left. plan_check.py proves from the audit log that
+# every planned event happened on its date (or at the next run) and that
+# nothing happened that was not planned. Also: plan changes nothing, runs
+# no hook, asks no DNS server, takes no lock, and refuses what it cannot
+# do.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 DAY=86400
 GRID=43200
 mkdir -p hooks rec
-cp "$ROOT/tests/data/hooks/recorder" hooks/
-chmod 700 hooks/recorder
+cp "$ROOT/tests/data/hooks/recorder" "$ROOT/tests/data/hooks/batchrec" hooks/
+chmod 700 hooks/recorder hooks/batchrec
+printf 'one.test\ntwo.test\n' >shops.txt
 # nothing listens at 127.0.0.1:9: plan must not ask
 setup 'plan passphrase' <<CONF
 resolver = 127.0.0.1:9
@@ -69,6 +72,18 @@ revoke_for = 3d
 ttl = 300
 verify_dns = no
 hooks = hooks/recorder
+
+[vendor:shops]
+domains_file = shops.txt
+selector = s%n%a
+algorithms = ed25519
+rotate_every = 25d
+publish_ahead = 1d
+overlap = 3d
+revoke_for = 4d
+ttl = 300
+verify_dns = no
+batch_hooks = hooks/batchrec
 CONF
 start=$(date -u -d 2026-01-01T00:00:00Z +%s)
 dkinit DKIMKEYS_NOW=$start
@@ -91,10 +106,11 @@ check "  says what happens now" grep -Eq \
     '^2026-01-01T00:00:00Z +esp +rsa +generate +\(new key 1\)$' out
 check "  and a year ahead, not more" sh -c \
     "grep -q '^2026-12-' '$T/out' && ! grep -q '^2027-01-0[2-9]' '$T/out'"
-check "plan of one vendor and one section" run 0 dk plan crm mta --for 10d
-check "  lists only theirs" sh -c "! grep -Eq ' (esp|leaver) ' '$T/out' &&
-    grep -Eq ' crm +ed25519 ' '$T/out' && grep -Eq ' mta +rsa ' '$T/out' &&
-    grep -Eq ' mta +ed25519 ' '$T/out'"
+check "plan of one vendor and one section" run 0 dk plan crm shops --for 10d
+check "  lists only theirs" sh -c "! grep -Eq ' (esp|leaver|mta) ' '$T/out' &&
+    grep -Eq ' crm +ed25519 ' '$T/out' &&
+    grep -Eq ' shops/one.test +ed25519 ' '$T/out' &&
+    grep -Eq ' shops/two.test +ed25519 ' '$T/out'"
 check "plan --json --for 200d" run 0 dk plan --json --for 200d
 cp out plan1.json
 check "  is JSON until day 200" "$PY" -c '
@@ -102,7 +118,7 @@ import json, sys
 p = json.load(open(sys.argv[1]))
 assert p["now"] == "2026-01-01T00:00:00Z", p["now"]
 assert p["until"] == "2026-07-20T00:00:00Z", p["until"]
-assert len(p["schedules"]) == 5
+assert len(p["schedules"]) == 7
 ' plan1.json
 check "plan runs while another run holds the lock" run 0 \
     flock store/lock "$DK" -c "$CONF" plan --for 1d
