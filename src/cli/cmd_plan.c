@@ -113,17 +113,21 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int64_t until = 0, span = 0;
+	bool given = false;
 	struct plan p;
 	struct buf b = { 0 };
 	char when[UTIL_TIME_LEN], nowstr[UTIL_TIME_LEN];
 	int c;
 
+	/* one of --until and --for, once */
 	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
-		if (c == 'u' && until == 0 && span == 0 &&
-		    util_parse_date(optarg, &until) == 0)
+		if ((c == 'u' || c == 'f') && given)
+			return cli_usage(cli);
+		given = true;
+		if (c == 'u' && util_parse_date(optarg, &until) == 0)
 			continue;
-		if (c == 'f' && until == 0 && span == 0 &&
-		    util_parse_duration(optarg, &span) == 0 && span > 0)
+		if (c == 'f' && util_parse_duration(optarg, &span) == 0 &&
+		    span > 0)
 			continue;
 		if (c == 'u' || c == 'f')
 			return cli_usage(cli);
@@ -133,10 +137,11 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		if (config_vendor(cli->cfg, argv[c]) == NULL &&
 		    cli_section(cli, argv[c]) == -1)
 			return -1;
-	if (until == 0)
-		until = cli->lc.now > INT64_MAX - (span ? span :
-		    PLAN_DEFAULT_FOR) ? INT64_MAX : cli->lc.now +
-		    (span ? span : PLAN_DEFAULT_FOR);
+	if (span == 0 && !given)
+		span = PLAN_DEFAULT_FOR;
+	if (span != 0)
+		until = cli->lc.now > INT64_MAX - span ? INT64_MAX :
+		    cli->lc.now + span;
 	if (until < cli->lc.now) {
 		log_fail(EX_USAGE, "plan: --until %s is before now (%s)",
 		    util_fmt_time(until, when), util_fmt_time(cli->lc.now,
