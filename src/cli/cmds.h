@@ -32,6 +32,8 @@ int cmd_release(struct cli *cli, int argc, char **argv);
 int cmd_decommission(struct cli *cli, int argc, char **argv);
 /* cmd_status.c */
 int cmd_status(struct cli *cli, int argc, char **argv);
+/* cmd_plan.c */
+int cmd_plan(struct cli *cli, int argc, char **argv);
 /* cmd_check.c */
 int cmd_check(struct cli *cli, int argc, char **argv);
 

@@ -17,18 +17,15 @@ lc_in_sched(const struct ks_key *k, const struct vendor *v, enum dk_alg alg)
 }
 
 void
-lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
-    struct policy_sched *s)
+lc_sched_keys(struct ks_key *const *keys, size_t n, const struct vendor *v,
+    enum dk_alg alg, struct policy_sched *s)
 {
-	struct ks_key *const *keys;
-	const struct ks_vendor *rec;
 	const struct ks_key *k;
-	size_t n, i, activated = 0;
+	size_t i, activated = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->v = v;
 	s->alg = alg;
-	keys = ks_keys(lc->ks, &n);
 	for (i = 0; i < n; i++) {
 		k = keys[i];
 		if (!lc_in_sched(k, v, alg))
@@ -52,6 +49,18 @@ lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 			s->compromised = k;
 	}
 	s->first = s->active != NULL && activated == 1;
+}
+
+void
+lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
+    struct policy_sched *s)
+{
+	struct ks_key *const *keys;
+	const struct ks_vendor *rec;
+	size_t n;
+
+	keys = ks_keys(lc->ks, &n);
+	lc_sched_keys(keys, n, v, alg, s);
 	if ((rec = ks_vendor(lc->ks, v->name, false)) != NULL) {
 		s->held = rec->hold;
 		s->leaving = rec->decommission;

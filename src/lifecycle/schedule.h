@@ -19,6 +19,10 @@ struct lc;
 /* Whether k belongs to the schedule of (v, alg). */
 bool lc_in_sched(const struct ks_key *k, const struct vendor *v,
     enum dk_alg alg);
+/* The schedule of (v, alg) among keys[0..n) (the keys of other schedules
+ * are skipped); held and leaving are left false. */
+void lc_sched_keys(struct ks_key *const *keys, size_t n,
+    const struct vendor *v, enum dk_alg alg, struct policy_sched *s);
 /* The schedule of (v, alg) as it stands in the keystore. */
 void lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
     struct policy_sched *s);
