@@ -39,13 +39,19 @@ aws_access_key_id = $AKID
 aws_secret_access_key = notTheSecretAtAll0123456789abcdefghijkl
 EOF
 chmod 600 "$T/credentials"
-cat >"$S/config.json" <<EOF
-{"access_key": "$AKID", "secret_key": "$SECRET", "zones": [
- {"id": "Z1ORG", "name": "example.org."},
- {"id": "Z2MG", "name": "mg.example.org."},
- {"id": "Z9PRIVATE", "name": "mg.example.org.", "private": true},
- {"id": "Z3CUST", "name": "customers.test."}]}
-EOF
+# The zones: 120 others listed first (Route 53 lists 100 a page), a
+# private zone listed before the public zone of the same name.
+"$PY" - "$S/config.json" "$AKID" "$SECRET" <<'PY'
+import json, sys
+zones = [{"id": "Z1ORG", "name": "example.org."},
+         {"id": "Z2MG", "name": "mg.example.org."},
+         {"id": "Z0PRIVATE", "name": "mg.example.org.", "private": True},
+         {"id": "Z3CUST", "name": "customers.test."}]
+zones += [{"id": "ZF%03d" % i, "name": "f%03d.example.net." % i}
+          for i in range(120)]
+json.dump({"access_key": sys.argv[2], "secret_key": sys.argv[3],
+           "zones": zones}, open(sys.argv[1], "w"))
+PY
 
 test_ca "$T"
 PORT=$(free_port)
@@ -155,7 +161,8 @@ for rrset in r.answer:
 echo "# stand-in for Amazon Route 53, the real API is not reachable from here"
 ED=$(head -c 32 /dev/urandom | base64)
 A="sigv4:$AKID"
-ZONES="GET /2013-04-01/hostedzonesbyname $A 200"
+ZONES="GET /2013-04-01/hostedzonesbyname $A 200
+GET /2013-04-01/hostedzonesbyname?dnsname=f100.example.net.&hostedzoneid=ZF100 $A 200"
 N1=s1._domainkey.mg.example.org.
 RR2=/2013-04-01/hostedzone/Z2MG/rrset
 
@@ -372,10 +379,10 @@ PY
 batch publish "$T/batch.in"
 requests
 check "a batch of 1,200 keys in two zones exits 0" test "$rc" -eq 0
-check "  one zone listing, change requests only to the two zones" test \
+check "  one zone listing (two pages), change requests only to the two zones" test \
     "$(printf '%s\n' "$got" | cut -d' ' -f1,2 | sort | uniq -c |
     awk '{ print ($1 > 1 ? "n" : 1), $2, $3 }' | tr '\n' ,)" = \
-    "1 GET /2013-04-01/hostedzonesbyname,n POST /2013-04-01/hostedzone/Z1ORG/rrset/,n POST /2013-04-01/hostedzone/Z3CUST/rrset/,"
+    "1 GET /2013-04-01/hostedzonesbyname,1 GET /2013-04-01/hostedzonesbyname?dnsname=f100.example.net.&hostedzoneid=ZF100,n POST /2013-04-01/hostedzone/Z1ORG/rrset/,n POST /2013-04-01/hostedzone/Z3CUST/rrset/,"
 check "  every key ok and held; requests within the limits, none mergeable" \
     limits publish
 cp "$S/state.json" "$T/state.3"
