@@ -533,25 +533,18 @@ keys = json.load(open(sys.argv[1]))["keys"]
 act = [k for k in keys if k["state"] == "active"]
 assert len(act) == 8 and len(keys) == 8, [(k["vendor"], k["state"]) for k in keys]
 ' "$T/list.json"
-# The run that deploys a batch section's successors reports the keys it
-# replaces "late" before deploying them, and exits 1 (dkimkeys' own
-# judgement, the same with hooks/zonefile; a per-key section is not
-# reported): such runs pass when "late" is all they say.
-t=$((base + 12 * 3600)) end=$((base + 6 * 86400)) bad='' late=0
+# Every run succeeds and says nothing under -q: a batch section whose
+# successors are deployed in the run is not "late" (lateness is judged
+# after the run's transitions).
+t=$((base + 12 * 3600)) end=$((base + 6 * 86400)) bad=''
 while [ $t -le $end ]; do
-	if ! HOME=$T/home DKIMKEYS_NOW=$t dk -q rotate >"$T/run.out" 2>&1; then
-		if grep -v -e 'simulated time' -e '^customers/[^ ]*: [^ ]*: late: ' \
-		    "$T/run.out" | grep -q .; then
-			bad="$bad $t"
-		else
-			late=$((late + 1))
-		fi
-	fi
+	HOME=$T/home DKIMKEYS_NOW=$t dk -q rotate >"$T/run.out" 2>&1 ||
+	    bad="$bad $t"
+	grep -v 'simulated time' "$T/run.out" | grep -q . && bad="$bad $t"
 	cat "$T/run.out" >>"$T/rotate.out"
 	t=$((t + 43200))
 done
-check "six days of runs every 12 h succeed ($late saying only \"late\")" \
-    test -z "$bad"
+check "six days of runs every 12 h succeed, silent under -q" test -z "$bad"
 if [ -n "$bad" ]; then
 	echo "  failed runs:$bad"
 	grep -v 'simulated time' "$T/rotate.out" | tail -n 8
