@@ -41,7 +41,7 @@ def main():
     if isinstance(keys, dict):
         keys = keys.get("keys", [])
     alg = {k["key"].rstrip("."): k["algorithm"] for k in keys}
-    now, until = ts(plan["now"]), ts(plan["until"])
+    until = ts(plan["until"])
     bad = []
 
     def skipped(vendor, when):
