@@ -408,8 +408,10 @@ plan_build(struct lc *lc, char *const *only, size_t nonly, int64_t until,
 	keys = ks_keys(lc->ks, &nkeys);
 	/* one sort, so that many domains cost n log n, not n squared */
 	sorted = xcalloc(nkeys + 1, sizeof(*sorted));
-	memcpy(sorted, keys, nkeys * sizeof(*sorted));
-	qsort(sorted, nkeys, sizeof(*sorted), by_sched);
+	if (nkeys > 0) { /* an empty keystore may hand back NULL */
+		memcpy(sorted, keys, nkeys * sizeof(*sorted));
+		qsort(sorted, nkeys, sizeof(*sorted), by_sched);
+	}
 	p->scheds = xcalloc(cfg->nvendors * CONFIG_MAX_ALGS + 1,
 	    sizeof(*p->scheds));
 	for (i = 0; i < cfg->nvendors; i++) {
