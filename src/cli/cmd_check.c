@@ -44,7 +44,8 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
 		return -1;
 	for (c = optind; c < argc; c++)
-		if (cli_vendor(cli, argv[c]) == NULL)
+		if (config_vendor(cli->cfg, argv[c]) == NULL &&
+		    cli_section(cli, argv[c]) == -1)
 			return -1;
 	check_run(&cli->lc, argv + optind, (size_t)(argc - optind), &r);
 	for (i = 0; i < r.n; i++)

@@ -66,7 +66,10 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		return -1;
 	if (optind + 1 < argc)
 		return cli_usage(cli);
-	if (optind < argc && cli_vendor(cli, vendor = argv[optind]) == NULL)
+	/* a vendor, a section (all of its domains) or an orphan's name */
+	if (optind < argc && config_vendor(cli->cfg, vendor = argv[optind]) ==
+	    NULL && lc_orphans_of(&cli->lc, vendor) == 0 &&
+	    cli_section(cli, vendor) == -1)
 		return -1;
 	keys = ks_keys(cli->ks, &n);
 	if (cli->json)
@@ -75,7 +78,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		buf_printf(&b, "%-16s %-44s %-7s %4s %-9s %-20s %s\n", "VENDOR",
 		    "KEY", "ALG", "BITS", "STATE", "SINCE", "FINGERPRINT");
 	for (i = 0; i < n; i++) {
-		if (vendor != NULL && strcmp(keys[i]->vendor, vendor) != 0)
+		if (vendor != NULL && !lc_vendor_named(vendor, keys[i]->vendor))
 			continue;
 		if (cli->json) {
 			buf_puts(&b, shown++ == 0 ? "\n  " : ",\n  ");

@@ -217,6 +217,7 @@ static size_t
 orphan_list(struct cli *cli, struct buf *b)
 {
 	struct ks_key *const *keys;
+	char why[512];
 	size_t n, i, found = 0;
 
 	keys = ks_keys(cli->ks, &n);
@@ -229,9 +230,11 @@ orphan_list(struct cli *cli, struct buf *b)
 			buf_printf(b, "\"%s._domainkey.%s.\"",
 			    keys[i]->selector, keys[i]->domain);
 		} else
-			buf_printf(b, "orphan: %s._domainkey.%s (%s, vendor %s "
-			    "no longer configured)\n", keys[i]->selector,
-			    keys[i]->domain, ks_state_name(keys[i]->state),
+			buf_printf(b, "orphan: %s._domainkey.%s (%s, vendor %s: "
+			    "%s; see: dkimkeys decommission %s)\n",
+			    keys[i]->selector, keys[i]->domain,
+			    ks_state_name(keys[i]->state), keys[i]->vendor,
+			    lc_orphan_why(&cli->lc, keys[i], why, sizeof(why)),
 			    keys[i]->vendor);
 		found++;
 	}

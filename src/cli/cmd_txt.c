@@ -11,25 +11,42 @@
 #include "dns/dnsrec.h"
 #include "support/log.h"
 
+/* Whether name is the section of a configured vendor. */
+static bool
+section_known(const struct cli *cli, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cli->cfg->nvendors; i++)
+		if (strcmp(cli->cfg->vendors[i].section, name) == 0)
+			return true;
+	return false;
+}
+
 /* The records of the keys selected by arg (vendor, KEY or all). */
 static int
 txt_collect(struct cli *cli, const char *arg, struct dnsrec **out, size_t *nout)
 {
 	struct ks_key *const *keys, *only = NULL;
-	const struct vendor *v, *vendor = NULL;
+	const struct vendor *v;
+	const char *vendor = NULL;
 	struct dnsrec *recs;
 	size_t n, i, nrec = 0;
 	bool revoked;
 
-	if (arg != NULL && (vendor = config_vendor(cli->cfg, arg)) == NULL &&
-	    (only = lc_find(&cli->lc, arg)) == NULL)
+	/* a vendor, a section (all of its domains), an orphan's name or a
+	 * KEY */
+	if (arg != NULL && (config_vendor(cli->cfg, arg) != NULL ||
+	    lc_orphans_of(&cli->lc, arg) > 0 || section_known(cli, arg)))
+		vendor = arg;
+	else if (arg != NULL && (only = lc_find(&cli->lc, arg)) == NULL)
 		return -1;
 	keys = ks_keys(cli->ks, &n);
 	recs = xcalloc(n, sizeof(*recs));
 	for (i = 0; i < n; i++) {
 		if ((only != NULL && keys[i] != only) ||
 		    (vendor != NULL &&
-		    strcmp(keys[i]->vendor, vendor->name) != 0) ||
+		    !lc_vendor_named(vendor, keys[i]->vendor)) ||
 		    !lc_served(&cli->lc, keys[i], &revoked))
 			continue;
 		if ((v = lc_vendor(&cli->lc, keys[i])) == NULL)

@@ -4,10 +4,13 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
 
 #include "cli.h"
 #include "cmds.h"
 #include "lifecycle/vendor_state.h"
+#include "support/log.h"
 
 static int
 vendor_cmd(struct cli *cli, int argc, char **argv, enum vendor_state_op op)
@@ -40,8 +43,62 @@ cmd_release(struct cli *cli, int argc, char **argv)
 	return vendor_cmd(cli, argc, argv, VENDOR_RELEASE);
 }
 
+/* decommission of a section: each of its vendors. */
+static int
+decommission_section(struct cli *cli, const char *name)
+{
+	const struct config *cfg = cli->cfg;
+	size_t i, done = 0;
+
+	for (i = 0; i < cfg->nvendors; i++) {
+		if (strcmp(cfg->vendors[i].section, name) != 0)
+			continue;
+		if (vendor_state_set(&cli->lc, &cfg->vendors[i],
+		    VENDOR_DECOMMISSION) == -1)
+			return -1;
+		done++;
+	}
+	return (int)done;
+}
+
 int
 cmd_decommission(struct cli *cli, int argc, char **argv)
 {
-	return vendor_cmd(cli, argc, argv, VENDOR_DECOMMISSION);
+	const struct vendor *v;
+	const char *name;
+	long orphans;
+	int n;
+
+	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
+		return -1;
+	if (optind + 1 != argc)
+		return cli_usage(cli);
+	name = argv[optind];
+	if ((v = config_vendor(cli->cfg, name)) != NULL) {
+		if (vendor_state_set(&cli->lc, v, VENDOR_DECOMMISSION) == -1)
+			return -1;
+		printf("%s: decommissioned: its keys are retired, revoked, "
+		    "withdrawn and destroyed on the normal timers\n", v->name);
+		return 0;
+	}
+	/* a section: its vendors; orphans of its removed domains too */
+	if ((n = decommission_section(cli, name)) == -1 ||
+	    (orphans = vendor_state_decommission_orphans(&cli->lc, name)) == -1)
+		return -1;
+	if (n == 0 && orphans == 0) {
+		log_fail(EX_USAGE, "unknown vendor '%s': neither a "
+		    "[vendor:NAME] section of %s nor a vendor with keys "
+		    "left in the keystore", name, cli->cfg->path);
+		return -1;
+	}
+	if (n > 0)
+		printf("%s: %d vendors decommissioned: their keys are retired, "
+		    "revoked, withdrawn and destroyed on the normal timers\n",
+		    name, n);
+	if (orphans > 0)
+		printf("%s: %ld orphaned keys marked leaving: no hook runs for "
+		    "an orphan, so remove their records from DNS yourself; "
+		    "rotate then stops reporting them as failures\n", name,
+		    orphans);
+	return 0;
 }

@@ -149,14 +149,16 @@ check_vendor(struct lc *lc, const struct vendor *v, struct check_report *r)
 	return ok;
 }
 
-/* Whether name is among vendors[0..n); every name is when n is 0. */
+/* Whether v is named among vendors[0..n) (its name or its section);
+ * every vendor is when n is 0. */
 static bool
-check_wanted(char *const *vendors, size_t n, const char *name)
+check_wanted(char *const *vendors, size_t n, const struct vendor *v)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(vendors[i], name) == 0)
+		if (strcmp(vendors[i], v->name) == 0 ||
+		    strcmp(vendors[i], v->section) == 0)
 			return true;
 	return n == 0;
 }
@@ -170,7 +172,7 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
 	for (i = 0; i < lc->cfg->nvendors; i++)
-		if (check_wanted(vendors, n, lc->cfg->vendors[i].name))
+		if (check_wanted(vendors, n, &lc->cfg->vendors[i]))
 			r->ok &= check_vendor(lc, &lc->cfg->vendors[i], r);
 	return r->ok ? 0 : -1;
 }

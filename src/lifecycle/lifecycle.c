@@ -380,3 +380,69 @@ lc_vendor(const struct lc *lc, const struct ks_key *key)
 			return v;
 	return NULL;
 }
+
+bool
+lc_vendor_named(const char *arg, const char *vendor)
+{
+	size_t n = strlen(arg);
+
+	return strcmp(arg, vendor) == 0 ||
+	    (strncmp(arg, vendor, n) == 0 && vendor[n] == '/');
+}
+
+/* A vendor of section sec, or NULL. */
+static const struct vendor *
+section_vendor(const struct config *cfg, const char *sec, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nvendors; i++)
+		if (strlen(cfg->vendors[i].section) == len &&
+		    strncmp(cfg->vendors[i].section, sec, len) == 0)
+			return &cfg->vendors[i];
+	return NULL;
+}
+
+const char *
+lc_orphan_why(const struct lc *lc, const struct ks_key *key, char *buf,
+    size_t len)
+{
+	const struct vendor *v = config_vendor(lc->cfg, key->vendor);
+	const char *slash = strchr(key->vendor, '/');
+	size_t seclen = slash != NULL ? (size_t)(slash - key->vendor) :
+	    strlen(key->vendor);
+
+	if (v == NULL && slash != NULL &&
+	    (v = section_vendor(lc->cfg, key->vendor, seclen)) != NULL)
+		snprintf(buf, len, "%s was removed from %s of section "
+		    "[vendor:%.*s]", key->domain, v->domains_file != NULL ?
+		    v->domains_file : "the domains_file", (int)seclen,
+		    key->vendor);
+	else if (v == NULL)
+		snprintf(buf, len, "section [vendor:%.*s] was removed",
+		    (int)seclen, key->vendor);
+	else if (v->mode != MODE_MANAGED)
+		snprintf(buf, len, "vendor %s is delegated now", v->name);
+	else if (strcmp(v->domain, key->domain) != 0)
+		snprintf(buf, len, "vendor %s's domain is %s now, not %s",
+		    v->name, v->domain, key->domain);
+	else
+		snprintf(buf, len, "algorithm %s was dropped from vendor %s",
+		    dk_alg_name(key->alg), v->name);
+	return buf;
+}
+
+size_t
+lc_orphans_of(const struct lc *lc, const char *arg)
+{
+	struct ks_key *const *keys;
+	size_t n, i, found = 0;
+
+	keys = ks_keys(lc->ks, &n);
+	for (i = 0; i < n; i++)
+		if (keys[i]->state != KS_DESTROYED &&
+		    lc_vendor_named(arg, keys[i]->vendor) &&
+		    lc_vendor(lc, keys[i]) == NULL)
+			found++;
+	return found;
+}

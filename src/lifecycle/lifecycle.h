@@ -99,4 +99,19 @@ bool lc_served(const struct lc *lc, const struct ks_key *key, bool *revoked);
  * algorithm no longer configured). */
 const struct vendor *lc_vendor(const struct lc *lc, const struct ks_key *key);
 
+/* Whether the vendor name vendor is meant by arg: the same name, or the
+ * section arg of a domains_file vendor ("customers" for
+ * "customers/example.com"). */
+bool lc_vendor_named(const char *arg, const char *vendor);
+
+/* What became of an orphan key's vendor, in words ("section [vendor:X]
+ * was removed", "example.com was removed from FILE", "algorithm ed25519
+ * was dropped"), into buf. */
+const char *lc_orphan_why(const struct lc *lc, const struct ks_key *key,
+    char *buf, size_t len);
+
+/* The number of keys not yet destroyed that are orphans of a vendor named
+ * by arg (lc_vendor_named). */
+size_t lc_orphans_of(const struct lc *lc, const char *arg);
+
 #endif

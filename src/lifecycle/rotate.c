@@ -96,6 +96,8 @@ static void
 orphans(struct run *run)
 {
 	struct ks_key *const *keys;
+	const struct ks_vendor *rec;
+	char why[512];
 	size_t n, i;
 
 	keys = ks_keys(run->lc->ks, &n);
@@ -103,9 +105,23 @@ orphans(struct run *run)
 		if (keys[i]->state == KS_DESTROYED ||
 		    lc_vendor(run->lc, keys[i]) != NULL)
 			continue;
-		rotate_report_add(run->r, keys[i]->vendor, keys[i], true,
-		    "orphan", "vendor %s is no longer configured; nothing "
-		    "runs for its keys (see decommission)", keys[i]->vendor);
+		lc_orphan_why(run->lc, keys[i], why, sizeof(why));
+		rec = ks_vendor(run->lc->ks, keys[i]->vendor, false);
+		if (rec != NULL && rec->decommission)
+			rotate_report_add(run->r, keys[i]->vendor, keys[i],
+			    false, "orphan", "%s; decommissioned: no hook "
+			    "runs for an orphan, remove its record from DNS "
+			    "yourself", why);
+		else if (config_vendor(run->lc->cfg, keys[i]->vendor) != NULL)
+			rotate_report_add(run->r, keys[i]->vendor, keys[i],
+			    true, "orphan", "%s; nothing runs for its keys; "
+			    "put the algorithm back to retire them on the "
+			    "normal timers", why);
+		else
+			rotate_report_add(run->r, keys[i]->vendor, keys[i],
+			    true, "orphan", "%s; nothing runs for its keys; "
+			    "retire them with: dkimkeys decommission %s", why,
+			    keys[i]->vendor);
 	}
 }
 

@@ -1,7 +1,10 @@
 /*
  * vendor_state.c - hold, release and decommission of a vendor.
  */
+#include <stdlib.h>
+
 #include "lifecycle.h"
+#include "support/util.h"
 #include "vendor_state.h"
 
 const char *
@@ -22,7 +25,15 @@ int
 vendor_state_set(struct lc *lc, const struct vendor *v,
     enum vendor_state_op op)
 {
-	struct ks_vendor *rec = ks_vendor(lc->ks, v->name, true);
+	return vendor_state_set_name(lc, v->name, op);
+}
+
+int
+vendor_state_set_name(struct lc *lc, const char *name,
+    enum vendor_state_op op)
+{
+	struct ks_vendor *rec = ks_vendor(lc->ks, name, true);
+	char *extra;
 
 	if (op == VENDOR_HOLD)
 		rec->hold = true;
@@ -30,7 +41,43 @@ vendor_state_set(struct lc *lc, const struct vendor *v,
 		rec->hold = false;
 	else
 		rec->decommission = true;
+	extra = xasprintf(",\"vendor\":\"%s\"", name);
 	ks_journal(lc->ks, lc->now, lc->simulated, vendor_state_name(op), NULL,
-	    KS_EV_COUNT, "");
+	    KS_EV_COUNT, extra);
+	free(extra);
 	return ks_commit(lc->ks, lc->now);
+}
+
+long
+vendor_state_decommission_orphans(struct lc *lc, const char *arg)
+{
+	struct ks_key *const *keys;
+	struct ks_vendor *rec;
+	size_t n, i;
+	long found = 0;
+	bool changed = false;
+	char *extra;
+
+	keys = ks_keys(lc->ks, &n);
+	for (i = 0; i < n; i++) {
+		if (keys[i]->state == KS_DESTROYED ||
+		    !lc_vendor_named(arg, keys[i]->vendor) ||
+		    lc_vendor(lc, keys[i]) != NULL ||
+		    config_vendor(lc->cfg, keys[i]->vendor) != NULL)
+			continue; /* a configured vendor's dropped algorithm */
+		rec = ks_vendor(lc->ks, keys[i]->vendor, true);
+		if (!rec->decommission) {
+			rec->decommission = true;
+			extra = xasprintf(",\"vendor\":\"%s\",\"orphan\":true",
+			    keys[i]->vendor);
+			ks_journal(lc->ks, lc->now, lc->simulated,
+			    "decommission", NULL, KS_EV_COUNT, extra);
+			free(extra);
+			changed = true;
+		}
+		found++;
+	}
+	if (!changed)
+		return found;
+	return ks_commit(lc->ks, lc->now) == -1 ? -1 : found;
 }

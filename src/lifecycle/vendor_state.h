@@ -21,4 +21,17 @@ const char *vendor_state_name(enum vendor_state_op op);
 int vendor_state_set(struct lc *lc, const struct vendor *v,
     enum vendor_state_op op);
 
+/* Sets op's flag on the record of the vendor named name (configured or
+ * not), journals and commits it. Returns 0, or -1 after logging. */
+int vendor_state_set_name(struct lc *lc, const char *name,
+    enum vendor_state_op op);
+
+/*
+ * decommission of orphans: marks leaving every vendor record that has keys
+ * not yet destroyed, orphaned (lc_vendor NULL), and named by arg
+ * (lc_vendor_named: a vendor, NAME/DOMAIN or a section), in one commit.
+ * Returns the number of keys so marked (0: none), or -1 after logging.
+ */
+long vendor_state_decommission_orphans(struct lc *lc, const char *arg);
+
 #endif

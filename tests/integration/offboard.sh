@@ -1,0 +1,97 @@
+#!/bin/sh
+# Offboarding (issue 9, item 8): `decommission` of a vendor whose section
+# was removed (its keys are orphans), of NAME/DOMAIN for a domain removed
+# from a domains_file, and of a section name; orphan messages of `rotate`
+# and `status` say what became of the vendor and which command retires
+# its keys; section names are accepted by list, txt, check, rotate and
+# decommission.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+printf 'one.example\ntwo.example\n' >customers.txt
+conf() {
+	setup 'offboard passphrase' <<CONF
+resolver = 127.0.0.1:9
+dns_timeout = 1s
+
+$1
+[vendor:customers]
+domains_file = customers.txt
+selector = c%n
+algorithms = ed25519
+rotate_every = 30d
+publish_ahead = 1d
+overlap = 2d
+revoke_for = 3d
+verify_dns = no
+CONF
+}
+OLD='[vendor:old]
+domain = old.example
+selector = o%n
+algorithms = ed25519
+rotate_every = 30d
+publish_ahead = 1d
+overlap = 2d
+revoke_for = 3d
+verify_dns = no
+'
+conf "$OLD"
+start=$(date -u -d 2026-06-01T00:00:00Z +%s)
+dkinit DKIMKEYS_NOW=$start
+export DKIMKEYS_NOW=$start
+check "first rotate" run 0 dk rotate
+DKIMKEYS_NOW=$((start + 2 * 86400))
+check "keys active" run 0 dk rotate
+
+# section names: all of the section's domains
+check "list customers" run 0 dk list customers
+check "list customers shows both domains" \
+    sh -c "grep -q one.example '$T/out' && grep -q two.example '$T/out' &&
+        ! grep -q old.example '$T/out'"
+check "txt customers" run 0 dk txt customers
+check "txt customers prints both domains' records" \
+    test "$(grep -c _domainkey "$T/out")" -eq 2
+check "check customers is accepted (the server is unreachable: 69)" \
+    run 69 dk check customers
+check "rotate customers" run 0 dk rotate customers
+
+# the section and one domain go away
+printf 'one.example\n' >customers.txt
+conf ''
+check "rotate with orphans exits 1" run 1 dk rotate
+check "rotate says the section was removed and how to retire its keys" \
+    grep -q 'section \[vendor:old\] was removed.*dkimkeys decommission old$' \
+    "$T/out"
+check "rotate says the domain was removed from the file" \
+    grep -q 'two.example was removed from .*customers.txt of section \[vendor:customers\].*dkimkeys decommission customers/two.example$' \
+    "$T/out"
+run 1 dk status
+check "status names what became of the vendor" \
+    grep -q 'orphan: .*old.example.*section \[vendor:old\] was removed' \
+    "$T/out"
+check "list of an orphan vendor" run 0 dk list old
+check "txt of an orphan vendor" run 0 dk txt old
+
+refuse 64 "unknown vendor 'nosuch'" "decommission of nothing" \
+    dk decommission nosuch
+check "decommission old (an orphan)" run 0 dk decommission old
+check "decommission says what it did" grep -q 'old: 1 orphaned keys' \
+    "$T/out"
+check "decommission customers/two.example (a removed domain)" \
+    run 0 dk decommission customers/two.example
+run 0 dk log
+check "the audit log names the orphan vendor decommissioned" \
+    grep -q '"event":"decommission","vendor":"customers/two.example"' "$T/out"
+check "rotate with decommissioned orphans exits 0" run 0 dk rotate
+check "rotate still says what is left to do by hand" \
+    grep -q 'decommissioned: no hook runs for an orphan' "$T/out"
+
+# a section name: all of its vendors
+check "decommission customers (a section)" run 0 dk decommission customers
+check "decommission of the section marks its vendor" \
+    grep -q 'customers: 1 vendors decommissioned' "$T/out"
+run 0 dk log customers/one.example
+check "its audit entry carries the vendor" \
+    grep -q '"event":"decommission","vendor":"customers/one.example"' "$T/out"
+check "rotate after decommission of the section" run 0 dk rotate
+finish
