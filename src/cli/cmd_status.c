@@ -230,8 +230,8 @@ orphan_list(struct cli *cli, struct buf *b)
 			buf_printf(b, "\"%s._domainkey.%s.\"",
 			    keys[i]->selector, keys[i]->domain);
 		} else
-			buf_printf(b, "orphan: %s._domainkey.%s (%s, vendor %s: "
-			    "%s; see: dkimkeys decommission %s)\n",
+			buf_printf(b, "orphan: %s._domainkey.%s (%s, vendor "
+			    "%s: %s; see: dkimkeys decommission %s)\n",
 			    keys[i]->selector, keys[i]->domain,
 			    ks_state_name(keys[i]->state), keys[i]->vendor,
 			    lc_orphan_why(&cli->lc, keys[i], why, sizeof(why)),
