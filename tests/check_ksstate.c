@@ -426,6 +426,47 @@ START_TEST(test_a_vendor_stall_is_optional_and_round_trips)
 }
 END_TEST
 
+/* decommission_algs came later too: absent is 0 and is not written; set,
+ * it is written after decommission and read back; out of range is
+ * refused. */
+START_TEST(test_vendor_decommission_algs_is_optional_and_round_trips)
+{
+	static const char with[] = HEAD2 "vendor name=mailgun hold=no "
+	    "decommission=no decommission_algs=4 error_at=- error=\n";
+	static const char bad[] = HEAD2 V " decommission_algs=9\n";
+	struct ksstate st;
+	struct ks_vendor *v;
+	struct buf in, b = { NULL, 0, 0 };
+	char err[200] = "";
+
+	framed(&in, HEAD2 V "\n");
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), 0);
+	buf_free(&in);
+	ck_assert_ptr_nonnull(v = ksstate_vendor(&st, "mailgun", false));
+	ck_assert_uint_eq(v->decommission_algs, 0);
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_null(strstr(b.data, "decommission_algs"));
+	ksstate_free(&st);
+	buf_free(&b);
+	framed(&in, with);
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), 0);
+	buf_free(&in);
+	ck_assert_ptr_nonnull(v = ksstate_vendor(&st, "mailgun", false));
+	ck_assert_uint_eq(v->decommission_algs, 1U << DK_ALG_ED25519);
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, "decommission=no "
+	    "decommission_algs=4 error_at=-"));
+	ksstate_free(&st);
+	buf_free(&b);
+	framed(&in, bad);
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), -1);
+	buf_free(&in);
+}
+END_TEST
+
 START_TEST(test_version_1_state_is_read_then_written_as_version_2)
 {
 	static const char v2key[] = K2 "\n";
@@ -765,6 +806,8 @@ main(void)
 	tcase_add_test(tc,
 	    test_version_1_state_is_read_then_written_as_version_2);
 	tcase_add_test(tc, test_a_vendor_stall_is_optional_and_round_trips);
+	tcase_add_test(tc,
+	    test_vendor_decommission_algs_is_optional_and_round_trips);
 	tcase_add_test(tc, test_texts_are_escaped_exactly_and_read_back);
 	tcase_add_test(tc, test_unescape_refuses_what_escape_never_writes);
 	tcase_add_test(tc,

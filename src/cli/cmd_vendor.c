@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "lifecycle/vendor_state.h"
+#include "support/dkim.h"
 #include "support/log.h"
 
 static int
@@ -61,6 +62,32 @@ decommission_section(struct cli *cli, const char *name)
 	return (int)done;
 }
 
+/* decommission --alg of a vendor, or of each vendor of a section. */
+static int
+decommission_alg(struct cli *cli, const char *name, enum dk_alg alg)
+{
+	const struct config *cfg = cli->cfg;
+	size_t i, done = 0;
+
+	if (config_vendor(cfg, name) == NULL)
+		for (i = 0; i < cfg->nvendors; i++) {
+			if (strcmp(cfg->vendors[i].section, name) != 0)
+				continue;
+			if (vendor_state_decommission_alg(&cli->lc,
+			    cfg->vendors[i].name, alg) == -1)
+				return -1;
+			done++;
+		}
+	if (done == 0 &&
+	    vendor_state_decommission_alg(&cli->lc, name, alg) == -1)
+		return -1;
+	printf("%s: %s decommissioned: its %s keys are retired, revoked, "
+	    "withdrawn and destroyed on the normal timers (an orphan's: "
+	    "remove their records from DNS yourself)\n", name,
+	    dk_alg_name(alg), dk_alg_name(alg));
+	return 0;
+}
+
 int
 cmd_decommission(struct cli *cli, int argc, char **argv)
 {
@@ -69,11 +96,27 @@ cmd_decommission(struct cli *cli, int argc, char **argv)
 	long orphans;
 	int n;
 
-	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
-		return -1;
+	static const struct option longopts[] = {
+		{ "alg", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum dk_alg alg = DK_ALG_NONE;
+	int c;
+
+	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
+		if (c != 'a')
+			return -1;
+		if ((alg = dk_alg_parse(optarg)) == DK_ALG_NONE) {
+			log_fail(EX_USAGE, "--alg: '%s' is not rsa or ed25519",
+			    optarg);
+			return -1;
+		}
+	}
 	if (optind + 1 != argc)
 		return cli_usage(cli);
 	name = argv[optind];
+	if (alg != DK_ALG_NONE)
+		return decommission_alg(cli, name, alg);
 	if ((v = config_vendor(cli->cfg, name)) != NULL) {
 		if (vendor_state_set(&cli->lc, v, VENDOR_DECOMMISSION) == -1)
 			return -1;

@@ -49,8 +49,9 @@ static const struct cmd commands[] = {
 	    "stop automatic transitions for a vendor" },
 	{ "release", cmd_release, CMD_CONFIG | CMD_LOCKED, "VENDOR",
 	    "resume automatic transitions" },
-	{ "decommission", cmd_decommission, CMD_CONFIG | CMD_LOCKED, "VENDOR",
-	    "retire every key of a vendor that is leaving" },
+	{ "decommission", cmd_decommission, CMD_CONFIG | CMD_LOCKED,
+	    "VENDOR [--alg ALG]", "retire every key of a vendor that is "
+	    "leaving, or of one algorithm" },
 	{ "check", cmd_check, CMD_CONFIG | CMD_STORE, "[VENDOR...]",
 	    "compare what DNS serves with the keystore" },
 	{ "backup", cmd_backup, CMD_CONFIG | CMD_LOCKED, "FILE",

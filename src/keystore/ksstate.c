@@ -302,7 +302,7 @@ ksstate_vendor_append(struct ksstate *st, const struct ks_vendor *v)
 struct ks_vendor *
 ksstate_vendor(struct ksstate *st, const char *name, bool create)
 {
-	struct ks_vendor v = { NULL, false, false, NULL, 0, NULL, 0 };
+	struct ks_vendor v = { NULL, false, false, NULL, 0, NULL, 0, 0 };
 	size_t i = ix_find(st, IX_VENDORS, name, "");
 
 	if (i != KSSTATE_NONE)

@@ -90,6 +90,8 @@ static const struct field vendor_fields[] = {
 	VF("name", T_VENDOR, name, 0, 0),
 	VF("hold", T_BOOL, hold, 0, 0),
 	VF("decommission", T_BOOL, decommission, 0, 0),
+	VF("decommission_algs", T_UINT, decommission_algs,
+	    KS_DECOMMISSION_ALGS_MAX, F_OPT | F_LATER),
 	VF("error_at", T_TIME, error_at, 0, 0),
 	VF("error", T_TEXT, error, KSSTATE_TEXT_MAX, F_OPT),
 	VF("stall_since", T_TIME, stall_since, 0, F_LATER),
@@ -198,6 +200,8 @@ is_empty(const struct field *f, const void *obj)
 
 	if (f->type == T_TIME)
 		return *(const int64_t *)at == 0;
+	if (f->type == T_UINT)
+		return *(const unsigned *)at == 0;
 	return *(const char *const *)at == NULL;
 }
 

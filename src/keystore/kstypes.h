@@ -76,6 +76,10 @@ struct ks_key {
 };
 
 /* What the keystore remembers of a vendor between runs. */
+/* Every bit decommission_algs may hold: 1 << DK_ALG_RSA | 1 <<
+ * DK_ALG_ED25519. */
+#define KS_DECOMMISSION_ALGS_MAX 6U
+
 struct ks_vendor {
 	char *name;
 	bool hold;          /* `hold`: no automatic transition */
@@ -85,6 +89,8 @@ struct ks_vendor {
 	char *stall;        /* why it could not move, other than time, or
 			       NULL (ks_set_vendor_stall) */
 	int64_t stall_since; /* since when (0: not waiting so) */
+	unsigned decommission_algs; /* `decommission --alg`: bit 1 << alg of
+				       each algorithm retired alone */
 };
 
 /* A delegated vendor's key as last observed behind its CNAME. */

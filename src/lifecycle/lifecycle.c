@@ -446,3 +446,24 @@ lc_orphans_of(const struct lc *lc, const char *arg)
 			found++;
 	return found;
 }
+
+const char *
+lc_orphan_command(const struct lc *lc, const struct ks_key *key, char *buf,
+    size_t len)
+{
+	if (config_vendor(lc->cfg, key->vendor) != NULL)
+		snprintf(buf, len, "dkimkeys decommission %s --alg %s",
+		    key->vendor, dk_alg_name(key->alg));
+	else
+		snprintf(buf, len, "dkimkeys decommission %s", key->vendor);
+	return buf;
+}
+
+bool
+lc_leaving(const struct lc *lc, const struct ks_key *key)
+{
+	const struct ks_vendor *rec = ks_vendor(lc->ks, key->vendor, false);
+
+	return rec != NULL && (rec->decommission ||
+	    (rec->decommission_algs & 1U << key->alg) != 0);
+}

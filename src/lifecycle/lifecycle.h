@@ -110,6 +110,15 @@ bool lc_vendor_named(const char *arg, const char *vendor);
 const char *lc_orphan_why(const struct lc *lc, const struct ks_key *key,
     char *buf, size_t len);
 
+/* The command that retires an orphan key's keys ("dkimkeys decommission
+ * NAME", with "--alg ALG" when only its algorithm was dropped), into buf. */
+const char *lc_orphan_command(const struct lc *lc, const struct ks_key *key,
+    char *buf, size_t len);
+
+/* Whether key's vendor record marks it leaving: decommission of the
+ * vendor, or of key's algorithm alone. */
+bool lc_leaving(const struct lc *lc, const struct ks_key *key);
+
 /* The number of keys not yet destroyed that are orphans of a vendor named
  * by arg (lc_vendor_named). */
 size_t lc_orphans_of(const struct lc *lc, const char *arg);

@@ -423,7 +423,9 @@ plan_build(struct lc *lc, char *const *only, size_t nonly, int64_t until,
 			mine = range(sorted, nkeys, v, v->algs[a].alg, &nmine);
 			plan_sched(v, v->algs[a].alg, mine, nmine,
 			    rec != NULL && rec->hold,
-			    rec != NULL && rec->decommission, lc->now, until,
+			    rec != NULL && (rec->decommission ||
+			    (rec->decommission_algs & 1U << v->algs[a].alg) !=
+			    0), lc->now, until,
 			    &p->scheds[p->n++]);
 		}
 	}

@@ -96,8 +96,7 @@ static void
 orphans(struct run *run)
 {
 	struct ks_key *const *keys;
-	const struct ks_vendor *rec;
-	char why[512];
+	char why[512], cmd[300];
 	size_t n, i;
 
 	keys = ks_keys(run->lc->ks, &n);
@@ -106,22 +105,17 @@ orphans(struct run *run)
 		    lc_vendor(run->lc, keys[i]) != NULL)
 			continue;
 		lc_orphan_why(run->lc, keys[i], why, sizeof(why));
-		rec = ks_vendor(run->lc->ks, keys[i]->vendor, false);
-		if (rec != NULL && rec->decommission)
+		if (lc_leaving(run->lc, keys[i]))
 			rotate_report_add(run->r, keys[i]->vendor, keys[i],
 			    false, "orphan", "%s; decommissioned: no hook "
 			    "runs for an orphan, remove its record from DNS "
 			    "yourself", why);
-		else if (config_vendor(run->lc->cfg, keys[i]->vendor) != NULL)
-			rotate_report_add(run->r, keys[i]->vendor, keys[i],
-			    true, "orphan", "%s; nothing runs for its keys; "
-			    "put the algorithm back to retire them on the "
-			    "normal timers", why);
 		else
 			rotate_report_add(run->r, keys[i]->vendor, keys[i],
 			    true, "orphan", "%s; nothing runs for its keys; "
-			    "retire them with: dkimkeys decommission %s", why,
-			    keys[i]->vendor);
+			    "retire them with: %s", why,
+			    lc_orphan_command(run->lc, keys[i], cmd,
+			    sizeof(cmd)));
 	}
 }
 

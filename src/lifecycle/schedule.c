@@ -63,7 +63,8 @@ lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 	lc_sched_keys(keys, n, v, alg, s);
 	if ((rec = ks_vendor(lc->ks, v->name, false)) != NULL) {
 		s->held = rec->hold;
-		s->leaving = rec->decommission;
+		s->leaving = rec->decommission ||
+		    (rec->decommission_algs & 1U << alg) != 0;
 	}
 }
 

@@ -34,4 +34,14 @@ int vendor_state_set_name(struct lc *lc, const char *name,
  */
 long vendor_state_decommission_orphans(struct lc *lc, const char *arg);
 
+/*
+ * decommission --alg: marks alg alone leaving in the record of the vendor
+ * named name: a configured vendor with alg among its algorithms (its keys
+ * of alg are then retired on the normal timers, its other algorithms go
+ * on), or one whose keys of alg are orphans (the algorithm was dropped).
+ * Refused (64) when name has neither. Returns 0, or -1 after logging.
+ */
+int vendor_state_decommission_alg(struct lc *lc, const char *name,
+    enum dk_alg alg);
+
 #endif

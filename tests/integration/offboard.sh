@@ -4,16 +4,25 @@
 # from a domains_file, and of a section name; orphan messages of `rotate`
 # and `status` say what became of the vendor and which command retires
 # its keys; section names are accepted by list, txt, check, rotate and
-# decommission.
+# decommission; `decommission VENDOR --alg ALG` retires one algorithm on
+# the normal timers, and takes a dropped algorithm's orphans.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 printf 'one.example\ntwo.example\n' >customers.txt
+dual() {
+	printf '[vendor:%s]\ndomain = %s.example\nselector = %s%%n%%a\n' \
+	    "$1" "$1" "$1"
+	printf 'algorithms = %s\nrotate_every = 30d\npublish_ahead = 1d\n' "$2"
+	printf 'overlap = 2d\nrevoke_for = 3d\nverify_dns = no\n\n'
+}
 conf() {
 	setup 'offboard passphrase' <<CONF
 resolver = 127.0.0.1:9
 dns_timeout = 1s
 
 $1
+$(dual dual "$2")
+$(dual tri "$2")
 [vendor:customers]
 domains_file = customers.txt
 selector = c%n
@@ -35,7 +44,7 @@ overlap = 2d
 revoke_for = 3d
 verify_dns = no
 '
-conf "$OLD"
+conf "$OLD" 'ed25519 rsa-1024'
 start=$(date -u -d 2026-06-01T00:00:00Z +%s)
 dkinit DKIMKEYS_NOW=$start
 export DKIMKEYS_NOW=$start
@@ -55,15 +64,32 @@ check "check customers is accepted (the server is unreachable: 69)" \
     run 69 dk check customers
 check "rotate customers" run 0 dk rotate customers
 
+# one algorithm of a configured vendor
+refuse 64 "dual: no rsa|not rsa or ed25519" "decommission --alg of a bad name" \
+    dk decommission dual --alg dsa
+refuse 64 "nosuch: no ed25519 in its algorithms" \
+    "decommission --alg of an unknown vendor" dk decommission nosuch --alg ed25519
+check "decommission dual --alg rsa" run 0 dk decommission dual --alg rsa
+check "rotate retires its rsa key" run 0 dk rotate
+run 0 dk list dual
+check "dual's rsa key is retired, its ed25519 key still active" \
+    sh -c "grep -q 'rsa .* retired' '$T/out' && grep -q 'ed25519 .* active' '$T/out'"
+
 # the section and one domain go away
 printf 'one.example\n' >customers.txt
-conf ''
+conf '' ed25519
 check "rotate with orphans exits 1" run 1 dk rotate
 check "rotate says the section was removed and how to retire its keys" \
     grep -q 'section \[vendor:old\] was removed.*dkimkeys decommission old$' \
     "$T/out"
 check "rotate says the domain was removed from the file" \
     grep -q 'two.example was removed from .*customers.txt of section \[vendor:customers\].*dkimkeys decommission customers/two.example$' \
+    "$T/out"
+check "rotate says tri's algorithm was dropped and names --alg" \
+    grep -q 'algorithm rsa was dropped from vendor tri.*dkimkeys decommission tri --alg rsa$' \
+    "$T/out"
+check "dual's rsa key, decommissioned, is no failure" \
+    grep -q 'dual: .*algorithm rsa was dropped.*decommissioned: no hook' \
     "$T/out"
 run 1 dk status
 check "status names what became of the vendor" \
@@ -82,6 +108,8 @@ check "decommission customers/two.example (a removed domain)" \
 run 0 dk log
 check "the audit log names the orphan vendor decommissioned" \
     grep -q '"event":"decommission","vendor":"customers/two.example"' "$T/out"
+check "decommission tri --alg rsa (a dropped algorithm)" \
+    run 0 dk decommission tri --alg rsa
 check "rotate with decommissioned orphans exits 0" run 0 dk rotate
 check "rotate still says what is left to do by hand" \
     grep -q 'decommissioned: no hook runs for an orphan' "$T/out"
