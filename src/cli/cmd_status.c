@@ -280,7 +280,7 @@ delegated_list(struct cli *cli, const char *vendor, struct buf *b)
 
 	obs = ks_observations(cli->ks, &n);
 	for (i = 0; i < n; i++) {
-		if (vendor != NULL && strcmp(obs[i]->vendor, vendor) != 0)
+		if (vendor != NULL && !lc_vendor_named(vendor, obs[i]->vendor))
 			continue;
 		if (cli->json) {
 			buf_puts(b, shown++ ? ",\n  " : "\n  ");
@@ -318,7 +318,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 < argc)
 		return cli_usage(cli);
-	if (optind < argc && cli_vendor(cli, only = argv[optind]) == NULL)
+	/* a vendor or a section (all of its domains) */
+	if (optind < argc && config_vendor(cli->cfg, only = argv[optind]) ==
+	    NULL && cli_section(cli, only) == -1)
 		return -1;
 	rows = status_rows(&cli->lc, only, &n);
 	if (cli->json) {

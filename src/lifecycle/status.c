@@ -44,8 +44,8 @@ status_rows(struct lc *lc, const char *only, size_t *n)
 	*n = 0;
 	rows = xcalloc(cfg->nvendors * CONFIG_MAX_ALGS, sizeof(*rows));
 	for (i = 0; i < cfg->nvendors; i++) {
-		if (cfg->vendors[i].mode != MODE_MANAGED ||
-		    (only != NULL && strcmp(only, cfg->vendors[i].name) != 0))
+		if (cfg->vendors[i].mode != MODE_MANAGED || (only != NULL &&
+		    !lc_vendor_named(only, cfg->vendors[i].name)))
 			continue;
 		for (a = 0; a < cfg->vendors[i].nalgs; a++)
 			status_row_fill(lc, &cfg->vendors[i],
@@ -68,7 +68,8 @@ status_trouble(struct lc *lc, const char *only, const struct status_row *rows,
 			return true;
 	for (i = 0; i < cfg->nvendors; i++)
 		if (cfg->vendors[i].mode == MODE_DELEGATED &&
-		    (only == NULL || strcmp(only, cfg->vendors[i].name) == 0) &&
+		    (only == NULL ||
+		    lc_vendor_named(only, cfg->vendors[i].name)) &&
 		    (rec = ks_vendor(lc->ks, cfg->vendors[i].name, false)) !=
 		    NULL && rec->error != NULL)
 			return true;
@@ -77,7 +78,7 @@ status_trouble(struct lc *lc, const char *only, const struct status_row *rows,
 	keys = ks_keys(lc->ks, &nk);
 	for (i = 0; i < nk; i++)
 		if (keys[i]->state != KS_DESTROYED &&
-		    lc_vendor(lc, keys[i]) == NULL)
+		    lc_vendor(lc, keys[i]) == NULL && !lc_leaving(lc, keys[i]))
 			return true;
 	return false;
 }

@@ -36,7 +36,8 @@ struct status_row *status_rows(struct lc *lc, const char *only, size_t *n);
 /*
  * Whether status is to exit 1 (SPEC section 3): a row late, failing (last
  * error set) or stalled, a delegated vendor failing (only: that vendor),
- * or, when every vendor is shown (only NULL), keys left orphaned.
+ * or, when every vendor is shown (only NULL), keys left orphaned and not
+ * decommissioned.
  */
 bool status_trouble(struct lc *lc, const char *only,
     const struct status_row *rows, size_t n);

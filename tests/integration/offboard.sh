@@ -63,6 +63,10 @@ check "txt customers prints both domains' records" \
 check "check customers is accepted (the server is unreachable: 69)" \
     run 69 dk check customers
 check "rotate customers" run 0 dk rotate customers
+check "status customers" run 0 dk status customers
+check "status customers shows both domains, not the others" \
+    sh -c "grep -q customers/one.example '$T/out' &&
+        grep -q customers/two.example '$T/out' && ! grep -q '^old' '$T/out'"
 
 # one algorithm of a configured vendor
 refuse 64 "dual: no rsa|not rsa or ed25519" "decommission --alg of a bad name" \
@@ -113,6 +117,10 @@ check "decommission tri --alg rsa (a dropped algorithm)" \
 check "rotate with decommissioned orphans exits 0" run 0 dk rotate
 check "rotate still says what is left to do by hand" \
     grep -q 'decommissioned: no hook runs for an orphan' "$T/out"
+check "status exits 0 once every orphan is decommissioned" run 0 dk status
+check "status still lists them, with what is left to do" \
+    grep -q 'orphan: .*old.example.*decommissioned, remove its record' \
+    "$T/out"
 
 # a section name: all of its vendors
 check "decommission customers (a section)" run 0 dk decommission customers
