@@ -217,7 +217,7 @@ static size_t
 orphan_list(struct cli *cli, struct buf *b)
 {
 	struct ks_key *const *keys;
-	char why[512], cmd[300];
+	char why[512], cmd[512];
 	size_t n, i, found = 0;
 
 	keys = ks_keys(cli->ks, &n);
@@ -231,15 +231,12 @@ orphan_list(struct cli *cli, struct buf *b)
 			    keys[i]->selector, keys[i]->domain);
 		} else
 			buf_printf(b, "orphan: %s._domainkey.%s (%s, vendor "
-			    "%s: %s; %s: %s)\n", keys[i]->selector,
+			    "%s: %s; %s)\n", keys[i]->selector,
 			    keys[i]->domain, ks_state_name(keys[i]->state),
 			    keys[i]->vendor,
 			    lc_orphan_why(&cli->lc, keys[i], why, sizeof(why)),
-			    lc_leaving(&cli->lc, keys[i]) ? "decommissioned, "
-			    "remove its record from DNS yourself" : "see",
-			    lc_leaving(&cli->lc, keys[i]) ? "no hook runs for "
-			    "an orphan" : lc_orphan_command(&cli->lc, keys[i],
-			    cmd, sizeof(cmd)));
+			    lc_orphan_next(&cli->lc, keys[i], cmd,
+			    sizeof(cmd)));
 		found++;
 	}
 	return found;

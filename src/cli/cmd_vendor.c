@@ -82,8 +82,8 @@ decommission_alg(struct cli *cli, const char *name, enum dk_alg alg)
 	    vendor_state_decommission_alg(&cli->lc, name, alg) == -1)
 		return -1;
 	printf("%s: %s decommissioned: its %s keys are retired, revoked, "
-	    "withdrawn and destroyed on the normal timers (an orphan's: "
-	    "remove their records from DNS yourself)\n", name,
+	    "withdrawn and destroyed on the normal timers, with the "
+	    "vendor's hooks\n", name,
 	    dk_alg_name(alg), dk_alg_name(alg));
 	return 0;
 }
@@ -139,9 +139,10 @@ cmd_decommission(struct cli *cli, int argc, char **argv)
 		    "revoked, withdrawn and destroyed on the normal timers\n",
 		    name, n);
 	if (orphans > 0)
-		printf("%s: %ld orphaned keys marked leaving: no hook runs for "
-		    "an orphan, so remove their records from DNS yourself; "
-		    "rotate then stops reporting them as failures\n", name,
-		    orphans);
+		printf("%s: %ld orphaned keys marked leaving: rotate takes "
+		    "them through retire, revoke, withdraw and destroy with "
+		    "the settings and hooks of their section where it "
+		    "remains; a removed section's records are yours to "
+		    "remove from DNS\n", name, orphans);
 	return 0;
 }

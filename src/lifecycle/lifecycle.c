@@ -467,3 +467,84 @@ lc_leaving(const struct lc *lc, const struct ks_key *key)
 	return rec != NULL && (rec->decommission ||
 	    (rec->decommission_algs & 1U << key->alg) != 0);
 }
+
+const struct vendor *
+lc_heir_template(const struct lc *lc, const struct ks_key *key)
+{
+	const struct vendor *v = config_vendor(lc->cfg, key->vendor);
+	const char *slash = strchr(key->vendor, '/');
+
+	if (v == NULL && slash != NULL && strcmp(slash + 1, key->domain) == 0)
+		v = section_vendor(lc->cfg, key->vendor,
+		    (size_t)(slash - key->vendor));
+	if (v == NULL || v->mode != MODE_MANAGED)
+		return NULL;
+	/* the same name and domain (a dropped algorithm), or a sibling of
+	 * a domains_file section */
+	if (strcmp(v->name, key->vendor) == 0 ?
+	    strcmp(v->domain, key->domain) != 0 : v->domains_file == NULL)
+		return NULL;
+	return v;
+}
+
+size_t
+lc_heirs(const struct lc *lc, struct vendor **out)
+{
+	struct ks_key *const *keys;
+	const struct vendor *t;
+	struct vendor *h = NULL, *x;
+	size_t n, i, j, a, nh = 0;
+
+	keys = ks_keys(lc->ks, &n);
+	for (i = 0; i < n; i++) {
+		if (keys[i]->state == KS_DESTROYED ||
+		    lc_vendor(lc, keys[i]) != NULL ||
+		    !lc_leaving(lc, keys[i]) ||
+		    (t = lc_heir_template(lc, keys[i])) == NULL)
+			continue;
+		for (j = 0; j < nh; j++)
+			if (strcmp(h[j].name, keys[i]->vendor) == 0 &&
+			    strcmp(h[j].domain, keys[i]->domain) == 0)
+				break;
+		if (j == nh) {
+			h = xrealloc(h, (nh + 1) * sizeof(*h));
+			h[nh] = *t;
+			h[nh].name = keys[i]->vendor;
+			h[nh].domain = keys[i]->domain;
+			h[nh].nalgs = 0;
+			h[nh].domains_line = 0;
+			nh++;
+		}
+		x = &h[j];
+		for (a = 0; a < x->nalgs; a++)
+			if (x->algs[a].alg == keys[i]->alg)
+				break;
+		if (a == x->nalgs && x->nalgs < CONFIG_MAX_ALGS) {
+			x->algs[x->nalgs].alg = keys[i]->alg;
+			x->algs[x->nalgs++].bits = keys[i]->bits;
+		}
+	}
+	*out = h;
+	return nh;
+}
+
+const char *
+lc_orphan_next(const struct lc *lc, const struct ks_key *key, char *buf,
+    size_t len)
+{
+	const struct vendor *t;
+	char cmd[300];
+
+	if (!lc_leaving(lc, key))
+		snprintf(buf, len, "nothing runs for its keys; retire them "
+		    "with: %s", lc_orphan_command(lc, key, cmd, sizeof(cmd)));
+	else if ((t = lc_heir_template(lc, key)) != NULL)
+		snprintf(buf, len, "decommissioned: rotate retires, revokes, "
+		    "withdraws and destroys it with the settings and hooks "
+		    "of %s", t->name);
+	else
+		snprintf(buf, len, "decommissioned: no hook runs for an "
+		    "orphan of a removed section, remove its record from "
+		    "DNS yourself");
+	return buf;
+}

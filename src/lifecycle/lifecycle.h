@@ -115,9 +115,34 @@ const char *lc_orphan_why(const struct lc *lc, const struct ks_key *key,
 const char *lc_orphan_command(const struct lc *lc, const struct ks_key *key,
     char *buf, size_t len);
 
+/* What is next for an orphan key, in words, into buf: the command that
+ * retires it, or, decommissioned, whether rotate takes it to destroyed
+ * (lc_heir_template) or its record is the operator's to remove. */
+const char *lc_orphan_next(const struct lc *lc, const struct ks_key *key,
+    char *buf, size_t len);
+
 /* Whether key's vendor record marks it leaving: decommission of the
  * vendor, or of key's algorithm alone. */
 bool lc_leaving(const struct lc *lc, const struct ks_key *key);
+
+/*
+ * The configured vendor whose settings and hooks can still take an
+ * orphan key to destroyed, or NULL: for a domain removed from a
+ * domains_file, a vendor of the same section; for a dropped algorithm,
+ * the vendor itself. A removed section leaves none.
+ */
+const struct vendor *lc_heir_template(const struct lc *lc,
+    const struct ks_key *key);
+
+/*
+ * The heirs: one vendor per (name, domain) of the orphan keys that are
+ * decommissioned (lc_leaving) and have a template, a copy of the template
+ * under the orphans' name and domain with their algorithms only, so that
+ * rotate takes them through retire, revoke, withdraw and destroy with the
+ * template's hooks and timers. Names point into the keystore. Returns the
+ * number; *out is malloc'd (NULL when none).
+ */
+size_t lc_heirs(const struct lc *lc, struct vendor **out);
 
 /* The number of keys not yet destroyed that are orphans of a vendor named
  * by arg (lc_vendor_named). */

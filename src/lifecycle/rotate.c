@@ -52,8 +52,9 @@ walk(struct run *run, const struct pass *p, void *ctx)
 	const struct vendor *v;
 	size_t i, a;
 
-	for (i = 0; i < cfg->nvendors; i++) {
-		v = &cfg->vendors[i];
+	for (i = 0; i < cfg->nvendors + run->nheirs; i++) {
+		v = i < cfg->nvendors ? &cfg->vendors[i] :
+		    &run->heirs[i - cfg->nvendors];
 		if (!wanted(run->o, v) || (p->pick != NULL && !p->pick(v)))
 			continue;
 		if (p->deleg != NULL && v->mode == MODE_DELEGATED) {
@@ -96,7 +97,7 @@ static void
 orphans(struct run *run)
 {
 	struct ks_key *const *keys;
-	char why[512], cmd[300];
+	char why[512], next[512];
 	size_t n, i;
 
 	keys = ks_keys(run->lc->ks, &n);
@@ -104,18 +105,14 @@ orphans(struct run *run)
 		if (keys[i]->state == KS_DESTROYED ||
 		    lc_vendor(run->lc, keys[i]) != NULL)
 			continue;
-		lc_orphan_why(run->lc, keys[i], why, sizeof(why));
-		if (lc_leaving(run->lc, keys[i]))
-			rotate_report_add(run->r, keys[i]->vendor, keys[i],
-			    false, "orphan", "%s; decommissioned: no hook "
-			    "runs for an orphan, remove its record from DNS "
-			    "yourself", why);
-		else
-			rotate_report_add(run->r, keys[i]->vendor, keys[i],
-			    true, "orphan", "%s; nothing runs for its keys; "
-			    "retire them with: %s", why,
-			    lc_orphan_command(run->lc, keys[i], cmd,
-			    sizeof(cmd)));
+		if (lc_leaving(run->lc, keys[i]) &&
+		    lc_heir_template(run->lc, keys[i]) != NULL)
+			continue; /* an heir's: its steps are reported */
+		/* decommissioned, it is left to the operator: no failure */
+		rotate_report_add(run->r, keys[i]->vendor, keys[i],
+		    !lc_leaving(run->lc, keys[i]), "orphan", "%s; %s",
+		    lc_orphan_why(run->lc, keys[i], why, sizeof(why)),
+		    lc_orphan_next(run->lc, keys[i], next, sizeof(next)));
 	}
 }
 
@@ -378,6 +375,9 @@ judge_all(struct run *run)
 		if (cfg->vendors[i].mode == MODE_MANAGED &&
 		    wanted(run->o, &cfg->vendors[i]))
 			judge(run, &cfg->vendors[i], &changed);
+	for (i = 0; i < run->nheirs; i++)
+		if (wanted(run->o, &run->heirs[i]))
+			judge(run, &run->heirs[i], &changed);
 	if (changed && run_commit(run) == -1)
 		return -1;
 	return 0;
@@ -397,6 +397,7 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	if (clock_ok(&run) == -1 || lc_hook_user_ok(lc) == -1)
 		return -1;
 	orphans(&run);
+	run.nheirs = lc_heirs(lc, &run.heirs);
 	if (generate_due(&run) == -1 || advance(&run) == -1 ||
 	    judge_all(&run) == -1)
 		goto out;
@@ -410,5 +411,6 @@ out:
 		rc = -1;
 	run_batch_free(&run);
 	run_free(&run);
+	free(run.heirs);
 	return rc;
 }

@@ -62,6 +62,10 @@ struct run {
 		char *why;
 	} *stalls;
 	size_t nstalls;
+	/* decommissioned orphans taken on by their section's settings
+	 * (lc_heirs), walked after the configured vendors */
+	struct vendor *heirs;
+	size_t nheirs;
 };
 
 /* The schedule of (v, alg) as it stands in the keystore. */

@@ -8,17 +8,22 @@
 # the normal timers, and takes a dropped algorithm's orphans.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
+mkdir -p hooks rec
+cp "$ROOT/tests/data/hooks/recorder" hooks/
+chmod 700 hooks/recorder
 printf 'one.example\ntwo.example\n' >customers.txt
 dual() {
 	printf '[vendor:%s]\ndomain = %s.example\nselector = %s%%n%%a\n' \
 	    "$1" "$1" "$1"
 	printf 'algorithms = %s\nrotate_every = 30d\npublish_ahead = 1d\n' "$2"
-	printf 'overlap = 2d\nrevoke_for = 3d\nverify_dns = no\n\n'
+	printf 'overlap = 2d\nrevoke_for = 3d\nverify_dns = no\n'
+	printf 'hooks = hooks/recorder\n\n'
 }
 conf() {
 	setup 'offboard passphrase' <<CONF
 resolver = 127.0.0.1:9
 dns_timeout = 1s
+hook.record_dir = $T/rec
 
 $1
 $(dual dual "$2")
@@ -32,6 +37,7 @@ publish_ahead = 1d
 overlap = 2d
 revoke_for = 3d
 verify_dns = no
+hooks = hooks/recorder
 CONF
 }
 OLD='[vendor:old]
@@ -92,9 +98,8 @@ check "rotate says the domain was removed from the file" \
 check "rotate says tri's algorithm was dropped and names --alg" \
     grep -q 'algorithm rsa was dropped from vendor tri.*dkimkeys decommission tri --alg rsa$' \
     "$T/out"
-check "dual's rsa key, decommissioned, is no failure" \
-    grep -q 'dual: .*algorithm rsa was dropped.*decommissioned: no hook' \
-    "$T/out"
+check "dual's rsa key, decommissioned before, is no orphan line" \
+    sh -c "! grep -q 'dual: .*orphan' '$T/out'"
 run 1 dk status
 check "status names what became of the vendor" \
     grep -q 'orphan: .*old.example.*section \[vendor:old\] was removed' \
@@ -119,7 +124,10 @@ check "rotate still says what is left to do by hand" \
     grep -q 'decommissioned: no hook runs for an orphan' "$T/out"
 check "status exits 0 once every orphan is decommissioned" run 0 dk status
 check "status still lists them, with what is left to do" \
-    grep -q 'orphan: .*old.example.*decommissioned, remove its record' \
+    grep -q 'orphan: .*old.example.*decommissioned: no hook runs.*remove its record from DNS yourself' \
+    "$T/out"
+check "status says rotate takes the removed domain's key with its section" \
+    grep -q 'orphan: .*two.example.*decommissioned: rotate retires, revokes, withdraws and destroys it with the settings and hooks of customers/one.example' \
     "$T/out"
 
 # a section name: all of its vendors
@@ -130,4 +138,31 @@ run 0 dk log customers/one.example
 check "its audit entry carries the vendor" \
     grep -q '"event":"decommission","vendor":"customers/one.example"' "$T/out"
 check "rotate after decommission of the section" run 0 dk rotate
+
+# the normal timers: the orphans whose section remains go to destroyed
+# with its hooks; a removed section's keys stay, reported
+for d in 3 6 9 12 15; do
+	DKIMKEYS_NOW=$((start + (2 + d) * 86400))
+	run 0 dk rotate || not_ok "rotate, day $d"
+done
+run 0 dk list --json
+check "the heirs' keys are destroyed, the removed section's is not" \
+    "$PY" - "$T/out" <<'PY'
+import json, sys
+keys = json.load(open(sys.argv[1]))["keys"]
+st = {(k["vendor"], k["algorithm"]): k["state"] for k in keys}
+assert st[("customers/two.example", "ed25519")] == "destroyed", st
+assert st[("tri", "rsa")] == "destroyed", st
+assert st[("dual", "rsa")] == "destroyed", st
+assert st[("dual", "ed25519")] == "active", st
+assert st[("old", "ed25519")] == "active", st
+PY
+for ev in retire revoke withdraw destroy; do
+	check "the $ev hook ran for the removed domain's key" \
+	    grep -q " $ev c1._domainkey.two.example" rec/events
+	check "the $ev hook ran for the dropped algorithm's key" \
+	    grep -q " $ev tri2r._domainkey.tri.example" rec/events
+done
+check "no hook ran for the removed section's key" \
+    sh -c "! grep -q old.example rec/events"
 finish
