@@ -9,6 +9,7 @@
 #include "fakedns.h"
 #include "testutil.h"
 #include "dns/dnsrec.h"
+#include "lifecycle/check.h"
 #include "lifecycle/rotate.h"
 #include "secret/secret.h"
 #include "support/log.h"
@@ -779,6 +780,31 @@ START_TEST(test_delegated_dns_unreachable_is_not_a_takeover)
 }
 END_TEST
 
+/* check alike: no server reachable, and nothing said of the CNAME */
+START_TEST(test_check_says_unreachable_not_a_wrong_cname)
+{
+	char name[] = "dgdark", *only[] = { name };
+	struct check_report r;
+	struct lc lc;
+	char *store = at("store");
+	size_t i;
+
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	free(store);
+	memset(&lc, 0, sizeof(lc));
+	lc.cfg = cfg;
+	lc.ks = ks;
+	lc.now = T0;
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(check_run(&lc, only, 1, &r), -1);
+	ck_assert(r.unreachable);
+	for (i = 0; i < r.n; i++)
+		ck_assert_msg(strstr(r.lines[i].what, "CNAME") == NULL,
+		    "check says: %s", r.lines[i].what);
+	check_report_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -808,6 +834,7 @@ main(void)
 	tcase_add_test(tc,
 	    test_a_delegated_vendor_failing_is_recorded_for_status);
 	tcase_add_test(tc, test_delegated_dns_unreachable_is_not_a_takeover);
+	tcase_add_test(tc, test_check_says_unreachable_not_a_wrong_cname);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
