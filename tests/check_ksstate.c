@@ -320,6 +320,17 @@ static const struct {
 	    "fpr=" FPR " revoked=yes first_seen=2025-11-29T07:06:40Z "
 	    "last_seen=2025-11-29T07:06:40Z target=s1.u1.wl.sendgrid.net\n",
 	    0, NULL },
+	{ HEAD2 O " rotations=3\n", 0, NULL },
+	{ HEAD2 O " rotations=x\n", -1, "invalid rotations" },
+	{ HEAD2 "run at=2025-11-29T07:06:40Z ok=yes\n" V "\n", 0, NULL },
+	{ HEAD2 "run at=- ok=yes\n", -1, "run without a time" },
+	{ HEAD2 "run ok=no\n", -1, "missing field at" },
+	{ HEAD2 "run at=2025-11-29T07:06:40Z ok=yes\n"
+	    "run at=2025-11-29T07:06:40Z ok=no\n", -1,
+	    "line 4: run listed twice" },
+	{ HEAD2 "counter a 1\nrun at=2025-11-29T07:06:40Z ok=no\n", -1,
+	    "run after the counter lines" },
+	{ HEAD "run at=2025-11-29T07:06:40Z ok=no\n", -1, "unknown line" },
 	{ HEAD2 J "\n", -1, "line 3: journal line before journal-base" },
 	{ HEAD2 B, -1, "journal-base without journal lines" },
 	{ HEAD2 B B J "\n", -1, "line 4: journal-base listed twice" },
@@ -464,6 +475,47 @@ START_TEST(test_vendor_decommission_algs_is_optional_and_round_trips)
 	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
 	    sizeof(err)), -1);
 	buf_free(&in);
+}
+END_TEST
+
+/* The run line and an observation's rotations came later: a state
+ * without them is read (none, 0) and written back without them; with
+ * them, they round trip. */
+START_TEST(test_the_last_run_and_rotations_are_optional_and_round_trip)
+{
+	static const char old[] = HEAD2 O "\n";
+	static const char with[] = HEAD2 "run at=2025-11-29T07:06:40Z ok=no\n"
+	    O " rotations=2\n";
+	struct ksstate st;
+	struct ks_observation *o;
+	struct buf in, b = { NULL, 0, 0 };
+	char err[200] = "";
+
+	framed(&in, old);
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), 0);
+	buf_free(&in);
+	ck_assert_int_eq(st.run_at, 0);
+	ck_assert_ptr_nonnull(o = ksstate_observation(&st, "sendgrid", "s1",
+	    false));
+	ck_assert_uint_eq(o->rotations, 0);
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, old));
+	ksstate_free(&st);
+	buf_free(&b);
+	framed(&in, with);
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(st.run_at, 1764400000);
+	ck_assert(!st.run_ok);
+	ck_assert_ptr_nonnull(o = ksstate_observation(&st, "sendgrid", "s1",
+	    false));
+	ck_assert_uint_eq(o->rotations, 2);
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(b.data, in.data);
+	buf_free(&in);
+	ksstate_free(&st);
+	buf_free(&b);
 }
 END_TEST
 
@@ -808,6 +860,8 @@ main(void)
 	tcase_add_test(tc, test_a_vendor_stall_is_optional_and_round_trips);
 	tcase_add_test(tc,
 	    test_vendor_decommission_algs_is_optional_and_round_trips);
+	tcase_add_test(tc,
+	    test_the_last_run_and_rotations_are_optional_and_round_trip);
 	tcase_add_test(tc, test_texts_are_escaped_exactly_and_read_back);
 	tcase_add_test(tc, test_unescape_refuses_what_escape_never_writes);
 	tcase_add_test(tc,

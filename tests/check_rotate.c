@@ -9,6 +9,7 @@
 #include "fakedns.h"
 #include "testutil.h"
 #include "dns/dnsrec.h"
+#include "lifecycle/check.h"
 #include "lifecycle/rotate.h"
 #include "secret/secret.h"
 #include "support/log.h"
@@ -42,7 +43,13 @@ static const char conf_fmt[] =
     "[vendor:dark]\ndomain = dark.test\nselector = d%%n\n" TIMERS
     "resolver = 127.0.0.1:9\nhooks = hooks/zone\n\n"
     "[vendor:shops]\ndomains_file = shops.txt\nselector = s%%n\n" TIMERS
-    "verify_dns = no\nbatch_hooks = hooks/batchrec\n";
+    "verify_dns = no\nbatch_hooks = hooks/batchrec\n\n"
+    /* delegated: a key served straight at the selector; and one whose
+     * DNS never answers */
+    "[vendor:dg]\nmode = delegated\ndomain = dg.test\nselectors = s1\n\n"
+    "[vendor:dgdark]\nmode = delegated\ndomain = dgdark.test\n"
+    "selectors = s1\ncname_targets = s1=s1.vendor.test\n"
+    "resolver = 127.0.0.1:9\n";
 
 static char *dir, *zone;
 static struct fake dns;
@@ -710,6 +717,94 @@ START_TEST(test_a_successor_deployed_by_a_batch_in_the_run_is_not_late)
 }
 END_TEST
 
+/* The vendor record's error, or NULL. */
+static const char *
+vendor_error(const char *name)
+{
+	const struct ks_vendor *v = ks_vendor(ks, name, false);
+
+	return v != NULL ? v->error : NULL;
+}
+
+START_TEST(test_a_delegated_vendor_failing_is_recorded_for_status)
+{
+	struct ks_observation *o;
+	char *log;
+	bool ok;
+
+	zone_put("s1._domainkey.dg.test", OTHER_P);
+	ck_assert_int_eq(rotate_at(0, "dg", false), 0);
+	ck_assert_ptr_null(vendor_error("dg"));
+	/* the run's time and result are kept */
+	ck_assert_int_eq(ks_last_run(ks, &ok), T0);
+	ck_assert(ok);
+	zone_put("s1._domainkey.dg.test", NULL);
+	ck_assert_int_eq(rotate_at(1, "dg", false), -1);
+	ck_assert(reported("failed", "no key served"));
+	ck_assert_ptr_nonnull(vendor_error("dg"));
+	ck_assert_str_eq(vendor_error("dg"), "s1._domainkey.dg.test: no key "
+	    "served");
+	ck_assert_int_eq(ks_last_run(ks, &ok), T0 + HOUR);
+	ck_assert(!ok);
+	/* a new key: a vendor rotation, counted, in the log under the
+	 * vendor; a run without failure clears the error */
+	zone_put("s1._domainkey.dg.test", "v=DKIM1; k=ed25519; "
+	    "p=q4SjS8ROibPcvAlp7A2sqhUo7wzPSJjhQHE3aTDb0o0=");
+	ck_assert_int_eq(rotate_at(2, "dg", false), 0);
+	ck_assert(reported("vendor rotated", "s1 now serves"));
+	ck_assert_ptr_null(vendor_error("dg"));
+	o = ks_observation(ks, "dg", "s1", false);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->rotations, 1);
+	ck_assert_int_eq(ks_commit(ks, T0 + 2 * HOUR), 0);
+	log = slurp("store/audit.log");
+	ck_assert_msg(strstr(log, "\"event\":\"vendor-rotation\",\"vendor\":"
+	    "\"dg\"") != NULL, "%s", log);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_delegated_dns_unreachable_is_not_a_takeover)
+{
+	size_t i;
+
+	ck_assert_int_eq(rotate_at(0, "dgdark", false), -1);
+	ck_assert(reported("failed", "DNS unreachable"));
+	for (i = 0; i < rep.n; i++)
+		ck_assert_msg(rep.items[i].detail == NULL ||
+		    strstr(rep.items[i].detail, "takeover") == NULL,
+		    "unreachable DNS said as: %s", rep.items[i].detail);
+	ck_assert_ptr_nonnull(vendor_error("dgdark"));
+	ck_assert_ptr_nonnull(strstr(vendor_error("dgdark"),
+	    "DNS unreachable"));
+}
+END_TEST
+
+/* check alike: no server reachable, and nothing said of the CNAME */
+START_TEST(test_check_says_unreachable_not_a_wrong_cname)
+{
+	char name[] = "dgdark", *only[] = { name };
+	struct check_report r;
+	struct lc lc;
+	char *store = at("store");
+	size_t i;
+
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	free(store);
+	memset(&lc, 0, sizeof(lc));
+	lc.cfg = cfg;
+	lc.ks = ks;
+	lc.now = T0;
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(check_run(&lc, only, 1, &r), -1);
+	ck_assert(r.unreachable);
+	for (i = 0; i < r.n; i++)
+		ck_assert_msg(strstr(r.lines[i].what, "CNAME") == NULL,
+		    "check says: %s", r.lines[i].what);
+	check_report_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -736,6 +831,10 @@ main(void)
 	    test_a_successor_deployed_by_a_batch_in_the_run_is_not_late);
 	tcase_add_test(tc,
 	    test_a_wait_not_caused_by_time_is_said_after_stall_after);
+	tcase_add_test(tc,
+	    test_a_delegated_vendor_failing_is_recorded_for_status);
+	tcase_add_test(tc, test_delegated_dns_unreachable_is_not_a_takeover);
+	tcase_add_test(tc, test_check_says_unreachable_not_a_wrong_cname);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -148,6 +148,41 @@ sample_held(const struct cli *cli, const struct status_row *r,
 	return true;
 }
 
+static bool
+sample_error(const struct cli *cli, const struct status_row *r,
+    const char **label, const char **lvalue, long long *value)
+{
+	(void)cli;
+	if (r->error != NULL) {
+		*label = "reason";
+		*lvalue = r->error;
+	}
+	*value = r->error != NULL;
+	return true;
+}
+
+static bool
+sample_stall_age(const struct cli *cli, const struct status_row *r,
+    const char **label, const char **lvalue, long long *value)
+{
+	(void)label;
+	(void)lvalue;
+	*value = r->wait_since != 0 && cli->lc.now > r->wait_since ?
+	    (long long)(cli->lc.now - r->wait_since) : 0;
+	return true;
+}
+
+static bool
+sample_key_errors(const struct cli *cli, const struct status_row *r,
+    const char **label, const char **lvalue, long long *value)
+{
+	(void)cli;
+	(void)label;
+	(void)lvalue;
+	*value = r->key_errors;
+	return true;
+}
+
 static const struct metric metrics[] = {
 	{ "dkimkeys_key_age_seconds", "Age of the active key.", sample_age },
 	{ "dkimkeys_next_action_timestamp_seconds",
@@ -155,7 +190,84 @@ static const struct metric metrics[] = {
 	{ "dkimkeys_late", "1 when the schedule is late.",
 	    sample_late },
 	{ "dkimkeys_held", "1 when the vendor is held.", sample_held },
+	{ "dkimkeys_error", "1 when a last error is set (its start as "
+	    "reason).", sample_error },
+	{ "dkimkeys_stall_age_seconds", "How long the vendor has not moved "
+	    "for a reason other than time (0: moving).", sample_stall_age },
+	{ "dkimkeys_keys_with_error", "Keys whose last hook or DNS check "
+	    "failed.", sample_key_errors },
 };
+
+/* A delegated vendor's observed selector: one sample each. */
+struct obs_metric {
+	const char *name;
+	const char *help;
+	long long (*sample)(struct cli *cli, const struct ks_observation *o);
+};
+
+static long long
+obs_target_ok(struct cli *cli, const struct ks_observation *o)
+{
+	return status_target_ok(&cli->lc, o);
+}
+
+static long long
+obs_bits(struct cli *cli, const struct ks_observation *o)
+{
+	(void)cli;
+	return o->revoked ? 0 : o->bits;
+}
+
+static long long
+obs_last_seen(struct cli *cli, const struct ks_observation *o)
+{
+	(void)cli;
+	return o->last_seen;
+}
+
+static long long
+obs_rotations(struct cli *cli, const struct ks_observation *o)
+{
+	(void)cli;
+	return o->rotations;
+}
+
+static const struct obs_metric obs_metrics[] = {
+	{ "dkimkeys_delegated_target_ok", "1 when the CNAME last seen points "
+	    "to the configured target.", obs_target_ok },
+	{ "dkimkeys_delegated_key_bits", "Size of the key last seen (0: "
+	    "revoked).", obs_bits },
+	{ "dkimkeys_delegated_last_seen_timestamp_seconds", "When the key "
+	    "was last seen.", obs_last_seen },
+	{ "dkimkeys_delegated_rotations", "Times the vendor served a new key "
+	    "since the first.", obs_rotations },
+};
+
+/* The longest label value written; longer ones are cut (reasons). */
+#define LABEL_MAX 120
+
+/* name="value", escaped as the text format wants (backslash, double
+ * quote, line feed), cut at LABEL_MAX octets on a UTF-8 boundary. */
+static void
+label(struct buf *b, const char *name, const char *value)
+{
+	size_t len = strlen(value), i;
+
+	if (len > LABEL_MAX) {
+		len = LABEL_MAX;
+		while (len > 0 && ((unsigned char)value[len] & 0xc0) == 0x80)
+			len--;
+	}
+	buf_printf(b, "%s=\"", name);
+	for (i = 0; i < len; i++)
+		if (value[i] == '\\' || value[i] == '"')
+			buf_printf(b, "\\%c", value[i]);
+		else if (value[i] == '\n')
+			buf_puts(b, "\\n");
+		else
+			buf_add(b, &value[i], 1);
+	buf_puts(b, "\"");
+}
 
 static void
 metric_head(struct buf *b, const char *name, const char *help)
@@ -163,29 +275,90 @@ metric_head(struct buf *b, const char *name, const char *help)
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/* The delegated vendors (only: that one): each one's last error, each
+ * observation's samples. */
 static void
-metrics_text(struct cli *cli, const struct status_row *rows, size_t n,
-    size_t orphans, struct buf *b)
+metrics_delegated(struct cli *cli, const char *only, struct buf *b)
 {
-	const char *label, *lvalue;
+	struct ks_observation *const *obs;
+	struct status_deleg *d;
+	size_t nd, no, m, i;
+
+	d = status_delegated(&cli->lc, only, &nd);
+	metric_head(b, "dkimkeys_delegated_error", "1 when the delegated "
+	    "vendor's last rotate run failed (its start as reason).");
+	for (i = 0; i < nd; i++) {
+		buf_puts(b, "dkimkeys_delegated_error{");
+		label(b, "vendor", d[i].v->name);
+		if (d[i].error != NULL) {
+			buf_puts(b, ",");
+			label(b, "reason", d[i].error);
+		}
+		buf_printf(b, "} %d\n", d[i].error != NULL);
+	}
+	free(d);
+	obs = ks_observations(cli->ks, &no);
+	for (m = 0; m < ARRAY_LEN(obs_metrics); m++) {
+		metric_head(b, obs_metrics[m].name, obs_metrics[m].help);
+		for (i = 0; i < no; i++) {
+			if (only != NULL && strcmp(obs[i]->vendor, only) != 0)
+				continue;
+			buf_printf(b, "%s{", obs_metrics[m].name);
+			label(b, "vendor", obs[i]->vendor);
+			buf_puts(b, ",");
+			label(b, "selector", obs[i]->selector);
+			buf_printf(b, "} %lld\n",
+			    obs_metrics[m].sample(cli, obs[i]));
+		}
+	}
+}
+
+/* The last rotate run (not --dry-run), when one was recorded. */
+static void
+metrics_run(struct cli *cli, struct buf *b)
+{
+	bool ok;
+	int64_t at = ks_last_run(cli->ks, &ok);
+
+	if (at == 0)
+		return;
+	metric_head(b, "dkimkeys_last_run_timestamp_seconds",
+	    "When the last rotate run ended.");
+	buf_printf(b, "dkimkeys_last_run_timestamp_seconds %lld\n",
+	    (long long)at);
+	metric_head(b, "dkimkeys_last_run_success",
+	    "1 when the last rotate run ended without a failure.");
+	buf_printf(b, "dkimkeys_last_run_success %d\n", ok);
+}
+
+static void
+metrics_text(struct cli *cli, const char *only, const struct status_row *rows,
+    size_t n, size_t orphans, struct buf *b)
+{
+	const char *lname, *lvalue;
 	long long value;
 	size_t m, i;
 
 	for (m = 0; m < ARRAY_LEN(metrics); m++) {
 		metric_head(b, metrics[m].name, metrics[m].help);
 		for (i = 0; i < n; i++) {
-			label = NULL;
-			if (!metrics[m].sample(cli, &rows[i], &label, &lvalue,
+			lname = NULL;
+			if (!metrics[m].sample(cli, &rows[i], &lname, &lvalue,
 			    &value))
 				continue;
-			buf_printf(b, "%s{vendor=\"%s\",algorithm=\"%s\"",
-			    metrics[m].name, rows[i].v->name,
-			    dk_alg_name(rows[i].alg));
-			if (label != NULL)
-				buf_printf(b, ",%s=\"%s\"", label, lvalue);
+			buf_printf(b, "%s{", metrics[m].name);
+			label(b, "vendor", rows[i].v->name);
+			buf_puts(b, ",");
+			label(b, "algorithm", dk_alg_name(rows[i].alg));
+			if (lname != NULL) {
+				buf_puts(b, ",");
+				label(b, lname, lvalue);
+			}
 			buf_printf(b, "} %lld\n", value);
 		}
 	}
+	metrics_delegated(cli, only, b);
+	metrics_run(cli, b);
 	metric_head(b, "dkimkeys_orphan_keys",
 	    "Keys whose vendor is no longer configured.");
 	buf_printf(b, "dkimkeys_orphan_keys %zu\n", orphans);
@@ -201,13 +374,13 @@ metrics_text(struct cli *cli, const struct status_row *rows, size_t n,
  * of the folder): a scrape sees the old file or the new one, never half.
  */
 static int
-prometheus(struct cli *cli, const struct status_row *rows, size_t n,
-    size_t orphans, const char *path)
+prometheus(struct cli *cli, const char *only, const struct status_row *rows,
+    size_t n, size_t orphans, const char *path)
 {
 	struct buf b = { 0 };
 	int rc;
 
-	metrics_text(cli, rows, n, orphans, &b);
+	metrics_text(cli, only, rows, n, orphans, &b);
 	rc = ksfile_write_atomic("status", path, 0644, b.data, b.len);
 	buf_free(&b);
 	return rc;
@@ -295,6 +468,36 @@ delegated_list(struct cli *cli, const char *vendor, struct buf *b)
 	}
 }
 
+/* The delegated vendors' last errors (their last rotate run's first
+ * failure): as lines, or in JSON every delegated vendor shown. */
+static void
+delegated_errors(struct cli *cli, const char *only, struct buf *b)
+{
+	char when[UTIL_TIME_LEN];
+	struct status_deleg *d;
+	size_t n, i;
+
+	d = status_delegated(&cli->lc, only, &n);
+	for (i = 0; i < n; i++) {
+		if (cli->json) {
+			buf_puts(b, i ? ",\n  " : "\n  ");
+			buf_puts(b, "{\"vendor\": ");
+			buf_json_str(b, d[i].v->name);
+			buf_puts(b, ", \"error\": ");
+			if (d[i].error != NULL) {
+				buf_json_str(b, d[i].error);
+				buf_printf(b, ", \"error_at\": \"%s\"}",
+				    util_fmt_time(d[i].error_at, when));
+			} else
+				buf_puts(b, "null, \"error_at\": null}");
+		} else if (d[i].error != NULL)
+			buf_printf(b, "%-20s delegated: last error (%s): %s\n",
+			    d[i].v->name, util_fmt_time(d[i].error_at, when),
+			    d[i].error);
+	}
+	free(d);
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -335,13 +538,16 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		buf_puts(&b, "],\n \"delegated\": [");
 	delegated_list(cli, only, &b);
 	if (cli->json)
+		buf_puts(&b, "],\n \"delegated_vendors\": [");
+	delegated_errors(cli, only, &b);
+	if (cli->json)
 		buf_puts(&b, "],\n \"orphans\": [");
 	norphans = orphan_list(cli, &b);
 	if (cli->json)
 		buf_puts(&b, "]}\n");
 	fputs(b.data, stdout);
 	if (prom != NULL)
-		rc = prometheus(cli, rows, n, norphans, prom);
+		rc = prometheus(cli, only, rows, n, norphans, prom);
 	/* like check: 1 when something needs the operator */
 	if (rc == 0 && status_trouble(&cli->lc, only, rows, n))
 		log_status_set(1);

@@ -46,6 +46,20 @@ ks_last_now(const struct ks *ks)
 	return ks->st.now;
 }
 
+int64_t
+ks_last_run(const struct ks *ks, bool *ok)
+{
+	*ok = ks->st.run_ok;
+	return ks->st.run_at;
+}
+
+void
+ks_set_last_run(struct ks *ks, int64_t at, bool ok)
+{
+	ks->st.run_at = at;
+	ks->st.run_ok = ok;
+}
+
 void
 ks_set_error(struct ks *ks, struct ks_key *key, const char *text,
     int64_t now)

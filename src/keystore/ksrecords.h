@@ -28,6 +28,11 @@ bool ks_name_taken(const struct ks *ks, const char *domain,
 unsigned ks_counter_next(struct ks *ks, const char *vendor);
 /* The latest now of any run that changed the keystore (0: none yet). */
 int64_t ks_last_now(const struct ks *ks);
+/* The last non-dry rotate run: its now (0: none recorded) and, in *ok,
+ * whether it ended without a failure. */
+int64_t ks_last_run(const struct ks *ks, bool *ok);
+/* Records it; stored by the next ks_commit. */
+void ks_set_last_run(struct ks *ks, int64_t at, bool ok);
 
 /* Replaces a key's (or vendor's) error text; NULL clears it. */
 void ks_set_error(struct ks *ks, struct ks_key *key, const char *text,

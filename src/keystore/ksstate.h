@@ -66,6 +66,8 @@ struct ksstate_index {
 struct ksstate {
 	unsigned version; /* of the file decoded; encoding writes the newest */
 	int64_t now;      /* latest now of a changing run, 0 = none */
+	int64_t run_at;   /* the last non-dry rotate run's now, 0 = none */
+	bool run_ok;      /* whether it ended without a failure */
 	struct ksstate_counter *counters;
 	size_t ncounters, capcounters;
 	struct ks_vendor **vendors; /* in the order first made */

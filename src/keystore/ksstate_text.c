@@ -110,6 +110,7 @@ static const struct field obs_fields[] = {
 	OF("first_seen", T_TIME, first_seen, 0, 0),
 	OF("last_seen", T_TIME, last_seen, 0, 0),
 	OF("target", T_TEXT, target, KSSTATE_TARGET_MAX, F_OPT),
+	OF("rotations", T_UINT, rotations, UINT32_MAX, F_OPT | F_LATER),
 };
 
 #define JF(n, t, m, max, fl) \
@@ -125,6 +126,13 @@ static const struct field entry_fields[] = {
 	JF("selector", T_SELECTOR, selector, 0, F_OPT),
 	JF("fpr", T_HEX, fpr, 2 * KS_FPR_LEN, F_OPT),
 	JF("extra", T_TEXT, extra, KSSTATE_EXTRA_MAX, F_OPT),
+};
+
+/* The last rotate run (optional: absent until one ends). */
+#define RF(n, t, m, max, fl) { n, t, offsetof(struct ksstate, m), max, fl }
+static const struct field run_fields[] = {
+	RF("at", T_TIME, run_at, 0, 0),
+	RF("ok", T_BOOL, run_ok, 0, 0),
 };
 
 _Static_assert(ARRAY_LEN(key_fields) <= 32, "a seen bit per field");
@@ -192,12 +200,14 @@ put_value(struct buf *out, const struct field *f, const void *obj)
 	}
 }
 
-/* Whether a text or time field is empty (NULL, 0). */
+/* Whether a text, number or time field is empty (NULL, 0). */
 static bool
 is_empty(const struct field *f, const void *obj)
 {
 	const char *at = (const char *)obj + f->off;
 
+	if (f->type == T_UINT)
+		return *(const unsigned *)at == 0;
 	if (f->type == T_TIME)
 		return *(const int64_t *)at == 0;
 	if (f->type == T_UINT)
@@ -290,6 +300,11 @@ ksstate_encode(const struct ksstate *st, struct buf *out, char *err,
 		return enc_fail(err, errlen, "now: time out of range");
 	buf_printf(out, "dkimkeys-state %d\nnow %s\n", KSSTATE_VERSION,
 	    fmt_time(st->now, ts));
+	if (st->run_at != 0) {
+		if (!ksstate_time_ok(st->run_at))
+			return enc_fail(err, errlen, "run: time out of range");
+		put_line(out, "run", run_fields, ARRAY_LEN(run_fields), st);
+	}
 	for (i = 0; i < st->ncounters; i++) {
 		if (!ksstate_valid_vendor(st->counters[i].vendor))
 			return enc_fail(err, errlen, "counter: invalid vendor "
@@ -595,6 +610,19 @@ parse_base(struct parser *p, char *rest)
 }
 
 static int
+parse_run(struct parser *p, char *rest)
+{
+	if (p->st->run_at != 0)
+		return fail(p, "run listed twice");
+	if (parse_fields(p, run_fields, ARRAY_LEN(run_fields), rest,
+	    p->st) == -1)
+		return -1;
+	if (p->st->run_at == 0)
+		return fail(p, "run without a time");
+	return 0;
+}
+
+static int
 parse_counter(struct parser *p, char *rest)
 {
 	struct ksstate_counter *c;
@@ -618,6 +646,7 @@ static const struct {
 	unsigned since; /* the first version that has them */
 	int (*parse)(struct parser *, char *);
 } kinds[] = {
+	{ "run", 2, parse_run },
 	{ "counter", 1, parse_counter },
 	{ "vendor", 2, parse_vendor },
 	{ "key", 1, parse_key },

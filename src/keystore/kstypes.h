@@ -103,6 +103,7 @@ struct ks_observation {
 	unsigned char fpr[KS_FPR_LEN];
 	bool revoked;       /* served with an empty p= */
 	int64_t first_seen, last_seen; /* of this fingerprint */
+	unsigned rotations; /* new fingerprints seen since the first */
 };
 
 #endif

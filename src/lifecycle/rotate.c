@@ -409,6 +409,12 @@ out:
 	}
 	if (run.dns_failed || run.commit_failed || r->failures > 0)
 		rc = -1;
+	/* the run's time and result, for status --prometheus */
+	if (!o->dry_run) {
+		ks_set_last_run(lc->ks, lc->now, rc == 0);
+		if (run_commit(&run) == -1)
+			rc = -1;
+	}
 	run_batch_free(&run);
 	run_free(&run);
 	free(run.heirs);

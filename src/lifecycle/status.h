@@ -24,7 +24,23 @@ struct status_row {
 	bool stalled;      /* a wait not caused by time past stall_after */
 	const char *stall; /* its reason when stalled, else NULL */
 	int64_t stall_since;
+	int64_t wait_since; /* since when the vendor could not move other
+			       than for time, even within stall_after; 0 */
+	unsigned key_errors; /* its keys (not destroyed) with an error:
+				their hooks or DNS checks failing */
 };
+
+/* A delegated vendor and what the keystore knows of its last run. */
+struct status_deleg {
+	const struct vendor *v;
+	const char *error; /* the first failure of its last rotate, or NULL */
+	int64_t error_at;
+};
+
+/* Whether an observation's CNAME target, as last seen, is the one
+ * configured (any, or none, when none is); false for a vendor no longer
+ * configured. */
+bool status_target_ok(struct lc *lc, const struct ks_observation *o);
 
 /*
  * The rows of every managed vendor (only: of the vendor of that name), one
@@ -32,6 +48,11 @@ struct status_row {
  * rows (free).
  */
 struct status_row *status_rows(struct lc *lc, const char *only, size_t *n);
+
+/* The delegated vendors (only: of that name), in configuration order;
+ * a malloc'd array of *n (free). */
+struct status_deleg *status_delegated(struct lc *lc, const char *only,
+    size_t *n);
 
 /*
  * Whether status is to exit 1 (SPEC section 3): a row late, failing (last

@@ -97,6 +97,7 @@ update add key1.vendor.test 300 TXT \"v=DKIM1; k=rsa; p=$(openssl pkey -in "$VEC
 at 84
 check "a delegated key that changes is a vendor rotation" sh -c "'$DK' -c '$T/dkimkeys.conf' rotate sg 2>/dev/null | grep -q 'vendor rotated'"
 check "  in the audit log" sh -c "'$DK' -c '$T/dkimkeys.conf' log 2>/dev/null | grep -q vendor-rotation"
+check "  under the vendor (log sg)" sh -c "'$DK' -c '$T/dkimkeys.conf' log sg 2>/dev/null | grep -q vendor-rotation"
 upd "zone c.test
 update delete s1._domainkey.c.test CNAME
 update add s1._domainkey.c.test 300 CNAME evil.example."
@@ -104,6 +105,9 @@ at 96
 check "a CNAME to another target fails rotate" run 1 dk rotate sg
 check "  naming the takeover risk" grep -q takeover "$T/out"
 check "  and check reports it" run 1 dk check sg
+check "  status exits 1 for it" run 1 dk status sg
+check "  and shows the error" grep -q "sg .*delegated: last error .*CNAME points to evil.example" "$T/out"
+check "  in JSON too" sh -c "'$DK' -c '$T/dkimkeys.conf' status --json sg 2>/dev/null | $PY -c 'import json,sys; d=json.load(sys.stdin); assert \"evil.example\" in d[\"delegated_vendors\"][0][\"error\"]'"
 
 # check sees DNS that differs from the keystore
 upd "zone c.test
@@ -140,20 +144,57 @@ check "a released vendor rotates" run 0 dk rotate --force crm
 check "  its successor is published" test "$(state c2)" = published
 
 # status --prometheus
-check "status --prometheus" run 0 dk status --prometheus "$T/dkimkeys.prom"
-check "  writes node_exporter textfile metrics" "$PY" - "$T/dkimkeys.prom" <<'PY'
+# exit 1: sg's CNAME still points at evil.example (set at hour 96), and
+# a delegated vendor's failure is trouble for status as for check
+check "status --prometheus" run 1 dk status --prometheus "$T/dkimkeys.prom"
+check "  writes node_exporter textfile metrics" "$PY" - "$T/dkimkeys.prom" "$((base + 24 * 40 * 3600))" <<'PY'
 import re, sys
 lines = open(sys.argv[1]).read().splitlines()
-names = set()
-for l in lines:
-    if l.startswith("#"):
-        assert re.match(r"# (HELP|TYPE) dkimkeys_[a-z_]+ ", l), l
-        continue
-    m = re.match(r'(dkimkeys_[a-z_]+)(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9]+$', l)
+now = int(sys.argv[2])
+# the text format: HELP, TYPE, then that metric's samples; label values
+# escaped (backslash, double quote, line feed); values numeric
+label = r'[a-z_]+="(?:[^"\\\n]|\\[\\"n])*"'
+sample = re.compile(r'(dkimkeys_[a-z_]+)(\{' + label + '(?:,' + label +
+                    r')*\})? (-?[0-9]+)$')
+samples = {}
+cur = None
+i = 0
+while i < len(lines):
+    l = lines[i]
+    m = re.match(r"# HELP (dkimkeys_[a-z_]+) \S", l)
     assert m, l
-    names.add(m.group(1))
-assert {"dkimkeys_key_age_seconds", "dkimkeys_late",
-        "dkimkeys_next_action_timestamp_seconds"} <= names, names
+    cur = m.group(1)
+    assert lines[i + 1] == "# TYPE %s gauge" % cur, lines[i + 1]
+    assert cur not in samples, "twice: " + cur
+    samples[cur] = {}
+    i += 2
+    while i < len(lines) and not lines[i].startswith("#"):
+        m = sample.match(lines[i])
+        assert m and m.group(1) == cur, lines[i]
+        samples[cur][m.group(2) or ""] = int(m.group(3))
+        i += 1
+for name in ("dkimkeys_key_age_seconds", "dkimkeys_late",
+             "dkimkeys_next_action_timestamp_seconds", "dkimkeys_error",
+             "dkimkeys_stall_age_seconds", "dkimkeys_keys_with_error"):
+    assert samples.get(name), name
+def one(name, labels):
+    got = [v for k, v in samples[name].items() if k.startswith(labels)]
+    assert len(got) == 1, (name, labels, samples[name])
+    return got[0]
+# the last run: crm's, at day 40, without failure
+assert samples["dkimkeys_last_run_timestamp_seconds"][""] == now
+assert samples["dkimkeys_last_run_success"][""] == 1
+assert one("dkimkeys_error", '{vendor="esp",algorithm="ed25519"') == 0
+# the delegated vendor: its error with a reason, its observation
+errs = samples["dkimkeys_delegated_error"]
+assert len(errs) == 1, errs
+(k, v), = errs.items()
+assert v == 1 and 'vendor="sg",reason="s1._domainkey.c.test: CNAME points to evil.example' in k, k
+s1 = '{vendor="sg",selector="s1"}'
+assert samples["dkimkeys_delegated_target_ok"][s1] == 0
+assert samples["dkimkeys_delegated_key_bits"][s1] == 1024
+assert samples["dkimkeys_delegated_rotations"][s1] == 1
+assert samples["dkimkeys_delegated_last_seen_timestamp_seconds"][s1] > 0
 PY
 check "status --json parses" sh -c "'$DK' -c '$T/dkimkeys.conf' status --json 2>/dev/null | $PY -c 'import json,sys; json.load(sys.stdin)'"
 
