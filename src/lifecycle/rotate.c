@@ -4,6 +4,7 @@
  * (rotate_steps.c, rotate_deleg.c), then the batch hooks (rotate_batch.c)
  * and the schedules they made due. Nothing in the family calls back here.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,7 +439,7 @@ nap(int64_t secs)
 	struct timespec a, b, d = { (time_t)secs, 0 };
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	while (nanosleep(&d, &d) == -1)
+	while (nanosleep(&d, &d) == -1 && errno == EINTR)
 		;
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	return b.tv_sec - a.tv_sec + (b.tv_nsec >= a.tv_nsec ? 0 : -1);
@@ -458,7 +459,7 @@ forget(struct run *run)
 
 /*
  * rotate --settle (SPEC section 3): while some schedule waits only for
- * DNS to serve its new key, the walk again every SETTLE_POLL seconds,
+ * DNS to serve its new key, the walks again every SETTLE_POLL seconds,
  * until the settle time is over. The wait is on the real clock, and the
  * run's now advances by the time waited, simulated or not: with
  * DKIMKEYS_NOW the deploy rule (visible_since + publish_ahead, published
