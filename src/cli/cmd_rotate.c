@@ -78,6 +78,7 @@ cmd_rotate(struct cli *cli, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "republish", no_argument, NULL, 'r' },
 		{ "accept-time-jump", no_argument, NULL, 'J' },
+		{ "settle", optional_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rotate_opts o;
@@ -95,6 +96,16 @@ cmd_rotate(struct cli *cli, int argc, char **argv)
 			o.republish = true;
 		else if (c == 'J')
 			o.accept_jump = true;
+		else if (c == 's') {
+			o.settle = 600; /* SPEC section 3: 10m */
+			if (optarg != NULL &&
+			    (util_parse_duration(optarg, &o.settle) == -1 ||
+			    o.settle <= 0)) {
+				log_fail(EX_USAGE, "rotate: bad --settle "
+				    "duration '%s'", optarg);
+				return -1;
+			}
+		}
 		else
 			return -1;
 	}

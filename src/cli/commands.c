@@ -34,7 +34,8 @@ static const struct cmd commands[] = {
 	{ "log", cmd_log, CMD_CONFIG | CMD_STORE, "[VENDOR] [--verify]",
 	    "the audit trail" },
 	{ "rotate", cmd_rotate, CMD_CONFIG,
-	    "[VENDOR...] [-n] [--force] [--republish] [--accept-time-jump]",
+	    "[VENDOR...] [-n] [--force] [--republish] [--settle[=DURATION]] "
+	    "[--accept-time-jump]",
 	    "advance every schedule as far as time and DNS allow (cron)" },
 	{ "status", cmd_status, CMD_CONFIG | CMD_STORE,
 	    "[VENDOR] [--prometheus FILE]",

@@ -4,10 +4,12 @@
  * (rotate_steps.c, rotate_deleg.c), then the batch hooks (rotate_batch.c)
  * and the schedules they made due. Nothing in the family calls back here.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hook_user.h"
@@ -383,6 +385,124 @@ judge_all(struct run *run)
 	return 0;
 }
 
+/* --settle: DNS is polled every SETTLE_POLL seconds. */
+#define SETTLE_POLL 10
+
+/* Whether the report holds a failure of v from item from on. */
+static bool
+failed_since(const struct run *run, const struct vendor *v, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < run->r->n; i++)
+		if (run->r->items[i].failed &&
+		    strcmp(run->r->items[i].vendor, v->name) == 0)
+			return true;
+	return false;
+}
+
+/* What a settle pass asks: the deadline (the run's now), the report
+ * items of the last pass, and the answer. */
+struct settle {
+	int64_t until;
+	size_t from;
+	bool wait;
+};
+
+/*
+ * Whether (v, alg) waits only for DNS: its published successor is not
+ * served by every server yet (or is, but resolvers may still hold the
+ * name's negative answer), and once served it would be deployed by the
+ * deadline. publish_ahead and A + period are never waived here: a
+ * schedule they hold back past the deadline is not waited for.
+ */
+static void
+waits_dns(struct run *run, const struct vendor *v, const struct alg_spec *spec,
+    void *ctx)
+{
+	struct settle *st = ctx;
+	struct policy_sched s;
+	struct ks_key k;
+	bool served;
+	int64_t at;
+
+	run_sched(run, v, spec->alg, &s);
+	if (!v->verify_dns || s.successor == NULL ||
+	    s.successor->state != KS_PUBLISHED ||
+	    failed_since(run, v, st->from))
+		return;
+	k = *s.successor;
+	served = run_in(run->served, run->nserved, s.successor);
+	if (!served)
+		k.visible = run->lc->now; /* as if served now */
+	at = policy_deploy_at(&s, &k, k.neg_ttl);
+	/* served and due, yet not deployed: a hook held it, not DNS */
+	if (at > st->until || (served && at <= run->lc->now))
+		return;
+	st->wait = true;
+}
+
+/* Sleeps up to secs seconds of the real clock; returns those slept. */
+static int64_t
+nap(int64_t secs)
+{
+	struct timespec a, b, d = { (time_t)secs, 0 };
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	while (nanosleep(&d, &d) == -1 && errno == EINTR)
+		;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return b.tv_sec - a.tv_sec + (b.tv_nsec >= a.tv_nsec ? 0 : -1);
+}
+
+/* Forgets what the last pass learnt from DNS, so the next asks again. */
+static void
+forget(struct run *run)
+{
+	size_t i;
+
+	run->nfresh = run->nchecked = run->nserved = 0;
+	for (i = 0; i < run->nstalls; i++)
+		free(run->stalls[i].why);
+	run->nstalls = 0;
+}
+
+/*
+ * rotate --settle (SPEC section 3): while some schedule waits only for
+ * DNS to serve its new key, the walks again every SETTLE_POLL seconds,
+ * until the settle time is over. The wait is on the real clock, and the
+ * run's now advances by the time waited, simulated or not: with
+ * DKIMKEYS_NOW the deploy rule (visible_since + publish_ahead, published
+ * + negative TTL) then sees the time go by as it would in a real run,
+ * and the keystore's times stay in order.
+ */
+static int
+settle(struct run *run)
+{
+	static const struct pass pass = { managed, NULL, waits_dns };
+	struct settle st = { 0, 0, false };
+	int64_t left;
+
+	if (run->o->settle <= 0 || run->o->dry_run)
+		return 0;
+	st.until = run->lc->now + run->o->settle;
+	for (;;) {
+		st.wait = false;
+		walk(run, &pass, &st);
+		left = st.until - run->lc->now;
+		if (!st.wait || left <= 0)
+			return 0;
+		log_info("settle: waiting for DNS to serve new keys (%llds "
+		    "left)", (long long)left);
+		run->lc->now += nap(left < SETTLE_POLL ? left : SETTLE_POLL);
+		forget(run);
+		st.from = run->r->n;
+		run->r->repeat = true; /* its waits are said already */
+		if (advance(run) == -1)
+			return -1;
+	}
+}
+
 int
 rotate_run(struct lc *lc, const struct rotate_opts *o,
     struct rotate_report *r)
@@ -399,7 +519,7 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	orphans(&run);
 	run.nheirs = lc_heirs(lc, &run.heirs);
 	if (generate_due(&run) == -1 || advance(&run) == -1 ||
-	    judge_all(&run) == -1)
+	    settle(&run) == -1 || judge_all(&run) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct rotate_opts {
 	char **vendors;    /* only these (names or sections), or none: all */
@@ -15,6 +16,7 @@ struct rotate_opts {
 	bool force;        /* a successor now where none exists */
 	bool republish;    /* publish hooks again for live records */
 	bool accept_jump;  /* --accept-time-jump */
+	int64_t settle;    /* --settle: seconds to keep polling DNS, or 0 */
 	unsigned jobs;     /* key generation threads */
 	int (*unlock)(void *ctx); /* reads the passphrase on first need */
 	void *unlock_ctx;
