@@ -91,95 +91,93 @@ status_json(struct cli *cli, const struct status_row *r, struct buf *b)
 	buf_puts(b, "}");
 }
 
+/* A schedule's sample: its value, and a label beyond vendor and
+ * algorithm when label is set. */
+struct sample {
+	const char *label, *lvalue;
+	long long value;
+};
+
 /* One metric with a sample per schedule. */
 struct metric {
 	const char *name;
 	const char *help;
-	/* false when the row has no sample; else its value, and a label
-	 * beyond vendor and algorithm when *label is set */
+	/* false when the row has no sample */
 	bool (*sample)(const struct cli *cli, const struct status_row *r,
-	    const char **label, const char **lvalue, long long *value);
+	    struct sample *out);
 };
 
 static bool
 sample_age(const struct cli *cli, const struct status_row *r,
-    const char **label, const char **lvalue, long long *value)
+    struct sample *out)
 {
 	if (r->s.active == NULL)
 		return false;
-	*label = "selector";
-	*lvalue = r->s.active->selector;
-	*value = (long long)(cli->lc.now - r->s.active->activated);
+	out->label = "selector";
+	out->lvalue = r->s.active->selector;
+	out->value = (long long)(cli->lc.now - r->s.active->activated);
 	return true;
 }
 
 static bool
 sample_next(const struct cli *cli, const struct status_row *r,
-    const char **label, const char **lvalue, long long *value)
+    struct sample *out)
 {
 	(void)cli;
 	if (r->next.what == NULL || r->next.when == POLICY_NEVER)
 		return false;
-	*label = "action";
-	*lvalue = r->next.what;
-	*value = (long long)r->next.when;
+	out->label = "action";
+	out->lvalue = r->next.what;
+	out->value = (long long)r->next.when;
 	return true;
 }
 
 static bool
 sample_late(const struct cli *cli, const struct status_row *r,
-    const char **label, const char **lvalue, long long *value)
+    struct sample *out)
 {
 	(void)cli;
-	(void)label;
-	(void)lvalue;
-	*value = r->late;
+	out->value = r->late;
 	return true;
 }
 
 static bool
 sample_held(const struct cli *cli, const struct status_row *r,
-    const char **label, const char **lvalue, long long *value)
+    struct sample *out)
 {
 	(void)cli;
-	(void)label;
-	(void)lvalue;
-	*value = r->s.held;
+	out->value = r->s.held;
 	return true;
 }
 
 static bool
 sample_error(const struct cli *cli, const struct status_row *r,
-    const char **label, const char **lvalue, long long *value)
+    struct sample *out)
 {
 	(void)cli;
 	if (r->error != NULL) {
-		*label = "reason";
-		*lvalue = r->error;
+		out->label = "reason";
+		out->lvalue = r->error;
 	}
-	*value = r->error != NULL;
+	out->value = r->error != NULL;
 	return true;
 }
 
 static bool
 sample_stall_age(const struct cli *cli, const struct status_row *r,
-    const char **label, const char **lvalue, long long *value)
+    struct sample *out)
 {
-	(void)label;
-	(void)lvalue;
-	*value = r->wait_since != 0 && cli->lc.now > r->wait_since ?
+	out->value = r->wait_since != 0 && cli->lc.now > r->wait_since ?
 	    (long long)(cli->lc.now - r->wait_since) : 0;
 	return true;
 }
 
 static bool
 sample_key_errors(const struct cli *cli, const struct status_row *r,
-    const char **label, const char **lvalue, long long *value)
+    struct sample *out)
 {
 	(void)cli;
-	(void)label;
-	(void)lvalue;
-	*value = r->key_errors;
+	out->value = r->key_errors;
 	return true;
 }
 
@@ -335,26 +333,24 @@ static void
 metrics_text(struct cli *cli, const char *only, const struct status_row *rows,
     size_t n, size_t orphans, struct buf *b)
 {
-	const char *lname, *lvalue;
-	long long value;
+	struct sample out;
 	size_t m, i;
 
 	for (m = 0; m < ARRAY_LEN(metrics); m++) {
 		metric_head(b, metrics[m].name, metrics[m].help);
 		for (i = 0; i < n; i++) {
-			lname = NULL;
-			if (!metrics[m].sample(cli, &rows[i], &lname, &lvalue,
-			    &value))
+			memset(&out, 0, sizeof(out));
+			if (!metrics[m].sample(cli, &rows[i], &out))
 				continue;
 			buf_printf(b, "%s{", metrics[m].name);
 			label(b, "vendor", rows[i].v->name);
 			buf_puts(b, ",");
 			label(b, "algorithm", dk_alg_name(rows[i].alg));
-			if (lname != NULL) {
+			if (out.label != NULL) {
 				buf_puts(b, ",");
-				label(b, lname, lvalue);
+				label(b, out.label, out.lvalue);
 			}
-			buf_printf(b, "} %lld\n", value);
+			buf_printf(b, "} %lld\n", out.value);
 		}
 	}
 	metrics_delegated(cli, only, b);
