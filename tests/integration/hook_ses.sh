@@ -154,14 +154,6 @@ for ev in publish retire withdraw destroy reveal no-such-event; do
 	expect "$ev exits 0 and calls nothing" 0 ""
 done
 
-# refused DESCRIPTION VAR=VALUE...: exit 1, one line, no request.
-refused() {
-	d=$1
-	shift
-	hook deploy "$@"
-	expect "$d: exit 1, nothing sent" 1 ""
-	check "$d: one line" test "$(wc -l <"$T/hook.out")" -eq 1
-}
 refused "an Ed25519 key is refused" ses2026e DKIMKEYS_ALGORITHM=ed25519
 check "  saying why" grep -q "does not take Ed25519" "$T/hook.out"
 refused "an RSA key over 2048 bits is refused" ses2026c DKIMKEYS_BITS=4096
