@@ -50,6 +50,8 @@ vendor_clear(struct vendor *v)
 	free(v->cname_targets);
 	config_strv_free(v->standby_selectors, v->nstandby);
 	free(v->domains_file);
+	free(v->from_domain);
+	config_strv_free(v->spf_include, v->nspf_include);
 }
 
 static void
@@ -124,6 +126,7 @@ config_new(void)
 	cfg->keystore = xstrdup(DEFAULT_KEYSTORE);
 	cfg->resolver = xstrdup("authoritative");
 	cfg->log = xstrdup("syslog");
+	cfg->public_suffix_list = xstrdup(CONFIG_PSL_PATH);
 	cfg->dns_timeout = 5;
 	cfg->hook_timeout = 120;
 	cfg->batch_hook_timeout = 1800;
@@ -186,6 +189,7 @@ config_free(struct config *cfg)
 	free(cfg->resolver_ca);
 	free(cfg->log);
 	free(cfg->hook_user);
+	free(cfg->public_suffix_list);
 	for (i = 0; i < cfg->nhookvars; i++) {
 		free(cfg->hookvars[i].name);
 		free(cfg->hookvars[i].value);

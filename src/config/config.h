@@ -17,6 +17,7 @@
 #include "support/util.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/dkimkeys/dkimkeys.conf"
+#define CONFIG_PSL_PATH "/usr/share/publicsuffix/public_suffix_list.dat"
 
 /* Which path to read: -c, else $DKIMKEYS_CONFIG, else the default. */
 const char *config_path(const char *opt);

@@ -129,6 +129,8 @@ vendor_add(struct config *cfg, const struct section *sec, const char *domain)
 	v->standby_selectors =
 	    config_strv_dup(t->standby_selectors, t->nstandby);
 	v->domains_file = strdup_or_null(t->domains_file);
+	v->from_domain = strdup_or_null(t->from_domain);
+	v->spf_include = config_strv_dup(t->spf_include, t->nspf_include);
 	v->cname_targets = t->ncname_targets == 0
 	    ? NULL
 	    : xcalloc(t->ncname_targets, sizeof(*v->cname_targets));

@@ -68,6 +68,10 @@ struct vendor {
 	size_t nstandby;
 	char *domains_file; /* absolute; set on every vendor it expanded to */
 	unsigned domains_line; /* the domain's line in domains_file */
+	char *from_domain; /* the From domain it sends as, or NULL */
+	char **spf_include; /* SPF mechanisms the domain's SPF must hold */
+	size_t nspf_include;
+	int64_t dmarc_none_max; /* 0: p=none may last for ever */
 };
 
 struct config {
@@ -81,6 +85,7 @@ struct config {
 	int64_t dns_timeout, hook_timeout, batch_hook_timeout, max_clock_jump;
 	char *log; /* "syslog", "stderr" or an absolute path */
 	char *hook_user;
+	char *public_suffix_list; /* absolute */
 	struct hookvar *hookvars;
 	size_t nhookvars;
 	struct vendor *vendors; /* in file order; domains_file sections

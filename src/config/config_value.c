@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "config_trust.h"
@@ -130,6 +131,47 @@ set_domain(
 	}
 	free(*FIELD(base, k->off, char *));
 	*FIELD(base, k->off, char *) = d;
+}
+
+/* from_domain: a domain name like domain's. */
+static void
+set_from(struct parser *p, const struct keydef *k, void *base, const char *val)
+{
+	char *d;
+
+	if ((d = config_domain_norm(val)) == NULL) {
+		config_err(p, p->lineno,
+		    "%s: '%s' is not a valid domain name; "
+		    "use A-labels (xn--) of letters, digits and hyphens",
+		    k->name, val);
+		return;
+	}
+	free(*FIELD(base, k->off, char *));
+	*FIELD(base, k->off, char *) = d;
+}
+
+/* spf_include: SPF mechanisms as written ("include:mailgun.org",
+ * "ip4:192.0.2.0/24"), checked by their form only; dns/spfrec.c judges
+ * them against the record. */
+static void
+set_spf(struct parser *p, const struct keydef *k, void *base, const char *val)
+{
+	char ***v = FIELD(base, k->off, char **);
+	size_t *nv = FIELD(base, k->off2, size_t);
+	char **items;
+	size_t i, n;
+
+	items = config_split(val, &n);
+	for (i = 0; i < n; i++)
+		if (strlen(items[i]) > 255 || strncasecmp(items[i], "v=", 2) ==
+		    0 || strchr(items[i], '"') != NULL)
+			config_err(p, p->lineno,
+			    "%s: '%s' is not an SPF mechanism such as "
+			    "include:mailgun.org or ip4:192.0.2.0/24",
+			    k->name, items[i]);
+	config_strv_free(*v, *nv);
+	*v = items;
+	*nv = n;
 }
 
 static bool
@@ -456,6 +498,7 @@ const struct keyrule config_keys[] = {
     CK("max_clock_jump", set_duration, max_clock_jump, 1),
     CK("log", set_log, log, 0),
     CK("hook_user", set_name, hook_user, 0),
+    CK("public_suffix_list", set_path, public_suffix_list, 0),
     VK("domain", set_domain, domain, 0, ONLY_ANY),
     VK("domains_file", set_path, domains_file, 0, ONLY_ANY),
     VK("mode", set_mode, mode, 0, ONLY_ANY),
@@ -480,6 +523,9 @@ const struct keyrule config_keys[] = {
     VK("cname_targets", set_cnames, cname_targets, 0, ONLY_DELEGATED),
     VL("standby_selectors", set_selectors, standby_selectors, nstandby,
 	ONLY_DELEGATED),
+    VK("from_domain", set_from, from_domain, 0, ONLY_ANY),
+    VL("spf_include", set_spf, spf_include, nspf_include, ONLY_ANY),
+    VK("dmarc_none_max", set_duration, dmarc_none_max, 1, ONLY_ANY),
 };
 
 const struct keyrule *

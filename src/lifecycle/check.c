@@ -6,6 +6,8 @@
 
 #include "check.h"
 #include "delegated.h"
+#include "dmarc_check.h"
+#include "dmarc_obs.h"
 #include "lifecycle.h"
 #include "dns/dnscheck.h"
 #include "dns/dnsquery.h"
@@ -128,8 +130,30 @@ out:
 	return ok;
 }
 
+/* The vendor's DMARC record, SPF and alignment, one line a finding. */
 static bool
-check_vendor(struct lc *lc, const struct vendor *v, struct check_report *r)
+check_dmarc(struct lc *lc, struct dnsq *q, const struct psl *psl,
+    struct dmarc_obs_set *obs, const struct vendor *v,
+    struct check_report *r)
+{
+	struct dmarc_result d;
+	size_t i;
+	bool ok;
+
+	dmarc_check_vendor(q, psl, v, lc->now, dmarc_obs_none_since(obs, v),
+	    &d);
+	for (i = 0; i < d.n; i++)
+		check_add(r, d.f[i].ok, d.f[i].name, d.f[i].what, NULL);
+	r->unreachable |= d.unreachable;
+	ok = !d.errors;
+	dmarc_obs_note(obs, v, lc->now, &d);
+	dmarc_result_clear(&d);
+	return ok;
+}
+
+static bool
+check_vendor(struct lc *lc, const struct vendor *v, const struct psl *psl,
+    struct dmarc_obs_set *obs, struct check_report *r)
 {
 	struct ks_key *const *keys;
 	struct dnsq *q = NULL;
@@ -147,6 +171,8 @@ check_vendor(struct lc *lc, const struct vendor *v, struct check_report *r)
 		    keys[i]->state >= KS_PUBLISHED &&
 		    keys[i]->state <= KS_WITHDRAWN)
 			ok &= check_key(q, keys[i], r);
+	if (dmarc_wanted(v))
+		ok &= check_dmarc(lc, q, psl, obs, v, r);
 	dnsq_free(q);
 	return ok;
 }
@@ -169,13 +195,28 @@ int
 check_run(struct lc *lc, char *const *vendors, size_t n,
     struct check_report *r)
 {
+	struct dmarc_obs_set obs = { 0 };
+	struct psl *psl = NULL;
+	bool loaded = false;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
-	for (i = 0; i < lc->cfg->nvendors; i++)
-		if (check_wanted(vendors, n, &lc->cfg->vendors[i]))
-			r->ok &= check_vendor(lc, &lc->cfg->vendors[i], r);
+	for (i = 0; i < lc->cfg->nvendors; i++) {
+		const struct vendor *v = &lc->cfg->vendors[i];
+
+		if (!check_wanted(vendors, n, v))
+			continue;
+		if (dmarc_wanted(v) && !loaded) {
+			psl = dmarc_psl_load(lc->cfg);
+			dmarc_obs_load(lc, &obs);
+			loaded = true;
+		}
+		r->ok &= check_vendor(lc, v, psl, &obs, r);
+	}
+	psl_free(psl);
+	dmarc_obs_save(lc, &obs);
+	dmarc_obs_free(&obs);
 	return r->ok ? 0 : -1;
 }
 

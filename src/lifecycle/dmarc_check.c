@@ -1,0 +1,371 @@
+/*
+ * dmarc_check.c - a vendor's DMARC record, SPF and alignment judged from
+ * DNS (dmarc_check.h). Parsing is dns/dmarcrec.c's, dns/spfrec.c's and
+ * dns/psl.c's; this file asks and decides.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dmarc_check.h"
+#include "dns/spfrec.h"
+#include "support/log.h"
+#include "support/util.h"
+
+/* include: and redirect= followed at most this deep */
+#define SPF_MAX_DEPTH 10
+
+bool
+dmarc_wanted(const struct vendor *v)
+{
+	return v->from_domain != NULL || v->nspf_include > 0 ||
+	    v->dmarc_none_max > 0;
+}
+
+struct psl *
+dmarc_psl_load(const struct config *cfg)
+{
+	const char *path = cfg->public_suffix_list;
+	struct psl *p = NULL;
+	char *data = xmalloc(PSL_MAX_BYTES + 1);
+	size_t len;
+	FILE *f;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		log_warn("dmarc: %s: %s; install publicsuffix or set "
+		    "public_suffix_list", path, strerror(errno));
+		goto out;
+	}
+	len = fread(data, 1, PSL_MAX_BYTES + 1, f);
+	if (ferror(f))
+		log_warn("dmarc: %s: read error", path);
+	else if ((p = psl_parse(data, len)) == NULL)
+		log_warn("dmarc: %s: larger than %u octets or %u rules", path,
+		    PSL_MAX_BYTES, PSL_MAX_RULES);
+	fclose(f);
+out:
+	free(data);
+	return p;
+}
+
+const char *
+dmarc_org(const struct psl *psl, const char *name)
+{
+	long at = psl != NULL ? psl_org_domain(psl, name) : -1;
+
+	return at >= 0 ? name + at : name;
+}
+
+static void
+add(struct dmarc_result *r, bool ok, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+add(struct dmarc_result *r, bool ok, const char *name, const char *fmt, ...)
+{
+	struct dmarc_finding *f;
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	if (what == NULL)
+		abort();
+	r->f = xrealloc(r->f, (r->n + 1) * sizeof(*r->f));
+	f = &r->f[r->n++];
+	f->name = xstrdup(name);
+	f->ok = ok;
+	f->what = what;
+	r->errors |= !ok;
+	r->warnings += ok && strncmp(what, "warning: ", 9) == 0;
+}
+
+/*
+ * The TXT records at name that keep(): their count, and the first in
+ * *rec (valid until *a is freed). -1 after adding a finding when no
+ * server gave an answer to judge by (the first that did is used).
+ */
+static int
+lookup(struct dnsq *q, const char *name,
+    bool (*keep)(const char *, size_t), struct dnsq_answer **a, size_t *na,
+    const struct dnsq_txt **rec, struct dmarc_result *r)
+{
+	const struct dnsq_answer *use = NULL;
+	size_t i, n = 0;
+
+	*a = NULL;
+	*na = 0;
+	*rec = NULL;
+	if (dnsq_txt(q, name, a, na) == -1) {
+		add(r, false, name, "cannot be looked up");
+		return -1;
+	}
+	for (i = 0; i < *na && use == NULL; i++)
+		if ((*a)[i].status <= DNSQ_NXDOMAIN)
+			use = &(*a)[i];
+	if (use == NULL) {
+		r->unreachable |= dnsq_all_unreachable(*a, *na) != 0;
+		add(r, false, name, "lookup failed: %s%s%s",
+		    *na > 0 ? dnsq_status_name((*a)[0].status) : "no server",
+		    *na > 0 && (*a)[0].error != NULL ? ": " : "",
+		    *na > 0 && (*a)[0].error != NULL ? (*a)[0].error : "");
+		return -1;
+	}
+	for (i = 0; i < use->nrrs; i++)
+		if (keep(use->rrs[i].text, use->rrs[i].len) && n++ == 0)
+			*rec = &use->rrs[i];
+	return (int)n;
+}
+
+/* The record at _dmarc.domain: 1 found (parsed or not), 0 none, -1
+ * failed or several (findings added). */
+static int
+dmarc_at(struct dnsq *q, const char *domain, struct dmarc_result *r)
+{
+	struct dnsq_answer *a;
+	const struct dnsq_txt *rec;
+	char *name = xasprintf("_dmarc.%s", domain);
+	size_t na;
+	int n;
+
+	n = lookup(q, name, dmarc_is_record, &a, &na, &rec, r);
+	if (n > 1) {
+		add(r, false, name, "%d v=DMARC1 records: receivers apply no "
+		    "DMARC policy (RFC 7489 section 6.6.3); keep one", n);
+		n = -1;
+	} else if (n == 1) {
+		r->record = xstrdup(name);
+		if (dmarc_parse(rec->text, rec->len, &r->d) == 0)
+			r->has_policy = true;
+		else
+			add(r, false, name, "invalid DMARC record: %s",
+			    r->d.why);
+	}
+	dnsq_answers_free(a, na);
+	free(name);
+	return n;
+}
+
+static void
+dmarc_judge(const struct vendor *v, int64_t now, int64_t none_since,
+    struct dmarc_result *r)
+{
+	const struct dmarc *d = &r->d;
+	char age[32];
+
+	r->applies = r->inherited ? d->sp : d->p;
+	add(r, true, r->record, "DMARC for %s%s: p=%s%s%s adkim=%c aspf=%c "
+	    "pct=%u%s%s", v->from_domain != NULL ? v->from_domain : v->domain,
+	    r->inherited ? " (inherited from the organizational domain, sp= "
+	    "applies)" : "", dmarc_policy_name(d->p), d->has_sp ? " sp=" : "",
+	    d->has_sp ? dmarc_policy_name(d->sp) : "",
+	    d->adkim_strict ? 's' : 'r', d->aspf_strict ? 's' : 'r', d->pct,
+	    d->rua[0] != '\0' ? " rua=" : "", d->rua);
+	if (r->applies != DMARC_NONE || v->dmarc_none_max == 0)
+		return;
+	if (none_since == 0 || none_since > now)
+		none_since = now;
+	if (now - none_since > v->dmarc_none_max)
+		add(r, true, r->record, "warning: the policy has been none "
+		    "since %s, longer than dmarc_none_max (%s): move to "
+		    "quarantine or reject", util_fmt_time(none_since,
+		    (char[UTIL_TIME_LEN]){ 0 }),
+		    util_fmt_duration(v->dmarc_none_max, age, sizeof(age)));
+}
+
+static void
+dmarc_policy(struct dnsq *q, const struct psl *psl, const struct vendor *v,
+    int64_t now, int64_t none_since, struct dmarc_result *r)
+{
+	const char *dom = v->from_domain != NULL ? v->from_domain : v->domain;
+	const char *org = dmarc_org(psl, dom);
+	int n;
+
+	if ((n = dmarc_at(q, dom, r)) == 0 && psl == NULL)
+		add(r, false, dom, "no DMARC record at _dmarc.%s, and the "
+		    "organizational domain is unknown without the public "
+		    "suffix list", dom);
+	else if (n == 0 && strcmp(org, dom) != 0) {
+		r->inherited = true;
+		if ((n = dmarc_at(q, org, r)) == 0)
+			add(r, false, dom, "no DMARC record at _dmarc.%s nor "
+			    "at its organizational domain _dmarc.%s", dom,
+			    org);
+	} else if (n == 0)
+		add(r, false, dom, "no DMARC record at _dmarc.%s", dom);
+	if (r->has_policy)
+		dmarc_judge(v, now, none_since, r);
+}
+
+/*
+ * Adds the DNS lookups of the SPF record at name, and of the records it
+ * includes or redirects to, to *count, stopping once over the limit.
+ * The record at name is parsed into s. Returns -1 after adding a finding
+ * (no record, several, or one that does not parse: a permerror wherever
+ * it is met).
+ */
+static int
+spf_count(struct dnsq *q, const char *name, unsigned depth, unsigned *count,
+    struct spf *s, struct dmarc_result *r)
+{
+	struct dnsq_answer *a;
+	const struct dnsq_txt *rec;
+	struct spf *sub = NULL;
+	size_t na, i;
+	int n, rc = -1;
+	bool all = false;
+
+	n = lookup(q, name, spf_is_record, &a, &na, &rec, r);
+	if (n == 0)
+		add(r, false, name, "no SPF record%s", depth > 0 ?
+		    " (included: a permerror)" : "");
+	else if (n > 1)
+		add(r, false, name, "%d v=spf1 records: a permerror (RFC 7208 "
+		    "section 4.5); keep one", n);
+	else if (n == 1 && spf_parse(rec->text, rec->len, s) == -1) {
+		add(r, false, name, "invalid SPF record: %s", s->why);
+		s->nterms = 0;
+	} else if (n == 1)
+		rc = 0;
+	dnsq_answers_free(a, na);
+	if (rc == -1)
+		return -1;
+	*count += spf_lookups(s);
+	for (i = 0; i < s->nterms; i++)
+		all |= s->terms[i].kind == SPF_ALL;
+	for (i = 0; i < s->nterms && rc == 0; i++) {
+		if (*count > SPF_MAX_LOOKUPS || depth >= SPF_MAX_DEPTH)
+			break;
+		/* a macro cannot be expanded without a message */
+		if ((s->terms[i].kind != SPF_INCLUDE &&
+		    (s->terms[i].kind != SPF_REDIRECT || all)) ||
+		    strchr(s->terms[i].arg, '%') != NULL)
+			continue;
+		if (sub == NULL)
+			sub = xmalloc(sizeof(*sub));
+		rc = spf_count(q, s->terms[i].arg, depth + 1, count, sub, r);
+	}
+	free(sub);
+	return rc;
+}
+
+static void
+spf_check(struct dnsq *q, const struct vendor *v, struct dmarc_result *r)
+{
+	struct spf *top = xcalloc(1, sizeof(*top));
+	unsigned count = 0;
+	bool ok = true;
+	size_t i, before = r->n;
+
+	r->spf = 0;
+	if (spf_count(q, v->domain, 0, &count, top, r) == -1 &&
+	    top->nterms == 0)
+		goto out;
+	r->spf_lookups = count;
+	if (count > SPF_MAX_LOOKUPS) {
+		add(r, false, v->domain, "SPF needs more than %d DNS lookups "
+		    "(%u counted through include: and redirect=): a permerror "
+		    "(RFC 7208 section 4.6.4)", SPF_MAX_LOOKUPS, count);
+		ok = false;
+	}
+	for (i = 0; i < v->nspf_include; i++)
+		if (!spf_has(top, v->spf_include[i])) {
+			add(r, false, v->domain, "SPF lacks %s; add it before "
+			    "the all", v->spf_include[i]);
+			ok = false;
+		}
+	for (i = before; i < r->n; i++)
+		ok &= r->f[i].ok;
+	if (ok) {
+		add(r, true, v->domain, "SPF holds %s%s, %u DNS lookups",
+		    v->spf_include[0], v->nspf_include > 1 ? " and the rest" :
+		    "", count);
+		r->spf = 1;
+	}
+out:
+	free(top);
+}
+
+/* Whether d aligns with from: equal (strict), or the same organizational
+ * domain (relaxed). */
+static bool
+aligns(const struct psl *psl, const char *d, const char *from, bool strict)
+{
+	if (strcasecmp(d, from) == 0)
+		return true;
+	return !strict && psl != NULL &&
+	    strcasecmp(dmarc_org(psl, d), dmarc_org(psl, from)) == 0;
+}
+
+static void
+align_check(const struct psl *psl, const struct vendor *v,
+    struct dmarc_result *r)
+{
+	bool strict = r->has_policy && r->d.adkim_strict;
+
+	r->aligned = aligns(psl, v->domain, v->from_domain, strict);
+	if (r->aligned)
+		add(r, true, v->domain, "DKIM d=%s aligns with From %s "
+		    "(adkim=%c)", v->domain, v->from_domain, strict ? 's' :
+		    'r');
+	else if (strict && aligns(psl, v->domain, v->from_domain, false))
+		add(r, false, v->domain, "DKIM d=%s does not align with From "
+		    "%s under adkim=s; it would under adkim=r", v->domain,
+		    v->from_domain);
+	else
+		add(r, false, v->domain, "DKIM d=%s does not align with From "
+		    "%s%s: sign with a domain under %s", v->domain,
+		    v->from_domain, psl == NULL ? " (the public suffix list "
+		    "is not loaded)" : "", dmarc_org(psl, v->from_domain));
+}
+
+void
+dmarc_check_vendor(struct dnsq *q, const struct psl *psl,
+    const struct vendor *v, int64_t now, int64_t none_since,
+    struct dmarc_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->spf = -1;
+	r->aligned = -1;
+	dmarc_policy(q, psl, v, now, none_since, r);
+	if (v->nspf_include > 0)
+		spf_check(q, v, r);
+	if (v->from_domain != NULL)
+		align_check(psl, v, r);
+}
+
+void
+dmarc_result_clear(struct dmarc_result *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free(r->f[i].name);
+		free(r->f[i].what);
+	}
+	free(r->f);
+	free(r->record);
+	memset(r, 0, sizeof(*r));
+}
+
+char *
+dmarc_config_warning(const struct psl *psl, const struct vendor *v)
+{
+	if (v->from_domain == NULL ||
+	    strcasecmp(v->domain, v->from_domain) == 0)
+		return NULL;
+	if (psl != NULL && !aligns(psl, v->domain, v->from_domain, false))
+		return xasprintf("%s: domain %s never aligns with from_domain "
+		    "%s: DMARC fails under any adkim", v->name, v->domain,
+		    v->from_domain);
+	return xasprintf("%s: domain %s aligns with from_domain %s only "
+	    "under adkim=r: DMARC fails where the policy says adkim=s",
+	    v->name, v->domain, v->from_domain);
+}

@@ -1,0 +1,317 @@
+/*
+ * check_dmarc.c - the DMARC, SPF and public suffix list parsers of dns/
+ * (dmarcrec.c, spfrec.c, psl.c), table-driven, and the pure parts of
+ * lifecycle/dmarc_check.c (the organizational domain, the config
+ * warning).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/dmarcrec.h"
+#include "dns/psl.h"
+#include "dns/spfrec.h"
+#include "lifecycle/dmarc_check.h"
+#include "support/util.h"
+
+#include "testutil.h"
+
+static const struct {
+	const char *rec;
+	int rc;
+	enum dmarc_policy p, sp;
+	bool has_sp, adkim_s, aspf_s;
+	unsigned pct;
+	const char *rua;
+} dmarc_cases[] = {
+	{ "v=DMARC1; p=reject", 0, DMARC_REJECT, DMARC_REJECT, false,
+	    false, false, 100, "" },
+	{ "v=DMARC1;p=none;sp=quarantine;adkim=s;aspf=s;pct=20;"
+	  "rua=mailto:d@example.com", 0, DMARC_NONE, DMARC_QUARANTINE, true,
+	    true, true, 20, "mailto:d@example.com" },
+	{ "v=DMARC1 ;  p = Quarantine ; fo=1; ri=86400 ;", 0,
+	    DMARC_QUARANTINE, DMARC_QUARANTINE, false, false, false, 100, "" },
+	{ "v=DMARC1; sp=none; p=reject", 0, DMARC_REJECT, DMARC_NONE, true,
+	    false, false, 100, "" },
+	{ "v=DMARC1", -1, 0, 0, false, false, false, 0, NULL },
+	{ "v=DMARC1; p=block", -1, 0, 0, false, false, false, 0, NULL },
+	{ "v=DMARC1; p=none; p=reject", -1, 0, 0, false, false, false, 0,
+	    NULL },
+	{ "v=DMARC1; p=none; sp=all", -1, 0, 0, false, false, false, 0, NULL },
+	{ "v=DMARC1; p=none; adkim=x", -1, 0, 0, false, false, false, 0,
+	    NULL },
+	{ "v=DMARC1; p=none; pct=101", -1, 0, 0, false, false, false, 0,
+	    NULL },
+	{ "v=DMARC1; p=none; pct=", -1, 0, 0, false, false, false, 0, NULL },
+	{ "v=DMARC1; p", -1, 0, 0, false, false, false, 0, NULL },
+	{ "p=reject; v=DMARC1", -1, 0, 0, false, false, false, 0, NULL },
+	{ "v=dmarc1; p=reject", -1, 0, 0, false, false, false, 0, NULL },
+	{ "v=DMARC10; p=reject", -1, 0, 0, false, false, false, 0, NULL },
+	{ "", -1, 0, 0, false, false, false, 0, NULL },
+};
+
+START_TEST(test_dmarc_records_parse_as_the_table_says)
+{
+	const char *rec = dmarc_cases[_i].rec;
+	struct dmarc d;
+	int rc = dmarc_parse(rec, strlen(rec), &d);
+
+	ck_assert_msg(rc == dmarc_cases[_i].rc, "%s: rc %d", rec, rc);
+	if (rc == -1) {
+		ck_assert_ptr_nonnull(d.why);
+		return;
+	}
+	ck_assert_int_eq(d.p, dmarc_cases[_i].p);
+	ck_assert_int_eq(d.sp, dmarc_cases[_i].sp);
+	ck_assert_int_eq(d.has_sp, dmarc_cases[_i].has_sp);
+	ck_assert_int_eq(d.adkim_strict, dmarc_cases[_i].adkim_s);
+	ck_assert_int_eq(d.aspf_strict, dmarc_cases[_i].aspf_s);
+	ck_assert_uint_eq(d.pct, dmarc_cases[_i].pct);
+	ck_assert_str_eq(d.rua, dmarc_cases[_i].rua);
+}
+END_TEST
+
+START_TEST(test_only_v_dmarc1_records_count_as_dmarc_records)
+{
+	ck_assert(dmarc_is_record("v=DMARC1; p=none", 16));
+	ck_assert(dmarc_is_record("v=DMARC1", 8));
+	ck_assert(!dmarc_is_record("v=DMARC1x; p=none", 17));
+	ck_assert(!dmarc_is_record("v=spf1 -all", 11));
+	ck_assert(!dmarc_is_record("v=DMA", 5));
+}
+END_TEST
+
+START_TEST(test_dmarc_parse_stays_within_its_bounds)
+{
+	size_t n = DMARC_MAX_LEN + 1, i;
+	char *big = xmalloc(n);
+	struct dmarc d;
+	char nul[] = "v=DMARC1; p=none\0; p=reject";
+
+	memcpy(big, "v=DMARC1; p=none; rua=", 22);
+	for (i = 22; i < n; i++)
+		big[i] = 'a';
+	ck_assert_int_eq(dmarc_parse(big, n, &d), -1);
+	ck_assert_int_eq(dmarc_parse(big, DMARC_MAX_LEN, &d), 0);
+	ck_assert_uint_eq(strlen(d.rua), DMARC_RUA_MAX);
+	ck_assert_int_eq(dmarc_parse(nul, sizeof(nul) - 1, &d), -1);
+	/* the length given is all that is read: no NUL needed */
+	ck_assert_int_eq(dmarc_parse("v=DMARC1; p=nonex", 16, &d), 0);
+	free(big);
+}
+END_TEST
+
+static const struct {
+	const char *rec;
+	int rc;
+	unsigned lookups;
+	const char *has, *lacks;
+} spf_cases[] = {
+	{ "v=spf1 include:mailgun.org -all", 0, 1, "include:mailgun.org",
+	    "include:sendgrid.net" },
+	{ "v=spf1 +include:MAILGUN.org ~all", 0, 1, "include:mailgun.org",
+	    "-include:mailgun.org" },
+	{ "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all", 0, 0,
+	    "ip4:192.0.2.0/24", "ip4:192.0.2.0/25" },
+	{ "v=spf1 a mx a:x.example.com/24 mx/24 ptr exists:%{i}.e.example "
+	  "include:a.example redirect=b.example", 0, 8, "mx/24", "a:x" },
+	{ "v=spf1 a -all redirect=b.example", 0, 1, "-all", "?all" },
+	{ "v=spf1 -all include:late.example", 0, 1, "-all",
+	    "include:late.example" },
+	{ "v=spf1 exp=explain.example ?all", 0, 0, "?all", NULL },
+	{ "v=spf1", 0, 0, NULL, "all" },
+	{ "V=SPF1 -ALL", 0, 0, "-all", NULL },
+	{ "v=spf1 include:", -1, 0, NULL, NULL },
+	{ "v=spf1 ip4", -1, 0, NULL, NULL },
+	{ "v=spf1 all:x", -1, 0, NULL, NULL },
+	{ "v=spf1 nosuch:x", -1, 0, NULL, NULL },
+	{ "v=spf1 redirect=a redirect=b", -1, 0, NULL, NULL },
+	{ "v=spf10 -all", -1, 0, NULL, NULL },
+	{ "spf1 -all", -1, 0, NULL, NULL },
+};
+
+START_TEST(test_spf_records_parse_count_and_hold_as_the_table_says)
+{
+	const char *rec = spf_cases[_i].rec;
+	struct spf *s = xcalloc(1, sizeof(*s));
+	int rc = spf_parse(rec, strlen(rec), s);
+
+	ck_assert_msg(rc == spf_cases[_i].rc, "%s: rc %d (%s)", rec, rc,
+	    s->why != NULL ? s->why : "");
+	if (rc == 0) {
+		ck_assert_msg(spf_lookups(s) == spf_cases[_i].lookups,
+		    "%s: %u lookups", rec, spf_lookups(s));
+		if (spf_cases[_i].has != NULL)
+			ck_assert_msg(spf_has(s, spf_cases[_i].has), "%s", rec);
+		if (spf_cases[_i].lacks != NULL)
+			ck_assert_msg(!spf_has(s, spf_cases[_i].lacks), "%s",
+			    rec);
+	} else
+		ck_assert_ptr_nonnull(s->why);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_spf_parse_refuses_too_many_terms_and_long_records)
+{
+	struct spf *s = xcalloc(1, sizeof(*s));
+	struct buf b = { 0 };
+	int i;
+
+	buf_puts(&b, "v=spf1");
+	for (i = 0; i < SPF_MAX_TERMS; i++)
+		buf_puts(&b, " a");
+	ck_assert_int_eq(spf_parse(b.data, b.len, s), 0);
+	buf_puts(&b, " a");
+	ck_assert_int_eq(spf_parse(b.data, b.len, s), -1);
+	buf_free(&b);
+	buf_puts(&b, "v=spf1 include:");
+	for (i = 0; i < SPF_ARG_MAX + 1; i++)
+		buf_puts(&b, "x");
+	ck_assert_int_eq(spf_parse(b.data, b.len, s), -1);
+	ck_assert_int_eq(spf_parse("v=spf1 a\0 mx", 12, s), -1);
+	buf_free(&b);
+	free(s);
+}
+END_TEST
+
+static const char small_list[] =
+    "// a comment\n"
+    "com\n"
+    "uk\n"
+    "co.uk\n"
+    "*.ck\n"
+    "!www.ck\n"
+    "\xe4\xb8\xad\xe5\x9b\xbd\n" /* UTF-8, skipped */
+    "// ===BEGIN PRIVATE DOMAINS===\n"
+    "blogspot.com   trailing words are ignored\r\n"
+    "\n";
+
+static const struct {
+	const char *name, *org; /* NULL: a public suffix */
+} psl_cases[] = {
+	{ "example.com", "example.com" },
+	{ "mg.example.com", "example.com" },
+	{ "a.b.mg.example.com", "example.com" },
+	{ "com", NULL },
+	{ "example.co.uk", "example.co.uk" },
+	{ "mg.example.co.uk", "example.co.uk" },
+	{ "co.uk", NULL },
+	{ "uk", NULL },
+	{ "x.example.ck", "x.example.ck" },
+	{ "example.ck", NULL },
+	{ "www.ck", "www.ck" },
+	{ "a.www.ck", "www.ck" },
+	{ "me.blogspot.com", "me.blogspot.com" },
+	{ "example.test", "example.test" }, /* no rule: "*" */
+	{ "a.example.test", "example.test" },
+	{ "test", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_psl_finds_the_organizational_domain)
+{
+	struct psl *p = psl_parse(small_list, sizeof(small_list) - 1);
+	const char *name = psl_cases[_i].name;
+	long at;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(psl_nrules(p), 6);
+	at = psl_org_domain(p, name);
+	if (psl_cases[_i].org == NULL)
+		ck_assert_msg(at == -1, "%s: %ld", name, at);
+	else
+		ck_assert_msg(at >= 0 && strcmp(name + at,
+		    psl_cases[_i].org) == 0, "%s: %ld", name, at);
+	psl_free(p);
+}
+END_TEST
+
+/* Debian's list, as check and rotate read it: a multi-label suffix. */
+START_TEST(test_debians_list_gives_example_co_uk)
+{
+	const char *path = "/usr/share/publicsuffix/public_suffix_list.dat";
+	struct config cfg;
+	struct psl *p;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.public_suffix_list = (char *)(uintptr_t)path;
+	p = dmarc_psl_load(&cfg);
+	ck_assert_msg(p != NULL, "install publicsuffix (%s)", path);
+	ck_assert_uint_gt(psl_nrules(p), 5000);
+	ck_assert_str_eq(dmarc_org(p, "mg.example.co.uk"), "example.co.uk");
+	ck_assert_str_eq(dmarc_org(p, "mail.vendor.example.com"),
+	    "example.com");
+	ck_assert_str_eq(dmarc_org(p, "co.uk"), "co.uk");
+	psl_free(p);
+}
+END_TEST
+
+START_TEST(test_psl_refuses_a_list_too_large)
+{
+	ck_assert_ptr_null(psl_parse("com\n", PSL_MAX_BYTES + 1));
+	ck_assert_ptr_nonnull(psl_parse("", 0));
+}
+END_TEST
+
+START_TEST(test_config_warning_tells_strict_from_never)
+{
+	struct psl *p = psl_parse(small_list, sizeof(small_list) - 1);
+	struct vendor v;
+	char *w;
+
+	memset(&v, 0, sizeof(v));
+	v.name = (char *)(uintptr_t)"mg";
+	v.domain = (char *)(uintptr_t)"mg.example.co.uk";
+	ck_assert_ptr_null(dmarc_config_warning(p, &v));
+	v.from_domain = (char *)(uintptr_t)"mg.example.co.uk";
+	ck_assert_ptr_null(dmarc_config_warning(p, &v));
+	v.from_domain = (char *)(uintptr_t)"example.co.uk";
+	w = dmarc_config_warning(p, &v);
+	ck_assert_ptr_nonnull(strstr(w, "only under adkim=r"));
+	free(w);
+	v.from_domain = (char *)(uintptr_t)"other.co.uk";
+	w = dmarc_config_warning(p, &v);
+	ck_assert_ptr_nonnull(strstr(w, "never aligns"));
+	free(w);
+	psl_free(p);
+}
+END_TEST
+
+static Suite *
+dmarc_suite(void)
+{
+	Suite *s = suite_create("dmarc");
+	TCase *tc;
+
+	tc = tcase_create("dmarcrec");
+	tcase_add_loop_test(tc, test_dmarc_records_parse_as_the_table_says, 0,
+	    (int)ARRAY_LEN(dmarc_cases));
+	tcase_add_test(tc, test_only_v_dmarc1_records_count_as_dmarc_records);
+	tcase_add_test(tc, test_dmarc_parse_stays_within_its_bounds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("spfrec");
+	tcase_add_loop_test(tc,
+	    test_spf_records_parse_count_and_hold_as_the_table_says, 0,
+	    (int)ARRAY_LEN(spf_cases));
+	tcase_add_test(tc,
+	    test_spf_parse_refuses_too_many_terms_and_long_records);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("psl");
+	tcase_add_loop_test(tc, test_psl_finds_the_organizational_domain, 0,
+	    (int)ARRAY_LEN(psl_cases));
+	tcase_add_test(tc, test_debians_list_gives_example_co_uk);
+	tcase_add_test(tc, test_psl_refuses_a_list_too_large);
+	tcase_add_test(tc, test_config_warning_tells_strict_from_never);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(dmarc_suite());
+}
