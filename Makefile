@@ -30,7 +30,7 @@ DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils \
 	   unbound openssl iproute2 python3-dnspython opendkim miltertest \
 	   rspamd awscli shellcheck curl pyflakes3 pdns-server \
-	   pdns-backend-sqlite3 sqlite3 strace
+	   pdns-backend-sqlite3 sqlite3 strace publicsuffix
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \

@@ -159,10 +159,11 @@ dmarc_judge(const struct vendor *v, int64_t now, int64_t none_since,
 	char age[32];
 
 	r->applies = r->inherited ? d->sp : d->p;
-	add(r, true, r->record, "DMARC for %s%s: p=%s%s%s adkim=%c aspf=%c "
-	    "pct=%u%s%s", v->from_domain != NULL ? v->from_domain : v->domain,
-	    r->inherited ? " (inherited from the organizational domain, sp= "
-	    "applies)" : "", dmarc_policy_name(d->p), d->has_sp ? " sp=" : "",
+	add(r, true, r->record, "DMARC for %s (vendor %s%s): p=%s%s%s "
+	    "adkim=%c aspf=%c pct=%u%s%s", v->from_domain != NULL ?
+	    v->from_domain : v->domain, v->name, r->inherited ? ", inherited "
+	    "from the organizational domain, sp= applies" : "",
+	    dmarc_policy_name(d->p), d->has_sp ? " sp=" : "",
 	    d->has_sp ? dmarc_policy_name(d->sp) : "",
 	    d->adkim_strict ? 's' : 'r', d->aspf_strict ? 's' : 'r', d->pct,
 	    d->rua[0] != '\0' ? " rua=" : "", d->rua);

@@ -1,0 +1,164 @@
+#!/bin/sh
+# check's DMARC, SPF and alignment pass (issue 13) against crafted zones
+# served by Knot on loopback: an organizational-domain DMARC record
+# inherited by a vendor's subdomain (sp= applies), a subdomain with its
+# own record, two v=DMARC1 records, a multi-label public suffix
+# (example.co.uk, with a decoy record at co.uk), SPF with and without the
+# vendor's include, with 11 lookups through an include, with two
+# records and with none, a from_domain that aligns only under relaxed
+# adkim, p=none older than dmarc_none_max (remembered in dmarc.obs), and
+# status, --json and --prometheus showing the last observations. One
+# line per finding; check exits 1 on errors.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/knot.inc"
+need knotd kdig
+cd "$T" || exit 1
+DAY=86400
+NOW=1800000000
+Z=$T/knot/zones
+mkdir -p "$Z"
+
+# zone NAME: a zone file for NAME with the records on standard input
+zone() {
+	{
+		# shellcheck disable=SC2016 # zone file directives
+		printf '$ORIGIN %s.\n$TTL 300\n' "$1"
+		printf '@ SOA ns1 hostmaster 1 3600 600 86400 300\n'
+		printf '@ NS ns1\nns1 A 127.0.0.1\n'
+		cat
+	} >"$Z/$1.zone"
+}
+
+zone example.com <<'ZONE'
+_dmarc TXT "v=DMARC1; p=reject; sp=quarantine; adkim=r; " "rua=mailto:d@example.com"
+mg TXT "v=spf1 include:mailgun.test -all"
+_dmarc.own TXT "v=DMARC1; p=none"
+own TXT "v=spf1 include:mailgun.test ~all"
+_dmarc.broken TXT "v=DMARC1; p=reject"
+_dmarc.broken TXT "v=DMARC1; p=none"
+bad TXT "v=DMARC1; p=reject; pct=200"
+_dmarc.bad TXT "v=DMARC1; p=reject; pct=200"
+nosub TXT "v=spf1 ip4:192.0.2.1 -all"
+many TXT "v=spf1 include:big.mailgun.test -all"
+two TXT "v=spf1 include:mailgun.test -all"
+two TXT "v=spf1 ip4:192.0.2.1 -all"
+none TXT "some other record"
+ZONE
+zone strict.test <<'ZONE'
+_dmarc TXT "v=DMARC1; p=reject; adkim=s"
+ZONE
+zone mailgun.test <<'ZONE'
+@ TXT "v=spf1 ip4:198.51.100.0/24 ~all"
+big TXT "v=spf1 a mx a:x.mailgun.test mx:x.mailgun.test ptr exists:x.mailgun.test a mx a mx -all"
+ZONE
+zone co.uk <<'ZONE'
+_dmarc TXT "v=DMARC1; p=none"
+ZONE
+zone example.co.uk <<'ZONE'
+_dmarc TXT "v=DMARC1; p=reject; sp=reject"
+ZONE
+knot_primary example.com strict.test mailgun.test co.uk example.co.uk
+
+# vendor NAME DOMAIN [KEY = VALUE...]: a managed vendor section
+vendor() {
+	printf '\n[vendor:%s]\ndomain = %s\nselector = %s%%Y%%m\n' "$1" "$2" \
+	    "$1"
+	shift 2
+	for kv in "$@"; do
+		printf '%s\n' "$kv"
+	done
+}
+{
+	printf 'resolver = 127.0.0.1:%s\ndns_timeout = 2s\n' "$PORT"
+	vendor inherit mg.example.com "from_domain = mg.example.com" \
+	    "spf_include = include:mailgun.test"
+	vendor own own.example.com "from_domain = own.example.com" \
+	    "dmarc_none_max = 1d" "spf_include = include:mailgun.test"
+	vendor broken broken.example.com "from_domain = broken.example.com"
+	vendor invalid bad.example.com "from_domain = bad.example.com"
+	vendor uk mg.example.co.uk "from_domain = mg.example.co.uk"
+	vendor nospf nosub.example.com "spf_include = include:mailgun.test"
+	vendor many many.example.com "spf_include = include:big.mailgun.test"
+	vendor two two.example.com "spf_include = include:mailgun.test"
+	vendor norec none.example.com "spf_include = include:mailgun.test"
+	vendor relaxed mg.example.com "from_domain = example.com"
+	vendor strict mg.strict.test "from_domain = strict.test"
+	vendor foreign mg.example.com "from_domain = strict.test"
+	vendor plain plain.example.com
+} | setup 'dmarc passphrase'
+dkinit DKIMKEYS_NOW=$NOW
+
+# judged VENDOR CODE N LINE...: check VENDOR at $NOW exits CODE with N
+# lines of output (0: any number), among them each LINE; a LINE starting
+# with ! must appear in none.
+judged() {
+	v=$1 code=$2 n=$3
+	shift 3
+	run "$code" env DKIMKEYS_NOW=$NOW "$DK" -c "$CONF" check "$v" ||
+	    return 1
+	[ "$n" -eq 0 ] || [ "$(grep -c . "$T/out")" -eq "$n" ] || {
+		echo "  want $n lines:" >&2
+		sed 's/^/  /' "$T/out" >&2
+		return 1
+	}
+	for l in "$@"; do
+		case $l in
+		!*) ! grep -qF -- "${l#!}" "$T/out" && continue ;;
+		*) grep -qF -- "$l" "$T/out" && continue ;;
+		esac
+		echo "  unexpected: '$l' in:" >&2
+		sed 's/^/  /' "$T/out" >&2
+		return 1
+	done
+}
+
+check "org-domain DMARC inherited by a vendor subdomain, sp= applies" \
+    judged inherit 0 3 \
+    "ok      _dmarc.example.com: DMARC for mg.example.com (vendor inherit, inherited from the organizational domain, sp= applies): p=reject sp=quarantine adkim=r aspf=r pct=100 rua=mailto:d@example.com" \
+    "ok      mg.example.com: SPF holds include:mailgun.test, 1 DNS lookups" \
+    "ok      mg.example.com: DKIM d=mg.example.com aligns with From mg.example.com (adkim=r)"
+check "a subdomain with its own record: that one applies" \
+    judged own 0 3 \
+    "ok      _dmarc.own.example.com: DMARC for own.example.com (vendor own): p=none adkim=r"
+check "two v=DMARC1 records are an error, no fallback to the org domain" \
+    judged broken 1 0 \
+    "PROBLEM _dmarc.broken.example.com: 2 v=DMARC1 records: receivers apply no DMARC policy" \
+    "!_dmarc.example.com"
+check "an invalid record is an error" judged invalid 1 0 \
+    "PROBLEM _dmarc.bad.example.com: invalid DMARC record: pct= is not a number from 0 to 100"
+check "the public suffix list: mg.example.co.uk inherits from example.co.uk" \
+    judged uk 0 0 \
+    "ok      _dmarc.example.co.uk: DMARC for mg.example.co.uk (vendor uk, inherited" \
+    "!_dmarc.co.uk"
+check "SPF without the vendor's include is an error" judged nospf 1 0 \
+    "PROBLEM nosub.example.com: SPF lacks include:mailgun.test; add it before the all"
+check "SPF with 11 lookups through an include is an error" \
+    judged many 1 0 \
+    "PROBLEM many.example.com: SPF needs more than 10 DNS lookups (11 counted"
+check "two v=spf1 records are an error" judged two 1 0 \
+    "PROBLEM two.example.com: 2 v=spf1 records: a permerror"
+check "no SPF record where spf_include asks for one is an error" \
+    judged norec 1 0 "PROBLEM none.example.com: no SPF record"
+check "from_domain on the org domain aligns under relaxed adkim" \
+    judged relaxed 0 0 \
+    "ok      mg.example.com: DKIM d=mg.example.com aligns with From example.com (adkim=r)"
+check "and not under strict adkim" judged strict 1 0 \
+    "PROBLEM mg.strict.test: DKIM d=mg.strict.test does not align with From strict.test under adkim=s; it would under adkim=r"
+check "another organizational domain never aligns" judged foreign 1 0 \
+    "PROBLEM mg.example.com: DKIM d=mg.example.com does not align with From strict.test: sign with a domain under strict.test"
+check "a vendor without DMARC settings is not judged" \
+    judged plain 0 1 "nothing to check"
+check "check of them all exits 1" run 1 env DKIMKEYS_NOW=$NOW "$DK" \
+    -c "$CONF" check
+check "  one line per finding, none twice, 8 problems" \
+    test "$(sort "$T/out" | uniq -d | wc -l)" -eq 0 -a \
+    "$(grep -c '^PROBLEM' "$T/out")" -eq 8
+
+NOW=$((NOW + 2 * DAY))
+check "p=none longer than dmarc_none_max is a warning" judged own 0 4 \
+    "ok      _dmarc.own.example.com: warning: the policy has been none since 2027-01-15T08:00:00Z, longer than dmarc_none_max (1d)"
+check "  p=none kept since the first check in dmarc.obs, mode 0600" \
+    sh -c "grep -q '^own	$NOW	$((NOW - 2 * DAY))	0	1	' store/dmarc.obs &&
+    test \"\$(stat -c %a store/dmarc.obs)\" = 600"
+
+finish
