@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "status_dmarc.h"
 #include "keystore/ksfile.h"
 #include "lifecycle/status.h"
 #include "support/dkim.h"
@@ -354,6 +355,7 @@ metrics_text(struct cli *cli, const char *only, const struct status_row *rows,
 		}
 	}
 	metrics_delegated(cli, only, b);
+	status_dmarc_metrics(cli, only, b);
 	metrics_run(cli, b);
 	metric_head(b, "dkimkeys_orphan_keys",
 	    "Keys whose vendor is no longer configured.");
@@ -506,6 +508,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	struct buf b = { 0 };
 	size_t i, n, norphans;
 	int c, rc = 0;
+	bool dmarc_trouble;
 
 	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		if (c != 'p')
@@ -537,6 +540,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		buf_puts(&b, "],\n \"delegated_vendors\": [");
 	delegated_errors(cli, only, &b);
 	if (cli->json)
+		buf_puts(&b, "],\n \"dmarc\": [");
+	dmarc_trouble = status_dmarc(cli, only, &b);
+	if (cli->json)
 		buf_puts(&b, "],\n \"orphans\": [");
 	norphans = orphan_list(cli, &b);
 	if (cli->json)
@@ -545,7 +551,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (prom != NULL)
 		rc = prometheus(cli, only, rows, n, norphans, prom);
 	/* like check: 1 when something needs the operator */
-	if (rc == 0 && status_trouble(&cli->lc, only, rows, n))
+	if (rc == 0 && (status_trouble(&cli->lc, only, rows, n) ||
+	    dmarc_trouble))
 		log_status_set(1);
 	buf_free(&b);
 	free(rows);

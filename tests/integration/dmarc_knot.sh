@@ -161,4 +161,37 @@ check "  p=none kept since the first check in dmarc.obs, mode 0600" \
     sh -c "grep -q '^own	$NOW	$((NOW - 2 * DAY))	0	1	' store/dmarc.obs &&
     test \"\$(stat -c %a store/dmarc.obs)\" = 600"
 
+
+# status asks no DNS: the server goes, the observations stay
+stop_daemons
+check "status shows the last observation and exits 1 on its errors" \
+    run 1 env DKIMKEYS_NOW=$NOW "$DK" -c "$CONF" status
+check "  one line for a clean vendor" grep -qF \
+    "own                  dmarc: p=none (_dmarc.own.example.com) spf ok, aligned ok, 0 errors, 1 warning, checked 2027-01-17T08:00:00Z" \
+    "$T/out"
+check "  and one with the first problem" grep -qF \
+    "strict               dmarc: p=reject (_dmarc.strict.test) spf -, aligned FAILS, 1 error, 0 warnings, checked 2027-01-15T08:00:00Z; mg.strict.test: DKIM d=mg.strict.test does not align" \
+    "$T/out"
+check "status of a clean vendor exits 0" \
+    run 0 env DKIMKEYS_NOW=$NOW "$DK" -c "$CONF" status inherit
+check "status --json carries them" sh -c "'$DK' -c '$CONF' --json status \
+    2>/dev/null | $PY -c '
+import json, sys
+d = {o[\"vendor\"]: o for o in json.load(sys.stdin)[\"dmarc\"]}
+assert len(d) == 12, d
+o = d[\"own\"]
+assert o[\"record\"] == \"_dmarc.own.example.com.\" and o[\"policy\"] == \"none\"
+assert o[\"none_since\"] == \"2027-01-15T08:00:00Z\" and o[\"warnings\"] == 1
+assert o[\"spf\"] is True and o[\"aligned\"] is True and o[\"errors\"] == 0
+assert d[\"inherit\"][\"policy\"] == \"quarantine\"
+assert d[\"many\"][\"spf\"] is False and d[\"many\"][\"aligned\"] is None
+assert d[\"broken\"][\"policy\"] is None and d[\"broken\"][\"errors\"] == 1
+'"
+check "status --prometheus carries them" sh -c "'$DK' -c '$CONF' status \
+    --prometheus '$T/m.prom' >/dev/null 2>&1; grep -qx \
+    'dkimkeys_dmarc_policy{vendor=\"inherit\"} 1' '$T/m.prom' &&
+    grep -qx 'dkimkeys_dmarc_errors{vendor=\"two\"} 1' '$T/m.prom' &&
+    grep -qx 'dkimkeys_spf_ok{vendor=\"two\"} 0' '$T/m.prom' &&
+    grep -qx 'dkimkeys_dkim_aligned{vendor=\"foreign\"} 0' '$T/m.prom'"
+
 finish
