@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "lifecycle/dmarc_check.h"
 
 int
 cmd_config_check(struct cli *cli, int argc, char **argv)
@@ -18,6 +19,7 @@ cmd_config_check(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli);
 	if (config_load(path, &cli->cfg) == -1)
 		return -1;
+	dmarc_warn_config(cli->cfg, NULL, 0);
 	printf("%s: ok, %zu vendor%s\n", path, cli->cfg->nvendors,
 	    cli->cfg->nvendors == 1 ? "" : "s");
 	return 0;

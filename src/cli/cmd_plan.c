@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "lifecycle/dmarc_check.h"
 #include "lifecycle/plan.h"
 #include "support/dkim.h"
 #include "support/log.h"
@@ -148,6 +149,7 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		    nowstr));
 		return -1;
 	}
+	dmarc_warn_config(cli->cfg, argv + optind, (size_t)(argc - optind));
 	plan_build(&cli->lc, argv + optind, (size_t)(argc - optind), until,
 	    &p);
 	if (cli->json)

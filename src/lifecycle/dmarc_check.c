@@ -370,3 +370,34 @@ dmarc_config_warning(const struct psl *psl, const struct vendor *v)
 	    "under adkim=r: DMARC fails where the policy says adkim=s",
 	    v->name, v->domain, v->from_domain);
 }
+
+size_t
+dmarc_warn_config(const struct config *cfg, char *const *vendors, size_t n)
+{
+	struct psl *psl = NULL;
+	bool loaded = false, named;
+	size_t i, j, found = 0;
+	char *w;
+
+	for (i = 0; i < cfg->nvendors; i++) {
+		const struct vendor *v = &cfg->vendors[i];
+
+		for (j = 0, named = n == 0; j < n && !named; j++)
+			named = strcmp(vendors[j], v->name) == 0 ||
+			    strcmp(vendors[j], v->section) == 0;
+		if (!named || v->from_domain == NULL ||
+		    strcasecmp(v->domain, v->from_domain) == 0)
+			continue;
+		if (!loaded) {
+			psl = dmarc_psl_load(cfg);
+			loaded = true;
+		}
+		if ((w = dmarc_config_warning(psl, v)) != NULL) {
+			log_warn("%s", w);
+			found++;
+		}
+		free(w);
+	}
+	psl_free(psl);
+	return found;
+}

@@ -75,4 +75,13 @@ void dmarc_result_clear(struct dmarc_result *r);
  */
 char *dmarc_config_warning(const struct psl *psl, const struct vendor *v);
 
+/*
+ * Logs dmarc_config_warning of each vendor named among vendors[0..n)
+ * (its name or section; every vendor when n is 0), reading the public
+ * suffix list only when a from_domain differs from its domain. No
+ * network. Returns the number of warnings.
+ */
+size_t dmarc_warn_config(const struct config *cfg, char *const *vendors,
+    size_t n);
+
 #endif

@@ -194,4 +194,23 @@ check "status --prometheus carries them" sh -c "'$DK' -c '$CONF' status \
     grep -qx 'dkimkeys_spf_ok{vendor=\"two\"} 0' '$T/m.prom' &&
     grep -qx 'dkimkeys_dkim_aligned{vendor=\"foreign\"} 0' '$T/m.prom'"
 
+# config-check and plan: what cannot pass DMARC, told without DNS.
+# warned N LINE COMMAND...: exits 0 with N warnings, LINE among them.
+warned() {
+	n=$1 l=$2
+	shift 2
+	run 0 "$DK" -c "$CONF" "$@" &&
+	    [ "$(grep -c warning "$T/err")" -eq "$n" ] &&
+	    grep -qF -- "$l" "$T/err"
+}
+check "config-check warns of from_domain aligning only under relaxed" \
+    warned 3 "warning: relaxed: domain mg.example.com aligns with from_domain example.com only under adkim=r" \
+    config-check
+check "  and of one that never aligns" grep -qF \
+    "warning: foreign: domain mg.example.com never aligns with from_domain strict.test" \
+    "$T/err"
+check "plan warns of the vendors it plans" \
+    warned 1 "warning: strict: domain mg.strict.test aligns with from_domain strict.test only under adkim=r" \
+    plan strict
+
 finish
