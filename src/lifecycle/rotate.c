@@ -15,6 +15,7 @@
 #include "hook_user.h"
 #include "rotate.h"
 #include "rotate_batch.h"
+#include "rotate_dmarc.h"
 #include "rotate_deleg.h"
 #include "rotate_steps.h"
 #include "support/dkim.h"
@@ -521,6 +522,7 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	if (generate_due(&run) == -1 || advance(&run) == -1 ||
 	    settle(&run) == -1 || judge_all(&run) == -1)
 		goto out;
+	rotate_dmarc(&run);
 	rc = 0;
 out:
 	if (run.unreached > 0 && run.reached == 0) {

@@ -162,15 +162,30 @@ check "  p=none kept since the first check in dmarc.obs, mode 0600" \
     test \"\$(stat -c %a store/dmarc.obs)\" = 600"
 
 
+# rotate's DNS pass judges the same, fails nothing for it, and notes it
+NOW=$((NOW + DAY))
+check "rotate reports a DMARC problem as a line of its own" \
+    sh -c "DKIMKEYS_NOW=$NOW '$DK' -c '$CONF' rotate strict >'$T/rot' 2>&1;
+    grep -qF 'strict: dmarc problem: mg.strict.test: DKIM d=mg.strict.test does not align with From strict.test under adkim=s' '$T/rot' &&
+    ! grep -q 'dmarc' '$T/rot.err' 2>/dev/null"
+check "  and a warning as one" sh -c "DKIMKEYS_NOW=$NOW '$DK' -c '$CONF' \
+    rotate own 2>&1 | grep -qF 'own: dmarc warning: _dmarc.own.example.com: the policy has been none since 2027-01-15T08:00:00Z'"
+check "  and keeps what it saw for status" \
+    grep -q "^strict	$NOW	0	1	0	_dmarc.strict.test	reject	-	no	" \
+    store/dmarc.obs
+check "rotate -n asks nothing of DMARC" sh -c "DKIMKEYS_NOW=$NOW \
+    '$DK' -c '$CONF' rotate -n strict 2>&1 | grep -c dmarc | grep -qx 0"
+NOW=$((NOW - DAY))
+
 # status asks no DNS: the server goes, the observations stay
 stop_daemons
 check "status shows the last observation and exits 1 on its errors" \
     run 1 env DKIMKEYS_NOW=$NOW "$DK" -c "$CONF" status
 check "  one line for a clean vendor" grep -qF \
-    "own                  dmarc: p=none (_dmarc.own.example.com) spf ok, aligned ok, 0 errors, 1 warning, checked 2027-01-17T08:00:00Z" \
+    "own                  dmarc: p=none (_dmarc.own.example.com) spf ok, aligned ok, 0 errors, 1 warning, checked 2027-01-18T08:00:00Z" \
     "$T/out"
 check "  and one with the first problem" grep -qF \
-    "strict               dmarc: p=reject (_dmarc.strict.test) spf -, aligned FAILS, 1 error, 0 warnings, checked 2027-01-15T08:00:00Z; mg.strict.test: DKIM d=mg.strict.test does not align" \
+    "strict               dmarc: p=reject (_dmarc.strict.test) spf -, aligned FAILS, 1 error, 0 warnings, checked 2027-01-18T08:00:00Z; mg.strict.test: DKIM d=mg.strict.test does not align" \
     "$T/out"
 check "status of a clean vendor exits 0" \
     run 0 env DKIMKEYS_NOW=$NOW "$DK" -c "$CONF" status inherit
