@@ -209,6 +209,12 @@ static const struct bad bad[] = {
     {"[vendor:sg]\nmode = delegated\ndomain = example.com\n"
      "selectors = s1\nstandby_selectors = s2\n",
 	NULL, false, 5, "standby_selectors: s2 is not in selectors"},
+    {VENDOR_MG "from_domain = exa_mple.com\n", NULL, false, 4,
+	"from_domain: 'exa_mple.com' is not a valid domain name"},
+    {VENDOR_MG "spf_include = v=spf1\n", NULL, false, 4,
+	"spf_include: 'v=spf1' is not an SPF mechanism"},
+    {VENDOR_MG "dmarc_none_max = 0\n", NULL, false, 4,
+	"dmarc_none_max: must be more than 0"},
     {"[vendor:sg]\nmode = delegated\ndomain = example.com\n"
      "selectors = s1\ncname_targets = s1\n",
 	NULL, false, 5, "expected SELECTOR=TARGET, not 's1'"},
@@ -619,7 +625,8 @@ START_TEST(test_domains_file_expands_to_one_vendor_per_domain)
 	    VENDOR_MG
 	    "[vendor:cust]\ndomains_file = domains.txt\n"
 	    "selector = k%Y%a\nalgorithms = rsa ed25519\nhooks = hook\n"
-	    "hook.zone = z\n"
+	    "hook.zone = z\nfrom_domain = esp.example\n"
+	    "spf_include = include:esp.example ip4:192.0.2.1\n"
 	    "[vendor:sg]\nmode = delegated\ndomain = example.com\n"
 	    "selectors = s1\n",
 	    "# customers\n\nShop.Example.NET.\n  b.example  # trailing\n"
@@ -639,6 +646,10 @@ START_TEST(test_domains_file_expands_to_one_vendor_per_domain)
 	ck_assert_uint_eq(v->nalgs, 2);
 	ck_assert_uint_eq(v->nhooks, 1);
 	ck_assert_str_eq(v->hookvars[0].value, "z");
+	ck_assert_str_eq(v->from_domain, "esp.example");
+	ck_assert_uint_eq(v->nspf_include, 2);
+	ck_assert_str_eq(r.cfg->vendors[2].spf_include[1], "ip4:192.0.2.1");
+	ck_assert_str_eq(r.cfg->vendors[2].from_domain, "esp.example");
 	ck_assert_str_eq(r.cfg->vendors[2].name, "cust/b.example");
 	ck_assert_uint_eq(r.cfg->vendors[2].domains_line, 4);
 	ck_assert_str_eq(r.cfg->vendors[3].name, "cust/xn--bcher-kva.example");
@@ -900,6 +911,12 @@ START_TEST(test_spec_example_loads)
 	snprintf(want, sizeof(want), "%s/hooks/mailgun", r.dir);
 	ck_assert_str_eq(v->hooks[1], want);
 	ck_assert_str_eq(v->hookvars[0].value, "/etc/dkimkeys/mailgun.key");
+	ck_assert_str_eq(v->from_domain, "example.com");
+	ck_assert_uint_eq(v->nspf_include, 1);
+	ck_assert_str_eq(v->spf_include[0], "include:mailgun.org");
+	ck_assert_int_eq(v->dmarc_none_max, 0);
+	ck_assert_str_eq(r.cfg->public_suffix_list,
+	    "/usr/share/publicsuffix/public_suffix_list.dat");
 	ck_assert_ptr_nonnull(
 	    config_vendor(r.cfg, "customers/shop.example.net"));
 	ck_assert_ptr_nonnull(
