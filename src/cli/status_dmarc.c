@@ -8,11 +8,16 @@
 #include "lifecycle/dmarc_obs.h"
 #include "support/util.h"
 
-static bool
-shown(struct cli *cli, const char *only, const struct dmarc_obs *o)
+/* The observation of the i-th configured vendor, when it is shown. */
+static const struct dmarc_obs *
+shown(struct cli *cli, const char *only, const struct dmarc_obs_set *set,
+    size_t i)
 {
-	return config_vendor(cli->cfg, o->vendor) != NULL &&
-	    (only == NULL || lc_vendor_named(only, o->vendor));
+	const char *name = cli->cfg->vendors[i].name;
+
+	if (only != NULL && !lc_vendor_named(only, name))
+		return NULL;
+	return dmarc_obs_find(set, name);
 }
 
 static void
@@ -71,10 +76,10 @@ status_dmarc(struct cli *cli, const char *only, struct buf *b)
 	size_t i, n = 0;
 
 	dmarc_obs_load(&cli->lc, &set);
-	for (i = 0; i < set.n; i++) {
-		const struct dmarc_obs *o = &set.o[i];
+	for (i = 0; i < cli->cfg->nvendors; i++) {
+		const struct dmarc_obs *o = shown(cli, only, &set, i);
 
-		if (!shown(cli, only, o))
+		if (o == NULL)
 			continue;
 		trouble |= o->errors > 0;
 		if (cli->json) {
@@ -106,9 +111,8 @@ samples(struct buf *b, const struct dmarc_obs_set *set, struct cli *cli,
 	long long v;
 
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	for (i = 0; i < set->n; i++) {
-		o = &set->o[i];
-		if (!shown(cli, only, o))
+	for (i = 0; i < cli->cfg->nvendors; i++) {
+		if ((o = shown(cli, only, set, i)) == NULL)
 			continue;
 		v = what == 0 ? (long long)o->errors :
 		    what == 1 ? (long long)o->at :

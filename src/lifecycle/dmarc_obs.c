@@ -4,6 +4,7 @@
  * VENDOR AT NONE_SINCE ERRORS WARNINGS RECORD POLICY SPF ALIGNED PROBLEM
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,19 @@
 #define OBS_MAGIC "dkimkeys-dmarc 1\n"
 #define OBS_MAX_BYTES (16u << 20)
 #define OBS_FIELDS 10
+
+static int
+obs_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dmarc_obs *)a)->vendor,
+	    ((const struct dmarc_obs *)b)->vendor);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static char *
 obs_path(const struct lc *lc)
@@ -79,11 +93,19 @@ obs_line(char *line, struct dmarc_obs *o)
 	return 0;
 }
 
+static void
+obs_clear(struct dmarc_obs *o)
+{
+	free(o->vendor);
+	free(o->record);
+	free(o->problem);
+}
+
 void
 dmarc_obs_load(struct lc *lc, struct dmarc_obs_set *set)
 {
 	char *path = obs_path(lc), *data = NULL, *line, *save = NULL;
-	size_t len;
+	size_t len, i, j;
 	FILE *f;
 
 	memset(set, 0, sizeof(*set));
@@ -101,20 +123,45 @@ dmarc_obs_load(struct lc *lc, struct dmarc_obs_set *set)
 		if (obs_line(line, &set->o[set->n]) == 0)
 			set->n++;
 	}
+	qsort(set->o, set->n, sizeof(*set->o), obs_cmp);
+	/* a vendor given twice (an edited file) keeps one line */
+	for (i = j = 0; i < set->n; i++)
+		if (j > 0 && obs_cmp(&set->o[j - 1], &set->o[i]) == 0)
+			obs_clear(&set->o[i]);
+		else
+			set->o[j++] = set->o[i];
+	set->n = set->nsorted = j;
 out:
 	free(data);
 	free(path);
 }
 
+/* The index of name in set, or set->n: binary search in the sorted
+ * part, then the few noted since. */
+static size_t
+obs_index(const struct dmarc_obs_set *set, const char *name)
+{
+	struct dmarc_obs key;
+	const struct dmarc_obs *o;
+	size_t i;
+
+	key.vendor = (char *)(uintptr_t)name;
+	o = set->nsorted == 0 ? NULL : bsearch(&key, set->o, set->nsorted,
+	    sizeof(*set->o), obs_cmp);
+	if (o != NULL)
+		return (size_t)(o - set->o);
+	for (i = set->nsorted; i < set->n; i++)
+		if (strcmp(set->o[i].vendor, name) == 0)
+			return i;
+	return set->n;
+}
+
 const struct dmarc_obs *
 dmarc_obs_find(const struct dmarc_obs_set *set, const char *name)
 {
-	size_t i;
+	size_t i = obs_index(set, name);
 
-	for (i = 0; i < set->n; i++)
-		if (strcmp(set->o[i].vendor, name) == 0)
-			return &set->o[i];
-	return NULL;
+	return i < set->n ? &set->o[i] : NULL;
 }
 
 int64_t
@@ -125,26 +172,18 @@ dmarc_obs_none_since(const struct dmarc_obs_set *set, const struct vendor *v)
 	return o != NULL ? o->none_since : 0;
 }
 
-static void
-obs_clear(struct dmarc_obs *o)
-{
-	free(o->vendor);
-	free(o->record);
-	free(o->problem);
-}
 
 void
 dmarc_obs_note(struct dmarc_obs_set *set, const struct vendor *v,
     int64_t now, const struct dmarc_result *r)
 {
-	struct dmarc_obs *o = NULL;
+	size_t i = obs_index(set, v->name);
+	struct dmarc_obs *o = i < set->n ? &set->o[i] : NULL;
 	int64_t none = 0;
-	size_t i;
 	char *p;
 
-	for (i = 0; i < set->n && o == NULL; i++)
-		if (strcmp(set->o[i].vendor, v->name) == 0)
-			o = &set->o[i];
+	/* each vendor is noted once a run: the unsorted tail stays short
+	 * of duplicates, and a run over many vendors is n log n */
 	if (o == NULL) {
 		set->o = xrealloc(set->o, (set->n + 1) * sizeof(*set->o));
 		o = &set->o[set->n++];
@@ -185,18 +224,28 @@ tri(int v)
 int
 dmarc_obs_save(struct lc *lc, struct dmarc_obs_set *set)
 {
+	const struct config *cfg = lc->cfg;
 	struct buf b = { 0 };
-	char *path;
+	char *path, **names, *const *hit;
 	size_t i;
 	int rc = 0;
 
-	if (!set->changed || access(lc->cfg->keystore, W_OK) == -1)
+	if (!set->changed || access(cfg->keystore, W_OK) == -1)
 		return 0;
+	/* the configured vendors, sorted, to drop the others */
+	names = xcalloc(cfg->nvendors + 1, sizeof(*names));
+	for (i = 0; i < cfg->nvendors; i++)
+		names[i] = cfg->vendors[i].name;
+	qsort(names, cfg->nvendors, sizeof(*names), name_cmp);
+	qsort(set->o, set->n, sizeof(*set->o), obs_cmp);
+	set->nsorted = set->n;
 	buf_puts(&b, OBS_MAGIC);
 	for (i = 0; i < set->n; i++) {
 		const struct dmarc_obs *o = &set->o[i];
 
-		if (config_vendor(lc->cfg, o->vendor) == NULL)
+		hit = bsearch(&o->vendor, names, cfg->nvendors,
+		    sizeof(*names), name_cmp);
+		if (hit == NULL)
 			continue;
 		buf_printf(&b, "%s\t%lld\t%lld\t%u\t%u\t%s\t%s\t%s\t%s\t%s\n",
 		    o->vendor, (long long)o->at, (long long)o->none_since,
@@ -204,6 +253,7 @@ dmarc_obs_save(struct lc *lc, struct dmarc_obs_set *set)
 		    "-", o->policy[0] != '\0' ? o->policy : "-", tri(o->spf),
 		    tri(o->aligned), o->problem != NULL ? o->problem : "-");
 	}
+	free(names);
 	path = obs_path(lc);
 	rc = ksfile_write_atomic("dmarc", path, 0600, b.data, b.len);
 	free(path);

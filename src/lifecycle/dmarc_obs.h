@@ -29,8 +29,9 @@ struct dmarc_obs {
 };
 
 struct dmarc_obs_set {
-	struct dmarc_obs *o;
-	size_t n;
+	struct dmarc_obs *o; /* o[0..nsorted) sorted by vendor, then the
+				vendors noted that were not there */
+	size_t n, nsorted;
 	bool changed;
 };
 
