@@ -34,7 +34,12 @@ static const struct {
 	    DMARC_QUARANTINE, DMARC_QUARANTINE, false, false, false, 100, "" },
 	{ "v=DMARC1; sp=none; p=reject", 0, DMARC_REJECT, DMARC_NONE, true,
 	    false, false, 100, "" },
+	{ "v = DMARC1 ;p=reject", 0, DMARC_REJECT, DMARC_REJECT, false,
+	    false, false, 100, "" },
+	{ "v=DMARC1; p=reject; v=DMARC1", 0, DMARC_REJECT, DMARC_REJECT,
+	    false, false, false, 100, "" },
 	{ "v=DMARC1", -1, 0, 0, false, false, false, 0, NULL },
+	{ "V=DMARC1; p=reject", -1, 0, 0, false, false, false, 0, NULL },
 	{ "v=DMARC1; p=block", -1, 0, 0, false, false, false, 0, NULL },
 	{ "v=DMARC1; p=none; p=reject", -1, 0, 0, false, false, false, 0,
 	    NULL },
@@ -79,6 +84,8 @@ START_TEST(test_only_v_dmarc1_records_count_as_dmarc_records)
 	ck_assert(!dmarc_is_record("v=DMARC1x; p=none", 17));
 	ck_assert(!dmarc_is_record("v=spf1 -all", 11));
 	ck_assert(!dmarc_is_record("v=DMA", 5));
+	ck_assert(dmarc_is_record("v =\tDMARC1 ;p=none", 18));
+	ck_assert(!dmarc_is_record("x=DMARC1", 8));
 }
 END_TEST
 

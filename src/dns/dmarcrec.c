@@ -13,16 +13,32 @@ wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The end of "v" *WSP "=" *WSP "DMARC1" *WSP at txt, or 0 (RFC 7489
+ * section 6.4: the version is case-sensitive). */
+static size_t
+version_end(const char *txt, size_t len)
+{
+	size_t i = 1;
+
+	if (len == 0 || txt[0] != 'v')
+		return 0;
+	while (i < len && wsp(txt[i]))
+		i++;
+	if (i == len || txt[i++] != '=')
+		return 0;
+	while (i < len && wsp(txt[i]))
+		i++;
+	if (len - i < 6 || memcmp(txt + i, "DMARC1", 6) != 0)
+		return 0;
+	for (i += 6; i < len && wsp(txt[i]); i++)
+		;
+	return i == len || txt[i] == ';' ? i : 0;
+}
+
 bool
 dmarc_is_record(const char *txt, size_t len)
 {
-	size_t i = 8;
-
-	if (len < 8 || memcmp(txt, "v=DMARC1", 8) != 0)
-		return false;
-	while (i < len && wsp(txt[i]))
-		i++;
-	return i == len || txt[i] == ';';
+	return version_end(txt, len) != 0;
 }
 
 /* The value s[0..n) as a policy; -1 when it is none of the three. */
@@ -128,7 +144,6 @@ dmarc_parse(const char *txt, size_t len, struct dmarc *d)
 {
 	size_t i = 0, ns, ne, vs, ve;
 	unsigned seen = 0;
-	bool first = true;
 
 	memset(d, 0, sizeof(*d));
 	d->pct = 100;
@@ -141,6 +156,10 @@ dmarc_parse(const char *txt, size_t len, struct dmarc *d)
 		d->why = "does not start with v=DMARC1";
 		return -1;
 	}
+	/* the version tag, checked: on to the ';' after it */
+	i = version_end(txt, len);
+	if (i < len)
+		i++;
 	while (i < len) {
 		while (i < len && wsp(txt[i]))
 			i++;
@@ -164,10 +183,6 @@ dmarc_parse(const char *txt, size_t len, struct dmarc *d)
 			;
 		if (i < len)
 			i++; /* the ';' */
-		if (first) {
-			first = false; /* v=DMARC1, checked above */
-			continue;
-		}
 		if (tag(d, txt + ns, ne - ns, txt + vs, ve - vs, &seen) == -1)
 			return -1;
 	}

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "dmarc_check.h"
+#include "dns/dnswire.h"
 #include "dns/spfrec.h"
 #include "support/log.h"
 #include "support/util.h"
@@ -98,9 +99,17 @@ lookup(struct dnsq *q, const char *name,
 	const struct dnsq_answer *use = NULL;
 	size_t i, n = 0;
 
+	char canon[DNSWIRE_NAME_TEXT_MAX];
+
 	*a = NULL;
 	*na = 0;
 	*rec = NULL;
+	/* names from DNS (include:, redirect=) are untrusted: a bad one is
+	 * a finding, not a failure of the run (dnsq_txt would log 65) */
+	if (dnswire_name_canon(name, canon) == -1 || strcmp(canon, ".") == 0) {
+		add(r, false, name, "not a valid DNS name");
+		return -1;
+	}
 	if (dnsq_txt(q, name, a, na) == -1) {
 		add(r, false, name, "cannot be looked up");
 		return -1;

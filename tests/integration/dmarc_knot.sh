@@ -43,6 +43,7 @@ many TXT "v=spf1 include:big.mailgun.test -all"
 two TXT "v=spf1 include:mailgun.test -all"
 two TXT "v=spf1 ip4:192.0.2.1 -all"
 none TXT "some other record"
+badinc TXT "v=spf1 include:a..b include:mailgun.test -all"
 ZONE
 zone strict.test <<'ZONE'
 _dmarc TXT "v=DMARC1; p=reject; adkim=s"
@@ -81,6 +82,7 @@ vendor() {
 	vendor many many.example.com "spf_include = include:big.mailgun.test"
 	vendor two two.example.com "spf_include = include:mailgun.test"
 	vendor norec none.example.com "spf_include = include:mailgun.test"
+	vendor badinc badinc.example.com "spf_include = include:mailgun.test"
 	vendor relaxed mg.example.com "from_domain = example.com"
 	vendor strict mg.strict.test "from_domain = strict.test"
 	vendor foreign mg.example.com "from_domain = strict.test"
@@ -139,6 +141,8 @@ check "two v=spf1 records are an error" judged two 1 0 \
     "PROBLEM two.example.com: 2 v=spf1 records: a permerror"
 check "no SPF record where spf_include asks for one is an error" \
     judged norec 1 0 "PROBLEM none.example.com: no SPF record"
+check "an include of a bad name is an error of the check, not of the run" \
+    judged badinc 1 0 "PROBLEM a..b: not a valid DNS name"
 check "from_domain on the org domain aligns under relaxed adkim" \
     judged relaxed 0 0 \
     "ok      mg.example.com: DKIM d=mg.example.com aligns with From example.com (adkim=r)"
@@ -150,9 +154,9 @@ check "a vendor without DMARC settings is not judged" \
     judged plain 0 1 "nothing to check"
 check "check of them all exits 1" run 1 env DKIMKEYS_NOW=$NOW "$DK" \
     -c "$CONF" check
-check "  one line per finding, none twice, 8 problems" \
+check "  one line per finding, none twice, 9 problems" \
     test "$(sort "$T/out" | uniq -d | wc -l)" -eq 0 -a \
-    "$(grep -c '^PROBLEM' "$T/out")" -eq 8
+    "$(grep -c '^PROBLEM' "$T/out")" -eq 9
 
 NOW=$((NOW + 2 * DAY))
 check "p=none longer than dmarc_none_max is a warning" judged own 0 4 \
@@ -193,7 +197,7 @@ check "status --json carries them" sh -c "'$DK' -c '$CONF' --json status \
     2>/dev/null | $PY -c '
 import json, sys
 d = {o[\"vendor\"]: o for o in json.load(sys.stdin)[\"dmarc\"]}
-assert len(d) == 12, d
+assert len(d) == 13, d
 o = d[\"own\"]
 assert o[\"record\"] == \"_dmarc.own.example.com.\" and o[\"policy\"] == \"none\"
 assert o[\"none_since\"] == \"2027-01-15T08:00:00Z\" and o[\"warnings\"] == 1
