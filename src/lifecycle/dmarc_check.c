@@ -292,9 +292,9 @@ spf_check(struct dnsq *q, const struct vendor *v, struct dmarc_result *r)
 	for (i = before; i < r->n; i++)
 		ok &= r->f[i].ok;
 	if (ok) {
-		add(r, true, v->domain, "SPF holds %s%s, %u DNS lookups",
+		add(r, true, v->domain, "SPF holds %s%s, %u DNS lookup%s",
 		    v->spf_include[0], v->nspf_include > 1 ? " and the rest" :
-		    "", count);
+		    "", count, count == 1 ? "" : "s");
 		r->spf = 1;
 	}
 out:
@@ -321,8 +321,8 @@ align_check(const struct psl *psl, const struct vendor *v,
 	r->aligned = aligns(psl, v->domain, v->from_domain, strict);
 	if (r->aligned)
 		add(r, true, v->domain, "DKIM d=%s aligns with From %s "
-		    "(adkim=%c)", v->domain, v->from_domain, strict ? 's' :
-		    'r');
+		    "(adkim=%c%s)", v->domain, v->from_domain, strict ? 's' :
+		    'r', r->has_policy ? "" : ", no valid DMARC record read");
 	else if (strict && aligns(psl, v->domain, v->from_domain, false))
 		add(r, false, v->domain, "DKIM d=%s does not align with From "
 		    "%s under adkim=s; it would under adkim=r", v->domain,

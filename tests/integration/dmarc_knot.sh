@@ -117,7 +117,7 @@ judged() {
 check "org-domain DMARC inherited by a vendor subdomain, sp= applies" \
     judged inherit 0 3 \
     "ok      _dmarc.example.com: DMARC for mg.example.com (vendor inherit, inherited from the organizational domain, sp= applies): p=reject sp=quarantine adkim=r aspf=r pct=100 rua=mailto:d@example.com" \
-    "ok      mg.example.com: SPF holds include:mailgun.test, 1 DNS lookups" \
+    "ok      mg.example.com: SPF holds include:mailgun.test, 1 DNS lookup" \
     "ok      mg.example.com: DKIM d=mg.example.com aligns with From mg.example.com (adkim=r)"
 check "a subdomain with its own record: that one applies" \
     judged own 0 3 \
