@@ -103,6 +103,7 @@ START_TEST(test_dmarc_parse_stays_within_its_bounds)
 	ck_assert_int_eq(dmarc_parse(big, DMARC_MAX_LEN, &d), 0);
 	ck_assert_uint_eq(strlen(d.rua), DMARC_RUA_MAX);
 	ck_assert_int_eq(dmarc_parse(nul, sizeof(nul) - 1, &d), -1);
+	ck_assert_int_eq(dmarc_parse(NULL, 0, &d), -1);
 	/* the length given is all that is read: no NUL needed */
 	ck_assert_int_eq(dmarc_parse("v=DMARC1; p=nonex", 16, &d), 0);
 	free(big);
@@ -178,6 +179,7 @@ START_TEST(test_spf_parse_refuses_too_many_terms_and_long_records)
 		buf_puts(&b, "x");
 	ck_assert_int_eq(spf_parse(b.data, b.len, s), -1);
 	ck_assert_int_eq(spf_parse("v=spf1 a\0 mx", 12, s), -1);
+	ck_assert_int_eq(spf_parse(NULL, 0, s), -1);
 	buf_free(&b);
 	free(s);
 }
@@ -255,10 +257,15 @@ START_TEST(test_debians_list_gives_example_co_uk)
 }
 END_TEST
 
-START_TEST(test_psl_refuses_a_list_too_large)
+START_TEST(test_psl_refuses_a_list_too_large_and_takes_an_empty_one)
 {
+	struct psl *p;
+
 	ck_assert_ptr_null(psl_parse("com\n", PSL_MAX_BYTES + 1));
-	ck_assert_ptr_nonnull(psl_parse("", 0));
+	p = psl_parse(NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(psl_org_domain(p, "a.example"), 0);
+	psl_free(p);
 }
 END_TEST
 
@@ -311,7 +318,8 @@ dmarc_suite(void)
 	tcase_add_loop_test(tc, test_psl_finds_the_organizational_domain, 0,
 	    (int)ARRAY_LEN(psl_cases));
 	tcase_add_test(tc, test_debians_list_gives_example_co_uk);
-	tcase_add_test(tc, test_psl_refuses_a_list_too_large);
+	tcase_add_test(tc,
+	    test_psl_refuses_a_list_too_large_and_takes_an_empty_one);
 	tcase_add_test(tc, test_config_warning_tells_strict_from_never);
 	suite_add_tcase(s, tc);
 	return s;

@@ -147,7 +147,7 @@ dmarc_parse(const char *txt, size_t len, struct dmarc *d)
 
 	memset(d, 0, sizeof(*d));
 	d->pct = 100;
-	if (len > DMARC_MAX_LEN || memchr(txt, '\0', len) != NULL) {
+	if (len > DMARC_MAX_LEN || (len > 0 && memchr(txt, 0, len) != NULL)) {
 		d->why = len > DMARC_MAX_LEN ? "record too long" :
 		    "a NUL in the record";
 		return -1;

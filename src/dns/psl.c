@@ -76,7 +76,8 @@ psl_parse(const char *data, size_t len)
 		}
 		i = j + 1;
 	}
-	qsort(p->rules, p->n, sizeof(*p->rules), rule_cmp);
+	if (p->n > 0)
+		qsort(p->rules, p->n, sizeof(*p->rules), rule_cmp);
 	return p;
 }
 

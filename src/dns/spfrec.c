@@ -103,7 +103,7 @@ spf_parse(const char *txt, size_t len, struct spf *s)
 
 	s->nterms = 0;
 	s->why = NULL;
-	if (len > SPF_MAX_LEN || memchr(txt, '\0', len) != NULL) {
+	if (len > SPF_MAX_LEN || (len > 0 && memchr(txt, 0, len) != NULL)) {
 		s->why = len > SPF_MAX_LEN ? "record too long" :
 		    "a NUL in the record";
 		return -1;

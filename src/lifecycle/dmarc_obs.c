@@ -123,7 +123,8 @@ dmarc_obs_load(struct lc *lc, struct dmarc_obs_set *set)
 		if (obs_line(line, &set->o[set->n]) == 0)
 			set->n++;
 	}
-	qsort(set->o, set->n, sizeof(*set->o), obs_cmp);
+	if (set->n > 0)
+		qsort(set->o, set->n, sizeof(*set->o), obs_cmp);
 	/* a vendor given twice (an edited file) keeps one line */
 	for (i = j = 0; i < set->n; i++)
 		if (j > 0 && obs_cmp(&set->o[j - 1], &set->o[i]) == 0)
@@ -236,8 +237,10 @@ dmarc_obs_save(struct lc *lc, struct dmarc_obs_set *set)
 	names = xcalloc(cfg->nvendors + 1, sizeof(*names));
 	for (i = 0; i < cfg->nvendors; i++)
 		names[i] = cfg->vendors[i].name;
-	qsort(names, cfg->nvendors, sizeof(*names), name_cmp);
-	qsort(set->o, set->n, sizeof(*set->o), obs_cmp);
+	if (cfg->nvendors > 0)
+		qsort(names, cfg->nvendors, sizeof(*names), name_cmp);
+	if (set->n > 0)
+		qsort(set->o, set->n, sizeof(*set->o), obs_cmp);
 	set->nsorted = set->n;
 	buf_puts(&b, OBS_MAGIC);
 	for (i = 0; i < set->n; i++) {
