@@ -104,6 +104,9 @@ START_TEST(test_dmarc_parse_stays_within_its_bounds)
 	ck_assert_uint_eq(strlen(d.rua), DMARC_RUA_MAX);
 	ck_assert_int_eq(dmarc_parse(nul, sizeof(nul) - 1, &d), -1);
 	ck_assert_int_eq(dmarc_parse(NULL, 0, &d), -1);
+	ck_assert_int_eq(dmarc_parse("v=DMARC1; p=none; rua=a\x1b\x80", 25,
+	    &d), 0);
+	ck_assert_str_eq(d.rua, "a??");
 	/* the length given is all that is read: no NUL needed */
 	ck_assert_int_eq(dmarc_parse("v=DMARC1; p=nonex", 16, &d), 0);
 	free(big);
@@ -131,6 +134,8 @@ static const struct {
 	{ "v=spf1", 0, 0, NULL, "all" },
 	{ "V=SPF1 -ALL", 0, 0, "-all", NULL },
 	{ "v=spf1 include:", -1, 0, NULL, NULL },
+	{ "v=spf1 include:a\x1b[2J.example", -1, 0, NULL, NULL },
+	{ "v=spf1 include:\xc3\xa9.example", -1, 0, NULL, NULL },
 	{ "v=spf1 ip4", -1, 0, NULL, NULL },
 	{ "v=spf1 all:x", -1, 0, NULL, NULL },
 	{ "v=spf1 nosuch:x", -1, 0, NULL, NULL },

@@ -92,7 +92,7 @@ tag(struct dmarc *d, const char *name, size_t nl, const char *val, size_t vl,
 {
 	static const char *const known[] = { "p", "sp", "adkim", "aspf",
 		"pct", "rua" };
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < 6; i++)
 		if (nl == strlen(known[i]) &&
@@ -133,7 +133,10 @@ tag(struct dmarc *d, const char *name, size_t nl, const char *val, size_t vl,
 	default:
 		if (vl > DMARC_RUA_MAX)
 			vl = DMARC_RUA_MAX;
-		memcpy(d->rua, val, vl);
+		/* kept printable: it is shown as it is */
+		for (j = 0; j < vl; j++)
+			d->rua[j] = val[j] >= 0x20 && val[j] <= 0x7e ? val[j] :
+			    '?';
 		d->rua[vl] = '\0';
 		return 0;
 	}

@@ -89,6 +89,13 @@ arg:
 		*why = "a term too long";
 		return -1;
 	}
+	/* RFC 7208 section 7.1: visible characters only; nothing else is
+	 * ever printed or asked of DNS */
+	for (i = 0; i < (size_t)(t + n - a); i++)
+		if (a[i] < 0x21 || a[i] > 0x7e) {
+			*why = "a byte that is not visible ASCII";
+			return -1;
+		}
 	memcpy(out->arg, a, (size_t)(t + n - a));
 	out->arg[t + n - a] = '\0';
 	return 0;

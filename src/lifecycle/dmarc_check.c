@@ -97,9 +97,8 @@ lookup(struct dnsq *q, const char *name,
     const struct dnsq_txt **rec, struct dmarc_result *r)
 {
 	const struct dnsq_answer *use = NULL;
-	size_t i, n = 0;
-
 	char canon[DNSWIRE_NAME_TEXT_MAX];
+	size_t i, n = 0;
 
 	*a = NULL;
 	*na = 0;
