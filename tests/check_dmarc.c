@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "dns/dmarcrec.h"
+#include "dns/dnsquery.h"
 #include "dns/psl.h"
 #include "dns/spfrec.h"
 #include "lifecycle/dmarc_check.h"
 #include "support/util.h"
 
+#include "fakedns.h"
 #include "testutil.h"
 
 static const struct {
@@ -298,6 +300,149 @@ START_TEST(test_config_warning_tells_strict_from_never)
 }
 END_TEST
 
+/* The judgement over a scripted server (one record a name). */
+static const char judged_zone[] =
+    "_dmarc.example.com v=DMARC1; p=reject; sp=quarantine; adkim=s\n"
+    "mg.example.com v=spf1 include:big.example.net -all\n"
+    "big.example.net v=spf1 a mx a mx a mx a mx a mx -all\n"
+    "_dmarc.own.example.com v=DMARC1; p=none\n"
+    "own.example.com v=spf1 include:small.example.net ~all\n"
+    "small.example.net v=spf1 ip4:192.0.2.0/24 -all\n";
+
+struct judged {
+	char *dir;
+	struct fake dns;
+	struct dnsq *q;
+	struct psl *psl;
+	struct vendor v;
+	struct dmarc_result r;
+};
+
+static void
+judged_start(struct judged *j)
+{
+	char *zone, *spec;
+
+	memset(j, 0, sizeof(*j));
+	j->dir = tu_tmpdir();
+	zone = xasprintf("%s/zone", j->dir);
+	tu_spit(zone, judged_zone, sizeof(judged_zone) - 1, 0600);
+	j->dns.mode = FAKE_ZONE;
+	j->dns.zone = zone;
+	fake_start(&j->dns);
+	spec = xasprintf("127.0.0.1:%u", j->dns.port);
+	ck_assert_int_eq(dnsq_new(spec, NULL, 2, &j->q), 0);
+	free(spec);
+	j->psl = psl_parse(small_list, sizeof(small_list) - 1);
+	j->v.name = (char *)(uintptr_t)"mg";
+}
+
+static void
+judged_stop(struct judged *j)
+{
+	free(fake_stop(&j->dns));
+	free((char *)(uintptr_t)j->dns.zone);
+	dnsq_free(j->q);
+	psl_free(j->psl);
+	dmarc_result_clear(&j->r);
+	tu_rmtree(j->dir);
+	free(j->dir);
+}
+
+static bool
+said(const struct dmarc_result *r, bool ok, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->f[i].ok == ok && strstr(r->f[i].what, what) != NULL)
+			return true;
+	return false;
+}
+
+START_TEST(test_subdomain_inherits_sp_and_11_lookups_fail_spf)
+{
+	char *inc[] = { (char *)(uintptr_t)"include:big.example.net" };
+	struct judged j;
+
+	judged_start(&j);
+	j.v.domain = (char *)(uintptr_t)"mg.example.com";
+	j.v.spf_include = inc;
+	j.v.nspf_include = 1;
+	dmarc_check_vendor(j.q, j.psl, &j.v, 1000, 0, &j.r);
+	ck_assert_str_eq(j.r.record, "_dmarc.example.com");
+	ck_assert(j.r.inherited && j.r.has_policy);
+	ck_assert_int_eq(j.r.applies, DMARC_QUARANTINE);
+	ck_assert_uint_eq(j.r.spf_lookups, 11);
+	ck_assert_int_eq(j.r.spf, 0);
+	ck_assert_int_eq(j.r.aligned, -1);
+	ck_assert(said(&j.r, false, "more than 10 DNS lookups (11 counted"));
+	judged_stop(&j);
+}
+END_TEST
+
+START_TEST(test_from_the_org_domain_aligns_not_under_strict)
+{
+	struct judged j;
+
+	judged_start(&j);
+	j.v.domain = (char *)(uintptr_t)"mg.example.com";
+	j.v.from_domain = (char *)(uintptr_t)"example.com";
+	dmarc_check_vendor(j.q, j.psl, &j.v, 1000, 0, &j.r);
+	/* the From domain's own record: p= applies, adkim=s */
+	ck_assert_str_eq(j.r.record, "_dmarc.example.com");
+	ck_assert(!j.r.inherited);
+	ck_assert_int_eq(j.r.applies, DMARC_REJECT);
+	ck_assert_int_eq(j.r.spf, -1);
+	ck_assert_int_eq(j.r.aligned, 0);
+	ck_assert(said(&j.r, false, "it would under adkim=r"));
+	judged_stop(&j);
+}
+END_TEST
+
+START_TEST(test_own_record_applies_and_old_none_warns)
+{
+	char *inc[] = { (char *)(uintptr_t)"include:small.example.net" };
+	struct judged j;
+
+	judged_start(&j);
+	j.v.domain = (char *)(uintptr_t)"own.example.com";
+	j.v.spf_include = inc;
+	j.v.nspf_include = 1;
+	j.v.dmarc_none_max = 86400;
+	dmarc_check_vendor(j.q, j.psl, &j.v, 3 * 86400, 86400, &j.r);
+	ck_assert_str_eq(j.r.record, "_dmarc.own.example.com");
+	ck_assert(!j.r.inherited);
+	ck_assert_int_eq(j.r.applies, DMARC_NONE);
+	ck_assert_int_eq(j.r.spf, 1);
+	ck_assert_uint_eq(j.r.spf_lookups, 1);
+	ck_assert_int_eq(j.r.aligned, -1);
+	ck_assert(!j.r.errors);
+	ck_assert_uint_eq(j.r.warnings, 1);
+	ck_assert(said(&j.r, true, "warning: the policy has been none since "
+	    "1970-01-02T00:00:00Z"));
+	dmarc_result_clear(&j.r);
+	/* not yet past dmarc_none_max: no warning */
+	dmarc_check_vendor(j.q, j.psl, &j.v, 86400 + 60, 86400, &j.r);
+	ck_assert_uint_eq(j.r.warnings, 0);
+	judged_stop(&j);
+}
+END_TEST
+
+START_TEST(test_without_the_list_the_org_domain_is_unknown)
+{
+	struct judged j;
+
+	judged_start(&j);
+	j.v.domain = (char *)(uintptr_t)"mg.example.com";
+	j.v.from_domain = (char *)(uintptr_t)"mg.example.com";
+	dmarc_check_vendor(j.q, NULL, &j.v, 1000, 0, &j.r);
+	ck_assert_ptr_null(j.r.record);
+	ck_assert(said(&j.r, false, "organizational domain is unknown"));
+	judged_stop(&j);
+}
+END_TEST
+
 static Suite *
 dmarc_suite(void)
 {
@@ -326,6 +471,14 @@ dmarc_suite(void)
 	tcase_add_test(tc,
 	    test_psl_refuses_a_list_too_large_and_takes_an_empty_one);
 	tcase_add_test(tc, test_config_warning_tells_strict_from_never);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("judgement");
+	tcase_add_test(tc,
+	    test_subdomain_inherits_sp_and_11_lookups_fail_spf);
+	tcase_add_test(tc, test_from_the_org_domain_aligns_not_under_strict);
+	tcase_add_test(tc, test_own_record_applies_and_old_none_warns);
+	tcase_add_test(tc, test_without_the_list_the_org_domain_is_unknown);
 	suite_add_tcase(s, tc);
 	return s;
 }
