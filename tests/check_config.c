@@ -213,6 +213,8 @@ static const struct bad bad[] = {
 	"from_domain: 'exa_mple.com' is not a valid domain name"},
     {VENDOR_MG "spf_include = v=spf1\n", NULL, false, 4,
 	"spf_include: 'v=spf1' is not an SPF mechanism"},
+    {VENDOR_MG "spf_include = include:\xc3\xa9.example\n", NULL, false, 4,
+	"is not an SPF mechanism"},
     {VENDOR_MG "dmarc_none_max = 0\n", NULL, false, 4,
 	"dmarc_none_max: must be more than 0"},
     {"[vendor:sg]\nmode = delegated\ndomain = example.com\n"

@@ -150,6 +150,16 @@ set_from(struct parser *p, const struct keydef *k, void *base, const char *val)
 	*FIELD(base, k->off, char *) = d;
 }
 
+/* Visible ASCII but '"', as an SPF term is (RFC 7208 section 7.1). */
+static bool
+spf_visible(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x21 || *s > 0x7e || *s == '"')
+			return false;
+	return true;
+}
+
 /* spf_include: SPF mechanisms as written ("include:mailgun.org",
  * "ip4:192.0.2.0/24"), checked by their form only; dns/spfrec.c judges
  * them against the record. */
@@ -164,7 +174,7 @@ set_spf(struct parser *p, const struct keydef *k, void *base, const char *val)
 	items = config_split(val, &n);
 	for (i = 0; i < n; i++)
 		if (strlen(items[i]) > 255 || strncasecmp(items[i], "v=", 2) ==
-		    0 || strchr(items[i], '"') != NULL)
+		    0 || !spf_visible(items[i]))
 			config_err(p, p->lineno,
 			    "%s: '%s' is not an SPF mechanism such as "
 			    "include:mailgun.org or ip4:192.0.2.0/24",
