@@ -846,6 +846,36 @@ START_TEST(test_folder_as_config_is_a_config_error)
 }
 END_TEST
 
+/* open() of a FIFO would block until a writer came: refused at once. */
+START_TEST(test_fifo_as_config_is_refused_at_once)
+{
+	struct run r;
+
+	run_init(&r);
+	ck_assert_int_eq(mkfifo(r.path, 0600), 0);
+	run_load(&r, r.path);
+	ck_assert_int_eq(r.status, EX_CONFIG);
+	ck_assert_msg(strstr(r.err, "not a regular file") != NULL, "%s", r.err);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_fifo_as_domains_file_is_refused_at_once)
+{
+	struct run r;
+	char path[1100];
+
+	run_init(&r);
+	snprintf(path, sizeof(path), "%s/domains.txt", r.dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	put(r.dir, "dkimkeys.conf", "[vendor:c]\ndomains_file = domains.txt\n"
+	    "selector = k%n\n", 0600);
+	run_load(&r, r.path);
+	assert_error_at(&r, r.path, 2, "domains.txt: not a regular file");
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_config_path_prefers_option_then_environment)
 {
 	ck_assert_int_eq(unsetenv("DKIMKEYS_CONFIG"), 0);
@@ -984,6 +1014,8 @@ config_suite(void)
 	tcase_add_test(tc, test_symlink_into_an_untrusted_folder_is_refused);
 	tcase_add_test(tc, test_missing_config_file_is_a_config_error);
 	tcase_add_test(tc, test_folder_as_config_is_a_config_error);
+	tcase_add_test(tc, test_fifo_as_config_is_refused_at_once);
+	tcase_add_test(tc, test_fifo_as_domains_file_is_refused_at_once);
 	tcase_add_test(tc, test_config_path_prefers_option_then_environment);
 	tcase_add_test(tc, test_spec_example_loads);
 	tcase_add_test(tc, test_long_vendor_names_are_kept_whole);

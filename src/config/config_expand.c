@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config_expand.h"
 #include "config_trust.h"
@@ -190,12 +191,17 @@ expand_file(struct parser *p, size_t si, struct dommap *m)
 	struct vendor *v;
 	char *line = NULL, *d;
 	size_t cap = 0;
+	struct stat st;
 	FILE *f;
 
-	if ((f = fopen(path, "re")) == NULL) {
+	if ((f = config_fopen(path)) == NULL) {
 		config_err(
 		    p, kl, "domains_file: %s: %s", path, strerror(errno));
 		return;
+	}
+	if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)) {
+		config_err(p, kl, "domains_file: %s: not a regular file", path);
+		goto done;
 	}
 	if (config_trust_at(p, kl, path) == -1)
 		goto done;

@@ -4,10 +4,13 @@
  * lines where keys were given. It calls no other file of the family.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_util.h"
 #include "support/log.h"
@@ -133,6 +136,23 @@ config_domain_norm(const char *s)
  * the longest existing folder above it replaced by its real path, so that
  * ".." means what it means to the kernel; the last component is kept.
  */
+FILE *
+config_fopen(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	FILE *f;
+	int e;
+
+	if (fd == -1)
+		return NULL;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 char *
 config_abs_path(const char *dir, const char *rel)
 {

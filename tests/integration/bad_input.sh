@@ -68,8 +68,17 @@ chmod 640 pass
 refuse 77 "pass: mode 0640" "group-readable passphrase file: 77" \
     dk export mg1 --format pem -o out4.pem
 chmod 600 pass
+# a FIFO would block open() until a writer came, holding the lock
+mkfifo fifo
+sed 's/^passphrase_file = pass$/passphrase_file = fifo/' good.conf >dkimkeys.conf
+refuse 77 "fifo: not a regular file" "a FIFO as passphrase file: 77 at once" \
+    timeout 10 "$DK" -c "$CONF" export mg1 --format pem -o out5.pem
+cp good.conf dkimkeys.conf
+refuse 78 "fifo: not a regular file" "a FIFO as the config: 78 at once" \
+    timeout 10 "$DK" -c fifo list
 check "no half-written export left behind" \
-    sh -c '! ls out1.pem out2.pem out3.pem out4.pem 2>/dev/null'
+    sh -c 'for f in out1.pem out2.pem out3.pem out4.pem out5.pem; do
+        ! [ -e "$f" ] || exit 1; done'
 
 # a tampered key file: refused naming it, the other key keeps working
 f=$(ls store/keys | head -n 1)
