@@ -215,6 +215,9 @@ expand_file(struct parser *p, size_t si, struct dommap *m)
 			    "line, A-labels (xn--) of letters, digits and "
 			    "hyphens",
 			    d);
+		else if (config_domain_why(d) != NULL)
+			config_err_in(p, path, n, "invalid domain '%s': %s", d,
+			    config_domain_why(d));
 		else if ((prev = dommap_get(m, d)) != NULL)
 			domain_taken(p, path, n, d, prev, si);
 		else {

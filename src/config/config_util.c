@@ -131,11 +131,19 @@ config_domain_norm(const char *s)
 	return d;
 }
 
-/*
- * An absolute path is kept as written. A relative one is joined to dir and
- * the longest existing folder above it replaced by its real path, so that
- * ".." means what it means to the kernel; the last component is kept.
- */
+const char *
+config_domain_why(const char *d)
+{
+	const char *last = strrchr(d, '.');
+
+	if (last == NULL)
+		return "a single label is a top-level domain, not a mail domain";
+	if (strspn(last + 1, "0123456789") == strlen(last + 1))
+		return "an IP address is not a domain name (a top-level "
+		    "domain is never all digits)";
+	return NULL;
+}
+
 FILE *
 config_fopen(const char *path)
 {
@@ -153,6 +161,11 @@ config_fopen(const char *path)
 	return f;
 }
 
+/*
+ * An absolute path is kept as written. A relative one is joined to dir and
+ * the longest existing folder above it replaced by its real path, so that
+ * ".." means what it means to the kernel; the last component is kept.
+ */
 char *
 config_abs_path(const char *dir, const char *rel)
 {

@@ -60,6 +60,9 @@ void config_err_in(struct parser *, const char *, unsigned, const char *, ...)
 FILE *config_fopen(const char *path);
 char *config_abs_path(const char *dir, const char *rel);
 char *config_domain_norm(const char *s);
+/* Why a valid, normalized name cannot be a mail domain (one label, or an
+ * IP address: its last label all digits); NULL when it can. */
+const char *config_domain_why(const char *d);
 void config_lowercase(char *s);
 char **config_split(const char *val, size_t *n);
 void config_strv_free(char **v, size_t n);
