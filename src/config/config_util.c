@@ -137,7 +137,8 @@ config_domain_why(const char *d)
 	const char *last = strrchr(d, '.');
 
 	if (last == NULL)
-		return "a single label is a top-level domain, not a mail domain";
+		return "a single label is a top-level domain, not a mail "
+		    "domain";
 	if (strspn(last + 1, "0123456789") == strlen(last + 1))
 		return "an IP address is not a domain name (a top-level "
 		    "domain is never all digits)";
