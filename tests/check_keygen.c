@@ -530,6 +530,10 @@ static const struct {
 	    "PRIVATE KEY); expected PKCS#1 or PKCS#8" },
 	{ "ed25519-openssh.key", "damaged or unsupported PEM (BEGIN OPENSSH "
 	    "PRIVATE KEY)" },
+	{ "two-keys.pem", "holds more than one PEM block; give one key a "
+	    "file" },
+	{ "ed25519-pkcs8-trailing.pem", "data after the key; give the key "
+	    "alone" },
 };
 
 START_TEST(test_import_refuses_with_one_clear_message)

@@ -42,6 +42,20 @@ has(const unsigned char *buf, size_t len, const char *s)
 	return memmem(buf, len, s, strlen(s)) != NULL;
 }
 
+/* How many times s occurs in buf. */
+static size_t
+count(const unsigned char *buf, size_t len, const char *s)
+{
+	const unsigned char *p = buf, *end = buf + len;
+	size_t n = 0;
+
+	while ((p = memmem(p, (size_t)(end - p), s, strlen(s))) != NULL) {
+		n++;
+		p += strlen(s);
+	}
+	return n;
+}
+
 /* 0 when the private and public halves of an RSA pk agree. */
 static int
 rsa_consistent(const char *name, EVP_PKEY *pk)
@@ -105,12 +119,26 @@ static int
 import_pem(const char *name, const unsigned char *buf, size_t len,
     struct keypair *kp)
 {
-	EVP_PKEY *pk;
+	EVP_PKEY *pk, *whole = NULL;
 	char what[300];
 	unsigned bits;
 	int rc = -1;
 
+	/* whole: a second key or anything after the first is refused,
+	 * never silently dropped */
+	if (count(buf, len, "-----BEGIN ") > 1) {
+		log_fail(EX_DATAERR, "import: %s: holds more than one PEM "
+		    "block; give one key a file", name);
+		return -1;
+	}
 	pk = keygen_decode_private("PEM", NULL, NULL, buf, len, false);
+	if (pk != NULL && (whole = keygen_decode_private("PEM", NULL, NULL,
+	    buf, len, true)) == NULL) {
+		log_fail(EX_DATAERR, "import: %s: data after the key; give "
+		    "the key alone", name);
+		goto done;
+	}
+	EVP_PKEY_free(whole);
 	if (pk == NULL) {
 		pem_label(buf, len, what, sizeof(what));
 		log_fail(EX_DATAERR, "import: %s: damaged or unsupported PEM "
