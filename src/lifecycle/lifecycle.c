@@ -83,6 +83,15 @@ lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 		sel = xasprintf("%s-%u", base, i);
 	}
 	free(base);
+	/* config-check bounds the template; a "-N" may still tip it over */
+	if (strlen(sel) + strlen("._domainkey.") + strlen(v->domain) >
+	    DK_NAME_MAX) {
+		log_fail(EX_CONFIG, "vendor %s: %s._domainkey.%s is over the "
+		    "%d octets of a DNS name; shorten the selector template",
+		    v->name, sel, v->domain, DK_NAME_MAX);
+		free(sel);
+		return NULL;
+	}
 	return sel;
 }
 

@@ -29,6 +29,20 @@ cp dkimkeys.conf good.conf
 printf '[vendor:x]\ndomain = x.example.com\nselector = x%%n\nrotate_every = soon\n' >>dkimkeys.conf
 refuse 78 "dkimkeys.conf:23: rotate_every: .*soon" "malformed config: FILE:LINE, 78" dk list
 cp good.conf dkimkeys.conf
+d190=$(printf '%063d.%063d.%057d.test' 0 0 0 | tr 0 a)
+printf '[vendor:far]\ndomain = %s\nselector = %s%%Y%%m%%a\n' "$d190" \
+    "$(printf '%050d' 0 | tr 0 x)" >>dkimkeys.conf
+refuse 78 "dkimkeys.conf:22: SELECTOR._domainkey.$d190 can reach 259 octets" \
+    "config-check: a record name that can pass 253 octets: FILE:LINE, 78" \
+    dk config-check
+printf '%s\n' "$d190" >far.txt
+cp good.conf dkimkeys.conf
+printf '[vendor:farlist]\ndomains_file = far.txt\nselector = %s%%Y%%m%%a\n' \
+    "$(printf '%050d' 0 | tr 0 x)" >>dkimkeys.conf
+refuse 78 "far.txt:1: SELECTOR._domainkey.$d190 can reach 259 octets" \
+    "config-check: the same from a domains_file line: its FILE:LINE, 78" \
+    dk config-check
+cp good.conf dkimkeys.conf
 
 # vendors, selectors, sizes
 refuse 64 "unknown vendor 'nope'" "unknown vendor: 64" dk keygen nope
