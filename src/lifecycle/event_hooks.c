@@ -18,7 +18,7 @@
 #include "support/log.h"
 
 #define MAX_VARS 64
-#define MAX_REDACT 96
+#define MAX_REDACT 16
 
 static const char *const event_names[KS_EV_COUNT] = { "publish", "deploy",
 	"retire", "revoke", "withdraw", "destroy", "reveal" };
@@ -151,24 +151,15 @@ env_build(struct env *e, struct lc *lc, const struct vendor *v,
 		env_set(e, "DKIMKEYS_KEY_FORMAT", "pkcs8-pem");
 }
 
-/* The key's texts that must never reach a log: the PEM handed over, each
- * of its lines (the short last one too), and every other encoding of the
+/* The key's texts that must never reach a log: the PEM handed over (its
+ * lines are pieces of the base64 DER), and every other encoding of the
  * key (keygen_encodings). */
 static size_t
 redactions(const struct keypair *kp, const struct secret *pem,
     struct secret **out)
 {
-	const unsigned char *p = pem->data, *end = pem->data + pem->len, *nl;
-	size_t n = 0;
-
-	out[n++] = secret_from(pem->data, pem->len);
-	for (; p < end && n < MAX_REDACT / 2; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if (nl > p && *p != '-')
-			out[n++] = secret_from(p, (size_t)(nl - p));
-	}
-	return n + keygen_encodings(kp, out + n, MAX_REDACT - n);
+	out[0] = secret_from(pem->data, pem->len);
+	return 1 + keygen_encodings(kp, out + 1, MAX_REDACT - 1);
 }
 
 enum hook_status
