@@ -1179,6 +1179,7 @@ static const struct {
 } runs[] = {
 	{ "wrote s1 to /etc/opendkim/keys/example.com.private", 0 },
 	{ "2026-03-01T00:00:00Z posted, id 4f2a-9c1b", 0 },
+	{ "X-Mailgun-Variables-Present-In-2026-Request: yes", 0 },
 	{ "key MIIEowIBAAKCAQEAu3dkZm9yZXhhbXBsZQ ok", 1 },
 	{ "seed 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822c", 1 },
 	{ "SEED 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822C", 1 },

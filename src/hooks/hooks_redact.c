@@ -20,9 +20,9 @@
 static bool
 is_b64(unsigned char c)
 {
+	/* and base64url's '_' (its '-' would join hyphenated words) */
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' ||
-	    c == '_';
+	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '_';
 }
 
 static bool
