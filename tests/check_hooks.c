@@ -1185,6 +1185,7 @@ static const struct {
 	{ "SEED 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822C", 1 },
 	{ "    00:b6:a3:db:18:7e:ec:d1:19:77:20:b7:37:11:ab:", 1 },
 	{ "    f0:0d", 1 },
+	{ "10:30", 0 },
 	{ "fingerprint sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bf"
 	  "a0f98a5e886266e7ae", 0 },
 	{ "p=PUBLICaGVsbG8gd29ybGQgdGhpcyBpcyBwdWJsaWM2", 0 },

@@ -50,7 +50,8 @@ void hooks_capture(struct hook_run *run, const char *line, size_t len);
  * more that one ends with (a PEM's short last line), or a PEM private key
  * marker or a "private_key" field name; with call->scrub also a run of 24
  * base64 characters (both cases and a digit), 32 hex digits or 8 "hh:"
- * pairs that no value of call->vars holds.
+ * pairs that no value of call->vars holds, or an indented line of "hh:"
+ * pairs only.
  */
 int hooks_redacted(const struct hook_call *call, const char *line,
     size_t len);

@@ -120,8 +120,8 @@ hex_run(const unsigned char *p, size_t len, size_t *digits, size_t *pairs)
 	return n;
 }
 
-/* A line of nothing but two or more "hh:" pairs: the short last line of
- * a number as openssl -text prints it. */
+/* An indented line of nothing but two or more "hh:" pairs: the short
+ * last line of a number as openssl -text prints it. */
 static int
 pairs_line(const unsigned char *p, size_t len)
 {
@@ -129,6 +129,8 @@ pairs_line(const unsigned char *p, size_t len)
 
 	while (i < len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
+	if (i == 0)
+		return 0;
 	while (i + 1 < len && is_hex(p[i]) && is_hex(p[i + 1])) {
 		i += 2;
 		pairs++;
