@@ -12,6 +12,14 @@
 
 #define VENDOR_MG "[vendor:mg]\ndomain = mg.example.com\nselector = mg%Y%m%a\n"
 #define HOOK_TEXT "#!/bin/sh\nexit 0\n"
+/* a 190-octet domain (issue 10: names over 253 octets) */
+#define D190 \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+    "aaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" \
+    "bbbbbbb.cccccccccccccccccccccccccccccccccccccccccccccccccccc" \
+    "ccccc.test"
+#define X42 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+#define T57 X42 "xxxxxxxx%Y%m%a"
 
 /* One config_load() in a private folder, with its standard error. */
 struct run {
@@ -198,6 +206,37 @@ static const struct bad bad[] = {
     {"[vendor:a]\ndomain = a.example\ndomains_file = domains.txt\n"
      "selector = s%n\n",
 	"b.example\n", false, 3, "domain and domains_file exclude each other"},
+    {"[dkimkeys]\nhook.api_key_file =\n", NULL, false, 2,
+	"hook.api_key_file: empty value"},
+    {VENDOR_MG "hook.zone =\n", NULL, false, 4, "hook.zone: empty value"},
+    {"[vendor:mg]\ndomain = com\nselector = s%n\n", NULL, false, 2,
+	"'com': a single label is a top-level domain"},
+    {"[vendor:mg]\ndomain = COM.\nselector = s%n\n", NULL, false, 2,
+	"'com': a single label"},
+    {"[vendor:mg]\ndomain = 1.2.3.4\nselector = s%n\n", NULL, false, 2,
+	"'1.2.3.4': an IP address is not a domain name"},
+    {"[vendor:c]\ndomains_file = domains.txt\nselector = k%n\n",
+	"a.example\norg\n", true, 2, "invalid domain 'org': a single label"},
+    {"[vendor:c]\ndomains_file = domains.txt\nselector = k%n\n",
+	"a.example\n192.0.2.1\n", true, 2,
+	"invalid domain '192.0.2.1': an IP address"},
+    {VENDOR_MG "algorithms = rsa-02048\n", NULL, false, 4,
+	"unknown algorithm 'rsa-02048'"},
+    {"[dkimkeys]\nresolver = 0.0.0.0\n", NULL, false, 2,
+	"not '0.0.0.0'"},
+    {"[dkimkeys]\nresolver = 192.0.2.53 [::]:5353\n", NULL, false, 2,
+	"not 0.0.0.0 or ::"},
+    {"[vendor:mg]\ndomain = " D190 "\nselector = " T57 "\n", NULL,
+	false, 3, "SELECTOR._domainkey." D190 " can reach 259 octets "
+	"(selector template up to 57), over the 253 of a DNS name"},
+    {"[vendor:mg]\nselector = " X42 "%n\ndomain = " D190 "\n", NULL,
+	false, 3, "can reach 254 octets"},
+    {"[vendor:c]\ndomains_file = domains.txt\nselector = " T57 "\n",
+	"a.example\n" D190 "\n", true, 2, "can reach 259 octets (selector "
+	"template of [vendor:c] up to 57)"},
+    {"[vendor:sg]\nmode = delegated\ndomain = " D190 "\nselectors = s1 "
+	X42 "xxxxxxxxxx\n", NULL, false, 4, "can reach 254 octets "
+	"(selectors up to 52)"},
     {"dns_timeout = 5s\n", NULL, false, 1, "outside any section"},
     {"[vendor:mg]\ndomain = mg.example.com\n", NULL, false, 1,
 	"[vendor:mg] needs selector"},
@@ -859,6 +898,51 @@ START_TEST(test_folder_as_config_is_a_config_error)
 }
 END_TEST
 
+/* A record name of exactly 253 octets at its widest is fine. */
+START_TEST(test_a_name_of_253_octets_at_most_is_accepted)
+{
+	struct run r;
+	char text[600];
+
+	/* 190 + 12 + 41 + a counter of up to 10 digits */
+	snprintf(text, sizeof(text), "[vendor:mg]\ndomain = %s\nselector = "
+	    "%.41s%%n\n", D190, X42);
+	run_text(&r, text, NULL);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	run_free(&r);
+}
+END_TEST
+
+/* open() of a FIFO would block until a writer came: refused at once. */
+START_TEST(test_fifo_as_config_is_refused_at_once)
+{
+	struct run r;
+
+	run_init(&r);
+	ck_assert_int_eq(mkfifo(r.path, 0600), 0);
+	run_load(&r, r.path);
+	ck_assert_int_eq(r.status, EX_CONFIG);
+	ck_assert_msg(strstr(r.err, "not a regular file") != NULL, "%s", r.err);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_fifo_as_domains_file_is_refused_at_once)
+{
+	struct run r;
+	char path[1100];
+
+	run_init(&r);
+	snprintf(path, sizeof(path), "%s/domains.txt", r.dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	put(r.dir, "dkimkeys.conf", "[vendor:c]\ndomains_file = domains.txt\n"
+	    "selector = k%n\n", 0600);
+	run_load(&r, r.path);
+	assert_error_at(&r, r.path, 2, "domains.txt: not a regular file");
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_config_path_prefers_option_then_environment)
 {
 	ck_assert_int_eq(unsetenv("DKIMKEYS_CONFIG"), 0);
@@ -1003,6 +1087,9 @@ config_suite(void)
 	tcase_add_test(tc, test_symlink_into_an_untrusted_folder_is_refused);
 	tcase_add_test(tc, test_missing_config_file_is_a_config_error);
 	tcase_add_test(tc, test_folder_as_config_is_a_config_error);
+	tcase_add_test(tc, test_fifo_as_config_is_refused_at_once);
+	tcase_add_test(tc, test_a_name_of_253_octets_at_most_is_accepted);
+	tcase_add_test(tc, test_fifo_as_domains_file_is_refused_at_once);
 	tcase_add_test(tc, test_config_path_prefers_option_then_environment);
 	tcase_add_test(tc, test_spec_example_loads);
 	tcase_add_test(tc, test_long_vendor_names_are_kept_whole);

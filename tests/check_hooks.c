@@ -1171,6 +1171,87 @@ START_TEST(test_a_hook_printing_the_key_has_redacted_words)
 }
 END_TEST
 
+/* Deploy and reveal output (scrub): long base64 and hex runs go, unless
+ * the hook's environment holds them; other text stays. */
+static const struct {
+	const char *out;
+	int redacted;
+} runs[] = {
+	{ "wrote s1 to /etc/opendkim/keys/example.com.private", 0 },
+	{ "2026-03-01T00:00:00Z posted, id 4f2a-9c1b", 0 },
+	{ "X-Mailgun-Variables-Present-In-2026-Request: yes", 0 },
+	{ "key MIIEowIBAAKCAQEAu3dkZm9yZXhhbXBsZQ ok", 1 },
+	{ "seed 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822c", 1 },
+	{ "SEED 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822C", 1 },
+	{ "    00:b6:a3:db:18:7e:ec:d1:19:77:20:b7:37:11:ab:", 1 },
+	{ "    f0:0d", 1 },
+	{ "10:30", 0 },
+	{ "fingerprint sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bf"
+	  "a0f98a5e886266e7ae", 0 },
+	{ "p=PUBLICaGVsbG8gd29ybGQgdGhpcyBpcyBwdWJsaWM2", 0 },
+};
+
+START_TEST(test_long_runs_are_redacted_in_deploy_output)
+{
+	char *path = hook("words.sh", 0700);
+	struct hook_call c;
+	struct hook_result res;
+	struct secret *out = secret_from(runs[_i].out,
+	    strlen(runs[_i].out));
+	char *want = xasprintf("%s\n", runs[_i].redacted ? "[redacted]" :
+	    runs[_i].out);
+
+	var("T_KEY", "1"); /* from standard input: no variable holds it */
+	var("T_CODE", "0");
+	var("DKIMKEYS_FINGERPRINT", "sha256:2c26b46b68ffc68ff99b453c1d30413"
+	    "413422d706483bfa0f98a5e886266e7ae");
+	var("DKIMKEYS_TXT", "v=DKIM1; k=rsa; p=PUBLICaGVsbG8gd29ybGQgdGhp"
+	    "cyBpcyBwdWJsaWM2");
+	c = call_of(path, "deploy");
+	c.input = out;
+	c.scrub = 1;
+	ck_assert_int_eq(hooks_run(&c, &res), 0);
+	ck_assert_str_eq(res.output, want);
+	/* publish hands no key over: nothing but the key's pieces goes */
+	c.scrub = 0;
+	hook_result_clear(&res);
+	ck_assert_int_eq(hooks_run(&c, &res), 0);
+	ck_assert_str_ne(res.output, "[redacted]\n");
+	hook_result_clear(&res);
+	free(want);
+	secret_free(out);
+	free(path);
+}
+END_TEST
+
+/* A PEM's short last line printed alone is a piece of the key. */
+START_TEST(test_a_short_last_line_of_the_key_is_redacted)
+{
+	static const char key[] = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw"
+	    "ggSjAgEAAoIBAQC7\nk8dQ==\n";
+	struct secret *in = secret_from(key, sizeof(key) - 1);
+	struct secret *b64 = secret_from("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCB"
+	    "KcwggSjAgEAAoIBAQC7k8dQ==", 58);
+	const struct secret *redact[] = { b64 };
+	char *path = hook("words.sh", 0700);
+	struct hook_call c;
+	struct hook_result res;
+
+	var("T_KEY", "2");
+	c = call_of(path, "deploy");
+	c.input = in;
+	c.redact = redact;
+	c.nredact = 1;
+	ck_assert_int_eq(hooks_run(&c, &res), 0);
+	ck_assert_str_eq(res.words, "[redacted]");
+	ck_assert_ptr_null(strstr(res.output, "k8dQ"));
+	hook_result_clear(&res);
+	secret_free(in);
+	secret_free(b64);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_a_batch_hooks_words_come_back_too)
 {
 	struct feed *f = feed_new(NULL, 0);
@@ -1244,6 +1325,9 @@ hooks_suite(void)
 	tcase_add_test(tc, test_hook_output_is_bounded);
 	tcase_add_test(tc, test_lines_carrying_the_secret_are_redacted);
 	tcase_add_test(tc, test_every_line_of_a_printed_pem_is_redacted);
+	tcase_add_loop_test(tc, test_long_runs_are_redacted_in_deploy_output,
+	    0, (int)ARRAY_LEN(runs));
+	tcase_add_test(tc, test_a_short_last_line_of_the_key_is_redacted);
 	tcase_add_test(tc, test_control_characters_in_output_are_replaced);
 	tcase_add_test(tc, test_hook_output_is_logged_with_name_and_event);
 	tcase_add_test(tc, test_non_executable_hook_fails_with_a_clear_reason);

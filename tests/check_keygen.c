@@ -2,6 +2,9 @@
  * check_keygen.c - key pairs: generation sizes, import formats and
  * refusals, export round-trips, the RFC 8463 and RFC 6376 example keys.
  */
+#include <ctype.h>
+#include <stdbool.h>
+
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -311,6 +314,59 @@ START_TEST(test_generated_key_survives_export_and_import)
 }
 END_TEST
 
+/* Whether one of the n secrets holds exactly len bytes of buf. */
+static bool
+among(struct secret **s, size_t n, const void *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i]->len == len && memcmp(s[i]->data, buf, len) == 0)
+			return true;
+	return false;
+}
+
+/* What redaction looks for: each encoding of the private half. */
+START_TEST(test_encodings_cover_pkcs1_der_and_hex)
+{
+	struct secret *enc[32], *pem;
+	struct keypair kp;
+	size_t n, i, len;
+	unsigned char *der = pem_der(KEYS "rsa2048-pkcs1.pem", &len);
+	char *hex = malloc(2 * len + 1);
+
+	ck_assert_int_eq(import_file(KEYS "rsa2048-pkcs8.pem", &kp), 0);
+	n = keygen_encodings(&kp, enc, 32);
+	ck_assert_uint_eq(n, 8); /* PKCS#8 and PKCS#1: bytes, b64, 2 hex */
+	ck_assert(among(enc, n, der, len));
+	sodium_bin2hex(hex, 2 * len + 1, der, len);
+	ck_assert(among(enc, n, hex, 2 * len));
+	for (i = 0; i < 2 * len; i++)
+		hex[i] = (char)toupper((unsigned char)hex[i]);
+	ck_assert(among(enc, n, hex, 2 * len));
+	ck_assert(among(enc, n, kp.priv->data, kp.priv->len));
+	for (i = 0; i < n; i++)
+		secret_free(enc[i]);
+	keypair_clear(&kp);
+	free(hex);
+	free(der);
+	/* ed25519: the raw export's base64 seed is among them, and a full
+	 * out is never overrun */
+	ck_assert_int_eq(keygen_generate(DK_ALG_ED25519, 0, &kp), 0);
+	ck_assert_int_eq(keygen_export(&kp, KEYGEN_RAW, &pem), 0);
+	n = keygen_encodings(&kp, enc, 32);
+	ck_assert_uint_eq(n, 12);
+	ck_assert(among(enc, n, pem->data, pem->len - 1));
+	for (i = 0; i < n; i++)
+		secret_free(enc[i]);
+	ck_assert_uint_eq(keygen_encodings(&kp, enc, 3), 3);
+	for (i = 0; i < 3; i++)
+		secret_free(enc[i]);
+	secret_free(pem);
+	keypair_clear(&kp);
+}
+END_TEST
+
 START_TEST(test_export_refuses_a_format_of_the_other_algorithm)
 {
 	struct keypair rsa, ed;
@@ -530,6 +586,10 @@ static const struct {
 	    "PRIVATE KEY); expected PKCS#1 or PKCS#8" },
 	{ "ed25519-openssh.key", "damaged or unsupported PEM (BEGIN OPENSSH "
 	    "PRIVATE KEY)" },
+	{ "two-keys.pem", "holds more than one PEM block; give one key a "
+	    "file" },
+	{ "ed25519-pkcs8-trailing.pem", "data after the key; give the key "
+	    "alone" },
 };
 
 START_TEST(test_import_refuses_with_one_clear_message)
@@ -706,6 +766,7 @@ keygen_suite(void)
 	tcase_add_loop_test(tc, test_generated_key_survives_export_and_import,
 	    0, ARRAY_LEN(round_trips));
 	tcase_add_test(tc, test_export_refuses_a_format_of_the_other_algorithm);
+	tcase_add_test(tc, test_encodings_cover_pkcs1_der_and_hex);
 	tcase_add_test(tc, test_export_pkcs1_and_pem_match_openssl_files);
 	tcase_add_test(tc, test_rfc8463_ed25519_key_gives_the_brisbane_p_value);
 	tcase_add_test(tc, test_rfc8463_rsa_key_gives_the_test_p_value);

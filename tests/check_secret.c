@@ -3,6 +3,9 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "testutil.h"
 #include "secret/passphrase.h"
@@ -103,6 +106,31 @@ START_TEST(test_passphrase_symlink_and_folder_are_refused)
 }
 END_TEST
 
+/* open() of a FIFO would block until a writer came: refused at once. */
+START_TEST(test_passphrase_fifo_is_refused_at_once)
+{
+	char *path = xasprintf("%s/fifo", dir);
+	struct secret *s = NULL;
+
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(secret_read_file(path, &s), -1);
+	ck_assert_int_eq(log_status(), 77);
+	ck_assert_ptr_null(s);
+	free(path);
+}
+END_TEST
+
+/* No core dump, and no ptrace or /proc reading by others of this user. */
+START_TEST(test_setup_makes_the_process_undumpable)
+{
+	struct rlimit rl;
+
+	ck_assert_int_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_CORE, &rl), 0);
+	ck_assert_uint_eq(rl.rlim_cur, 0);
+}
+END_TEST
+
 START_TEST(test_credentials_directory_comes_first)
 {
 	char *cred = passfile("dkimkeys-passphrase", "from-cred\n", 10, 0600);
@@ -189,6 +217,8 @@ main(void)
 	    test_passphrase_file_readable_by_others_is_refused, 0,
 	    (int)(sizeof(loose) / sizeof(loose[0])));
 	tcase_add_test(tc, test_passphrase_symlink_and_folder_are_refused);
+	tcase_add_test(tc, test_passphrase_fifo_is_refused_at_once);
+	tcase_add_test(tc, test_setup_makes_the_process_undumpable);
 	tcase_add_test(tc, test_credentials_directory_comes_first);
 	tcase_add_test(tc, test_file_comes_before_environment);
 	tcase_add_test(tc, test_environment_variable_is_unset_after_reading);

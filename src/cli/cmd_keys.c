@@ -121,8 +121,11 @@ cmd_keygen(struct cli *cli, int argc, char **argv)
 	    (spec = lc_alg(v, a.alg)) == NULL || check_bits(spec, a.bits) == -1)
 		return -1;
 	memset(&kp, 0, sizeof(kp));
-	/* checked again when storing; this spares the passphrase */
+	/* checked again when storing; this spares the passphrase and the
+	 * key generation */
 	if (lc_no_successor(&cli->lc, v, spec->alg) == -1 ||
+	    (a.selector != NULL &&
+	    lc_check_selector(&cli->lc, v, a.selector) == -1) ||
 	    cli_unlock(cli) == -1 ||
 	    keygen_generate(spec->alg, a.bits != 0 ? (unsigned)a.bits :
 	    spec->bits, &kp) == -1 ||
@@ -180,6 +183,7 @@ struct args_import {
 	int64_t since;        /* --since, with active */
 	bool active;          /* --state active: signing since then */
 	bool dns;             /* check DNS serves an active key first */
+	bool force;           /* an rsa key smaller than the vendor's */
 };
 
 static int
@@ -190,6 +194,7 @@ parse_import(struct cli *cli, int argc, char **argv, struct args_import *a)
 		{ "state", required_argument, NULL, 'S' },
 		{ "since", required_argument, NULL, 'T' },
 		{ "no-dns-check", no_argument, NULL, 'N' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -205,6 +210,8 @@ parse_import(struct cli *cli, int argc, char **argv, struct args_import *a)
 			continue;
 		else if (c == 'N')
 			a->dns = false;
+		else if (c == 'f')
+			a->force = true;
 		else {
 			if (c == 'S' || c == 'T')
 				log_fail(EX_USAGE, "import: --%s: '%s' is not "
@@ -243,8 +250,10 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	if ((v = cli_vendor(cli, a.vendor)) == NULL ||
 	    (raw = read_key_file(a.file)) == NULL ||
 	    keygen_import(a.file, raw->data, raw->len, &kp) == -1 ||
-	    lc_alg(v, kp.alg) == NULL ||
+	    lc_import_fits(v, &kp, a.force) == -1 ||
 	    (!a.active && lc_no_successor(&cli->lc, v, kp.alg) == -1) ||
+	    (!a.active && a.selector != NULL &&
+	    lc_check_selector(&cli->lc, v, a.selector) == -1) ||
 	    (a.active &&
 	    lc_check_active(&cli->lc, v, &kp, a.selector, a.dns) == -1) ||
 	    cli_unlock(cli) == -1)

@@ -18,7 +18,7 @@ static const struct cmd commands[] = {
 	    "make the vendor's next key now" },
 	{ "import", cmd_import, CMD_CONFIG | CMD_LOCKED,
 	    "VENDOR FILE [--selector NAME] [--state active --since DATE] "
-	    "[--no-dns-check]",
+	    "[--no-dns-check] [--force]",
 	    "take an existing private key as the vendor's next key" },
 	{ "list", cmd_list, CMD_CONFIG | CMD_STORE, "[VENDOR]",
 	    "every key with its state, dates and fingerprint" },

@@ -84,7 +84,8 @@ open_config(struct parser *p, const char *path)
 	char *parent, why[1024];
 	struct stat st, now;
 
-	if ((p->fp = fopen(path, "re")) == NULL) {
+	/* not blocking: a FIFO is refused below, not waited on */
+	if ((p->fp = config_fopen(path)) == NULL) {
 		log_fail(EX_CONFIG, "config: %s: cannot open: %s", path,
 		    strerror(errno));
 		return -1;

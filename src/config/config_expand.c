@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config_expand.h"
 #include "config_trust.h"
 #include "config_util.h"
+#include "support/dkim.h"
 #include "support/util.h"
 
 struct dom {
@@ -97,6 +99,61 @@ hookvars_dup(const struct hookvar *h, size_t n)
 		out[i].value = xstrdup(h[i].value);
 	}
 	return out;
+}
+
+/*
+ * The longest selector a section can give: its template with every token
+ * at its widest (%n: a 32-bit counter), or its longest listed selector
+ * (delegated).
+ */
+static size_t
+selector_max(const struct vendor *v)
+{
+	static const char tokens[] = "YmdHjan%";
+	static const size_t width[] = { 4, 2, 2, 2, 3, 1, 10, 1 };
+	const char *s, *tok;
+	size_t i, n = 0;
+
+	if (v->mode == MODE_DELEGATED) {
+		for (i = 0; i < v->nselectors; i++)
+			if (strlen(v->selectors[i]) > n)
+				n = strlen(v->selectors[i]);
+		return n;
+	}
+	for (s = v->selector != NULL ? v->selector : ""; *s != '\0'; s++) {
+		if (*s == '%' && s[1] != '\0' &&
+		    (tok = strchr(tokens, s[1])) != NULL) {
+			n += width[tok - tokens];
+			s++;
+		} else
+			n++;
+	}
+	return n;
+}
+
+/* Whether SELECTOR._domainkey.DOMAIN can exceed a DNS name: reports it at
+ * file:line (file NULL: the config) and returns true. */
+static bool
+name_too_long(struct parser *p, const struct section *sec, const char *file,
+    unsigned line, const char *domain)
+{
+	size_t sel = selector_max(&sec->v), name = sel +
+	    strlen("._domainkey.") + strlen(domain);
+	const char *what = sec->v.mode == MODE_DELEGATED ? "selectors" :
+	    "selector template";
+
+	if (name <= DK_NAME_MAX)
+		return false;
+	if (file == NULL)
+		config_err(p, line, "SELECTOR._domainkey.%s can reach %zu "
+		    "octets (%s up to %zu), over the %d of a DNS name; shorten "
+		    "the %s or the domain", domain, name, what, sel,
+		    DK_NAME_MAX, what);
+	else
+		config_err_in(p, file, line, "SELECTOR._domainkey.%s can reach "
+		    "%zu octets (%s of [%s] up to %zu), over the %d of a DNS "
+		    "name", domain, name, what, sec->name, sel, DK_NAME_MAX);
+	return true;
 }
 
 /* A new vendor in cfg, copied from a section's settings. */
@@ -192,12 +249,17 @@ expand_file(struct parser *p, size_t si, struct dommap *m)
 	struct vendor *v;
 	char *line = NULL, *d;
 	size_t cap = 0;
+	struct stat st;
 	FILE *f;
 
-	if ((f = fopen(path, "re")) == NULL) {
+	if ((f = config_fopen(path)) == NULL) {
 		config_err(
 		    p, kl, "domains_file: %s: %s", path, strerror(errno));
 		return;
+	}
+	if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)) {
+		config_err(p, kl, "domains_file: %s: not a regular file", path);
+		goto done;
 	}
 	if (config_trust_at(p, kl, path) == -1)
 		goto done;
@@ -211,6 +273,11 @@ expand_file(struct parser *p, size_t si, struct dommap *m)
 			    "line, A-labels (xn--) of letters, digits and "
 			    "hyphens",
 			    d);
+		else if (config_domain_why(d) != NULL)
+			config_err_in(p, path, n, "invalid domain '%s': %s", d,
+			    config_domain_why(d));
+		else if (name_too_long(p, sec, path, n, d))
+			continue;
 		else if ((prev = dommap_get(m, d)) != NULL)
 			domain_taken(p, path, n, d, prev, si);
 		else {
@@ -244,9 +311,12 @@ config_expand(struct parser *p)
 		if (sec->global ||
 		    (sec->v.domain != NULL) == (sec->v.domains_file != NULL))
 			continue;
-		if (sec->v.domain != NULL)
-			vendor_add(p->cfg, sec, sec->v.domain);
-		else
+		if (sec->v.domain != NULL) {
+			if (!name_too_long(p, sec, NULL, config_later_line(sec,
+			    "domain", sec->v.mode == MODE_DELEGATED ?
+			    "selectors" : "selector"), sec->v.domain))
+				vendor_add(p->cfg, sec, sec->v.domain);
+		} else
 			expand_file(p, i, &m);
 	}
 	free(m.tab);

@@ -62,6 +62,11 @@ hookvar_add(
 		    name);
 		return;
 	}
+	if (*val == '\0') {
+		config_err(p, p->lineno, "hook.%s: empty value; give one, or "
+		    "remove the line", name);
+		return;
+	}
 	*vars = xrealloc(*vars, (*n + 1) * sizeof(**vars));
 	(*vars)[*n].name = xstrdup(name);
 	(*vars)[(*n)++].value = xstrdup(val);

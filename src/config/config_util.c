@@ -4,10 +4,13 @@
  * lines where keys were given. It calls no other file of the family.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_util.h"
 #include "support/log.h"
@@ -126,6 +129,37 @@ config_domain_norm(const char *s)
 		d = NULL;
 	}
 	return d;
+}
+
+const char *
+config_domain_why(const char *d)
+{
+	const char *last = strrchr(d, '.');
+
+	if (last == NULL)
+		return "a single label is a top-level domain, not a mail "
+		    "domain";
+	if (strspn(last + 1, "0123456789") == strlen(last + 1))
+		return "an IP address is not a domain name (a top-level "
+		    "domain is never all digits)";
+	return NULL;
+}
+
+FILE *
+config_fopen(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	FILE *f;
+	int e;
+
+	if (fd == -1)
+		return NULL;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
 }
 
 /*

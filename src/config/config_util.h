@@ -55,8 +55,14 @@ void config_err(struct parser *, unsigned, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 void config_err_in(struct parser *, const char *, unsigned, const char *, ...)
     __attribute__((format(printf, 4, 5)));
+/* fopen(path, "re") that does not block on a FIFO (O_NONBLOCK): the
+ * caller's fstat refuses anything but a regular file. NULL with errno. */
+FILE *config_fopen(const char *path);
 char *config_abs_path(const char *dir, const char *rel);
 char *config_domain_norm(const char *s);
+/* Why a valid, normalized name cannot be a mail domain (one label, or an
+ * IP address: its last label all digits); NULL when it can. */
+const char *config_domain_why(const char *d);
 void config_lowercase(char *s);
 char **config_split(const char *val, size_t *n);
 void config_strv_free(char **v, size_t n);

@@ -120,6 +120,7 @@ static void
 set_domain(
     struct parser *p, const struct keydef *k, void *base, const char *val)
 {
+	const char *why;
 	char *d;
 
 	if ((d = config_domain_norm(val)) == NULL) {
@@ -127,6 +128,11 @@ set_domain(
 		    "domain: '%s' is not a valid domain name; "
 		    "use A-labels (xn--) of letters, digits and hyphens",
 		    val);
+		return;
+	}
+	if ((why = config_domain_why(d)) != NULL) {
+		config_err(p, p->lineno, "domain: '%s': %s", d, why);
+		free(d);
 		return;
 	}
 	free(*FIELD(base, k->off, char *));
@@ -184,9 +190,22 @@ set_spf(struct parser *p, const struct keydef *k, void *base, const char *val)
 	*nv = n;
 }
 
+/* 0.0.0.0 or ::, which no server answers from */
+static bool
+unspecified(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return sin->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+}
+
 static bool
 resolver_ok(char *const *v, size_t n)
 {
+	struct sockaddr_storage ss;
 	size_t i;
 
 	if (n == 1 &&
@@ -195,7 +214,8 @@ resolver_ok(char *const *v, size_t n)
 	if (n == 1 && strncmp(v[0], "https://", 8) == 0)
 		return v[0][8] != '\0' && v[0][8] != '/';
 	for (i = 0; i < n; i++)
-		if (util_parse_server(v[i], 53, NULL, NULL) == -1)
+		if (util_parse_server(v[i], 53, &ss, NULL) == -1 ||
+		    unspecified(&ss))
 			return false;
 	return n > 0;
 }
@@ -214,7 +234,7 @@ set_resolver(
 		config_err(p, p->lineno,
 		    "resolver: expected authoritative, system, "
 		    "https://HOST/PATH or a list of IPv4, IPv4:PORT, IPv6 and "
-		    "[IPv6]:PORT, not '%s'",
+		    "[IPv6]:PORT (not 0.0.0.0 or ::), not '%s'",
 		    val);
 		goto done;
 	}
@@ -326,7 +346,8 @@ alg_item(struct parser *p, const char *s, struct alg_spec *a)
 	a->bits = DK_RSA_DEFAULT_BITS;
 	if (strcmp(s, "rsa") == 0)
 		return 0;
-	if (strncmp(s, "rsa-", 4) != 0 ||
+	/* rsa-02048: one spelling per size */
+	if (strncmp(s, "rsa-", 4) != 0 || s[4] == '0' ||
 	    util_parse_uint(s + 4, 1, 1 << 20, &bits) == -1) {
 		config_err(p, p->lineno,
 		    "algorithms: unknown algorithm '%s'; use "

@@ -35,7 +35,6 @@
 #define MEM_SIZE (CAPTURE_MAX + 3 * LINEBUF) /* lines, two buffers, words */
 #define DRAIN_MAX (1024 * 1024) /* read after the exit, at most */
 #define TICK_MS 20              /* exit polling when there is no pidfd */
-#define REDACT_WINDOW 16
 
 struct hook_run {
 	const struct hook_io *io;
@@ -407,40 +406,6 @@ judge(const struct hook_run *r, int64_t timeout, struct hook_result *res)
 		res->status = HOOK_OK;
 	else if (!r->timed_out && res->exit_code == EX_TEMPFAIL)
 		res->status = HOOK_RETRY;
-}
-
-/*
- * A line is redacted when it holds any REDACT_WINDOW consecutive bytes of
- * a secret (the whole secret when shorter): a PEM is printed over many
- * lines, none of which contains the whole of it. Markers of a PEM private
- * key and the "private_key" field of batch input are redacted too, since
- * a batch hook's keys are wiped before its output is read.
- */
-int
-hooks_redacted(const struct hook_call *call, const char *line, size_t len)
-{
-	static const char *const marks[] = { "PRIVATE KEY", "private_key" };
-	size_t i, j;
-
-	for (i = 0; i < ARRAY_LEN(marks); i++)
-		if (memmem(line, len, marks[i], strlen(marks[i])) != NULL)
-			return 1;
-	for (i = 0; i < call->nredact; i++) {
-		const struct secret *s = call->redact[i];
-
-		if (s == NULL || s->len == 0)
-			continue;
-		if (s->len <= REDACT_WINDOW) {
-			if (memmem(line, len, s->data, s->len) != NULL)
-				return 1;
-			continue;
-		}
-		for (j = 0; j + REDACT_WINDOW <= len; j++)
-			if (memmem(s->data, s->len, line + j,
-			    REDACT_WINDOW) != NULL)
-				return 1;
-	}
-	return 0;
 }
 
 void

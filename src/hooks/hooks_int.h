@@ -45,9 +45,13 @@ int hooks_exec(const struct hook_io *io, struct hook_result *result);
 void hooks_capture(struct hook_run *run, const char *line, size_t len);
 
 /*
- * 1 when a line must be redacted: it contains one of call->redact, or 16
- * consecutive bytes of one, or a PEM private key marker or a "private_key"
- * field name.
+ * 1 when a line must be redacted (hooks_redact.c): it contains one of
+ * call->redact, or 16 consecutive bytes of one, or a base64 word of 4 or
+ * more that one ends with (a PEM's short last line), or a PEM private key
+ * marker or a "private_key" field name; with call->scrub also a run of 24
+ * base64 characters (both cases and a digit), 32 hex digits or 8 "hh:"
+ * pairs that no value of call->vars holds, or an indented line of "hh:"
+ * pairs only.
  */
 int hooks_redacted(const struct hook_call *call, const char *line,
     size_t len);

@@ -34,6 +34,10 @@ struct hook_call {
 	const struct secret *const *redact; /* lines containing any of these
 					       become "[redacted]" */
 	size_t nredact;
+	int scrub;                      /* a key is handed over (deploy,
+					   reveal): lines with a long base64
+					   or hex run not in vars are
+					   redacted too */
 	int64_t timeout;                /* seconds */
 	const char *user;               /* hook_user, or NULL */
 };

@@ -21,7 +21,7 @@
 #define TEMP_TAG ".tmp-"
 #define TEMP_RAND 8 /* random bytes, 16 hex digits */
 
-/* Refuses (77) what is not ours alone: wrong type, owner or mode. */
+/* Refuses (77) what is not ours alone: wrong type, owner, links or mode. */
 static int
 check_stat(const struct stat *sb, const char *shown, bool dir)
 {
@@ -36,6 +36,14 @@ check_stat(const struct stat *sb, const char *shown, bool dir)
 		log_fail(EX_NOPERM, "keystore: %s: owned by uid %lu, not by "
 		    "root or the effective user", shown,
 		    (unsigned long)sb->st_uid);
+		return -1;
+	}
+	/* another name for it would outlive its erasure */
+	if (!dir && sb->st_nlink != 1) {
+		log_fail(EX_NOPERM, "keystore: %s: has %lu hard links (must "
+		    "have one: a copy under another name would outlive its "
+		    "erasure; remove the other links)", shown,
+		    (unsigned long)sb->st_nlink);
 		return -1;
 	}
 	if ((sb->st_mode & 077) != 0) {

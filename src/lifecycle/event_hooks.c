@@ -18,7 +18,7 @@
 #include "support/log.h"
 
 #define MAX_VARS 64
-#define MAX_REDACT 48
+#define MAX_REDACT 16
 
 static const char *const event_names[KS_EV_COUNT] = { "publish", "deploy",
 	"retire", "revoke", "withdraw", "destroy", "reveal" };
@@ -151,38 +151,15 @@ env_build(struct env *e, struct lc *lc, const struct vendor *v,
 		env_set(e, "DKIMKEYS_KEY_FORMAT", "pkcs8-pem");
 }
 
-/* The key's texts that must never reach a log: the PEM, each of its base64
- * lines, the base64 DER in one piece, and an Ed25519 seed's base64. */
+/* The key's texts that must never reach a log: the PEM handed over (its
+ * lines are pieces of the base64 DER), and every other encoding of the
+ * key (keygen_encodings). */
 static size_t
 redactions(const struct keypair *kp, const struct secret *pem,
     struct secret **out)
 {
-	const unsigned char *p = pem->data, *end = pem->data + pem->len, *nl;
-	struct secret *der = secret_new(pem->len + 1, 0), *raw = NULL;
-	size_t n = 0;
-
-	out[n++] = secret_from(pem->data, pem->len);
-	for (; p < end && n < MAX_REDACT - 3; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if (nl - p >= 16 && *p != '-') {
-			out[n++] = secret_from(p, (size_t)(nl - p));
-			if (der != NULL) {
-				memcpy(der->data + der->len, p,
-				    (size_t)(nl - p));
-				der->len += (size_t)(nl - p);
-			}
-		}
-	}
-	if (der != NULL)
-		out[n++] = der;
-	if (kp->alg == DK_ALG_ED25519 &&
-	    keygen_export(kp, KEYGEN_RAW, &raw) == 0) {
-		if (raw->len > 0 && raw->data[raw->len - 1] == '\n')
-			raw->len--;
-		out[n++] = raw;
-	}
-	return n;
+	out[0] = secret_from(pem->data, pem->len);
+	return 1 + keygen_encodings(kp, out + 1, MAX_REDACT - 1);
 }
 
 enum hook_status
@@ -213,6 +190,7 @@ lc_hooks(struct lc *lc, const struct vendor *v, struct ks_key *k,
 	call.nvars = e.n;
 	call.redact = (const struct secret *const *)redact;
 	call.nredact = nredact;
+	call.scrub = ev == KS_EV_DEPLOY || ev == KS_EV_REVEAL;
 	call.timeout = lc->cfg->hook_timeout;
 	call.user = lc->cfg->hook_user;
 	was = log_set_vendor(v->name);
@@ -439,6 +417,7 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
 	b.call.event = event_names[ev];
 	b.call.vars = e.vars;
 	b.call.nvars = e.n;
+	b.call.scrub = ev == KS_EV_DEPLOY || ev == KS_EV_REVEAL;
 	b.call.timeout = lc->cfg->batch_hook_timeout;
 	b.call.user = lc->cfg->hook_user;
 	b.next = batch_next;

@@ -83,6 +83,15 @@ lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 		sel = xasprintf("%s-%u", base, i);
 	}
 	free(base);
+	/* config-check bounds the template; a "-N" may still tip it over */
+	if (strlen(sel) + strlen("._domainkey.") + strlen(v->domain) >
+	    DK_NAME_MAX) {
+		log_fail(EX_CONFIG, "vendor %s: %s._domainkey.%s is over the "
+		    "%d octets of a DNS name; shorten the selector template",
+		    v->name, sel, v->domain, DK_NAME_MAX);
+		free(sel);
+		return NULL;
+	}
 	return sel;
 }
 
@@ -181,22 +190,53 @@ lc_alg(const struct vendor *v, enum dk_alg want)
 	return NULL;
 }
 
-/* Checks an explicit selector; returns a copy or NULL after logging. */
-static char *
-explicit_selector(struct lc *lc, const struct vendor *v, const char *sel)
+int
+lc_check_selector(struct lc *lc, const struct vendor *v, const char *sel)
 {
+	size_t name = strlen(sel) + strlen("._domainkey.") +
+	    strlen(v->domain);
+
 	if (!util_valid_selector(sel) || strchr(sel, '_') != NULL) {
 		log_fail(EX_USAGE, "selector '%s': not a valid DNS label "
 		    "(lowercase letters, digits, hyphens; dots between labels; "
 		    "at most 63 octets a label)", sel);
-		return NULL;
+		return -1;
+	}
+	if (name > DK_NAME_MAX) {
+		log_fail(EX_USAGE, "selector '%s': %s._domainkey.%s would be "
+		    "%zu octets, over the %d of a DNS name", sel, sel,
+		    v->domain, name, DK_NAME_MAX);
+		return -1;
 	}
 	if (ks_name_taken(lc->ks, v->domain, sel)) {
 		log_fail(EX_USAGE, "selector %s._domainkey.%s was used before; "
 		    "selectors are never reused", sel, v->domain);
-		return NULL;
+		return -1;
 	}
-	return xstrdup(sel);
+	return 0;
+}
+
+int
+lc_import_fits(const struct vendor *v, const struct keypair *kp,
+    bool force)
+{
+	const struct alg_spec *spec = lc_alg(v, kp->alg);
+
+	if (spec == NULL)
+		return -1;
+	if (kp->alg != DK_ALG_RSA || kp->bits >= spec->bits || force)
+		return 0;
+	log_fail(EX_DATAERR, "import: a %u-bit rsa key for vendor %s, which "
+	    "signs with rsa-%u; use --force to take it anyway", kp->bits,
+	    v->name, spec->bits);
+	return -1;
+}
+
+/* Checks an explicit selector; returns a copy or NULL after logging. */
+static char *
+explicit_selector(struct lc *lc, const struct vendor *v, const char *sel)
+{
+	return lc_check_selector(lc, v, sel) == 0 ? xstrdup(sel) : NULL;
 }
 
 /* A new key's metadata: kp's public half, at (v, selector), made now. */

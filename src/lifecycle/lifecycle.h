@@ -63,6 +63,21 @@ struct ks_key *lc_find(struct lc *lc, const char *arg);
 const struct alg_spec *lc_alg(const struct vendor *v, enum dk_alg want);
 
 /*
+ * An explicit --selector for vendor v: a valid selector whose record name
+ * SELECTOR._domainkey.DOMAIN fits in 253 octets, never used before on the
+ * domain. Returns -1 after logging (64).
+ */
+int lc_check_selector(struct lc *lc, const struct vendor *v, const char *sel);
+
+/*
+ * import: kp's algorithm is one of v's, and an rsa key is not smaller
+ * than the vendor's size unless force. Returns -1 after logging (64 for
+ * the algorithm, 65 for the size).
+ */
+int lc_import_fits(const struct vendor *v, const struct keypair *kp,
+    bool force);
+
+/*
  * Stores kp as the pending successor of (v, kp->alg) under selector (NULL:
  * expand the template), audits it as event ("keygen" or "import") and
  * commits. Refused (64) when a successor exists or the selector is invalid

@@ -40,8 +40,8 @@ keygen_setup(void)
 	/* Without a secure heap OpenSSL uses its ordinary one: still works. */
 	if (!CRYPTO_secure_malloc_initialized() &&
 	    CRYPTO_secure_malloc_init(SECURE_HEAP_SIZE, SECURE_HEAP_MIN) == 0) {
-		log_debug("keygen: openssl secure heap unavailable; private "
-		    "bignums use the ordinary heap");
+		log_warn("keygen: openssl secure heap unavailable (check "
+		    "RLIMIT_MEMLOCK); private bignums use the ordinary heap");
 		ERR_clear_error();
 	}
 	rc = 0;

@@ -42,6 +42,20 @@ has(const unsigned char *buf, size_t len, const char *s)
 	return memmem(buf, len, s, strlen(s)) != NULL;
 }
 
+/* How many times s occurs in buf. */
+static size_t
+count(const unsigned char *buf, size_t len, const char *s)
+{
+	const unsigned char *p = buf, *end = buf + len;
+	size_t n = 0;
+
+	while ((p = memmem(p, (size_t)(end - p), s, strlen(s))) != NULL) {
+		n++;
+		p += strlen(s);
+	}
+	return n;
+}
+
 /* 0 when the private and public halves of an RSA pk agree. */
 static int
 rsa_consistent(const char *name, EVP_PKEY *pk)
@@ -105,12 +119,26 @@ static int
 import_pem(const char *name, const unsigned char *buf, size_t len,
     struct keypair *kp)
 {
-	EVP_PKEY *pk;
+	EVP_PKEY *pk, *whole = NULL;
 	char what[300];
 	unsigned bits;
 	int rc = -1;
 
+	/* whole: a second key or anything after the first is refused,
+	 * never silently dropped */
+	if (count(buf, len, "-----BEGIN ") > 1) {
+		log_fail(EX_DATAERR, "import: %s: holds more than one PEM "
+		    "block; give one key a file", name);
+		return -1;
+	}
 	pk = keygen_decode_private("PEM", NULL, NULL, buf, len, false);
+	if (pk != NULL && (whole = keygen_decode_private("PEM", NULL, NULL,
+	    buf, len, true)) == NULL) {
+		log_fail(EX_DATAERR, "import: %s: data after the key; give "
+		    "the key alone", name);
+		goto done;
+	}
+	EVP_PKEY_free(whole);
 	if (pk == NULL) {
 		pem_label(buf, len, what, sizeof(what));
 		log_fail(EX_DATAERR, "import: %s: damaged or unsupported PEM "
@@ -282,4 +310,66 @@ keygen_export(const struct keypair *kp, enum keygen_format fmt,
 		rc = 0;
 	EVP_PKEY_free(pk);
 	return rc;
+}
+
+/* Adds blob as bytes, base64 and hex in both cases; takes blob. */
+static size_t
+add_forms(struct secret *blob, struct secret **out, size_t n, size_t max)
+{
+	size_t b64 = sodium_base64_ENCODED_LEN(blob->len,
+	    sodium_base64_VARIANT_ORIGINAL), i;
+	struct secret *s;
+
+	if (n >= max) {
+		secret_free(blob);
+		return n;
+	}
+	out[n++] = blob;
+	if (n < max && (s = secret_new(b64, b64 - 1)) != NULL) {
+		sodium_bin2base64((char *)s->data, b64, blob->data, blob->len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		out[n++] = s;
+	}
+	if (n + 1 < max && (s = secret_new(2 * blob->len + 1,
+	    2 * blob->len)) != NULL) {
+		sodium_bin2hex((char *)s->data, s->cap, blob->data, blob->len);
+		out[n++] = s;
+		if ((s = secret_from(s->data, s->len)) != NULL) {
+			for (i = 0; i < s->len; i++)
+				s->data[i] = (unsigned char)toupper(s->data[i]);
+			out[n++] = s;
+		}
+	}
+	return n;
+}
+
+size_t
+keygen_encodings(const struct keypair *kp, struct secret **out, size_t max)
+{
+	EVP_PKEY *pk = NULL;
+	struct secret *s;
+	size_t n = 0;
+
+	if (kp->priv == NULL || (pk = keypair_pkey(kp)) == NULL)
+		goto done;
+	if ((s = kp->alg == DK_ALG_RSA ? secret_from(kp->priv->data,
+	    kp->priv->len) : keygen_encode_private(pk, "DER",
+	    "PrivateKeyInfo")) != NULL)
+		n = add_forms(s, out, n, max);
+	if (kp->alg == DK_ALG_RSA &&
+	    (s = keygen_encode_private(pk, "DER", "type-specific")) != NULL)
+		n = add_forms(s, out, n, max);
+	if (kp->alg == DK_ALG_ED25519) {
+		if ((s = secret_from(kp->priv->data, kp->priv->len)) != NULL)
+			n = add_forms(s, out, n, max);
+		if ((s = secret_new(kp->priv->len + kp->publen, 0)) != NULL) {
+			memcpy(s->data, kp->priv->data, kp->priv->len);
+			memcpy(s->data + kp->priv->len, kp->pub, kp->publen);
+			s->len = kp->priv->len + kp->publen;
+			n = add_forms(s, out, n, max);
+		}
+	}
+done:
+	EVP_PKEY_free(pk);
+	return n;
 }

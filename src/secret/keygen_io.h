@@ -31,4 +31,14 @@ int keygen_import(const char *name, const unsigned char *buf, size_t len,
 int keygen_export(const struct keypair *kp, enum keygen_format fmt,
     struct secret **out);
 
+/*
+ * Every encoding of kp's private half a hook could trivially print, for
+ * redaction: PKCS#8 DER, and PKCS#1 DER (RSA) or the seed and the seed
+ * followed by the public key (Ed25519), each as bytes, base64, and hex in
+ * lower and upper case. Puts at most max in out and returns how many
+ * (each freed with secret_free); fewer after a logged failure.
+ */
+size_t keygen_encodings(const struct keypair *kp, struct secret **out,
+    size_t max);
+
 #endif

@@ -86,7 +86,9 @@ secret_read_file(const char *path, struct secret **out)
 	int fd, rc = -1;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* not blocking: a FIFO is refused below, not waited on */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY);
 	if (fd == -1) {
 		log_fail(EX_NOPERM, "passphrase: %s: %s", path,
 		    errno == ELOOP ? "is a symbolic link; refusing it" :

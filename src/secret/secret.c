@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <sodium.h>
@@ -24,6 +25,12 @@ secret_setup(void)
 	/* a core dump would carry every decrypted key to disk */
 	if (setrlimit(RLIMIT_CORE, &rl) == -1)
 		log_warn("cannot disable core dumps: %s", strerror(errno));
+	/* nor may another process of this user attach to it or read its
+	 * memory through /proc (a hook included); no core even if a
+	 * core_pattern pipe ignores the limit */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		log_warn("cannot make the process undumpable: %s",
+		    strerror(errno));
 	return 0;
 }
 

@@ -18,6 +18,7 @@ enum dk_alg {
 #define DK_RSA_MAX_BITS 4096
 #define DK_RSA_DEFAULT_BITS 2048
 #define DK_ED25519_BITS 256
+#define DK_NAME_MAX 253 /* octets of a DNS name in text, no final dot */
 
 /* "rsa", "ed25519", or "?" */
 const char *dk_alg_name(enum dk_alg alg);

@@ -20,6 +20,24 @@ fail) echo "posting $DKIMKEYS_SELECTOR"
 pem) echo "cannot parse this key:" >&2; sed -n 3p >&2; exit 1 ;;
 der) grep -v -- ----- | tr -d '\n' >&2; echo >&2; exit 1 ;;
 retry) echo "Mailgun: 429 too many requests" >&2; exit 75 ;;
+enc) # every encoding of the key a hook can trivially make
+	cd "$(mktemp -d)" || exit 1
+	cat >key.pem
+	openssl rsa -traditional -in key.pem
+	openssl rsa -traditional -in key.pem -outform DER | base64 -w0; echo
+	openssl pkey -in key.pem -outform DER | base64 -w0; echo
+	openssl pkey -in key.pem -outform DER | od -An -v -tx1 | tr -d ' \n'
+	echo
+	openssl rsa -traditional -in key.pem -outform DER |
+	    od -An -v -tx1 | tr -d ' \n' | tr a-f A-F; echo
+	openssl rsa -in key.pem -text -noout
+	openssl rsa -traditional -in key.pem -outform DER; echo
+	openssl pkey -in key.pem -outform DER; echo
+	grep -v -- ----- key.pem | tail -n 1
+	openssl rsa -traditional -in key.pem | grep -v -- ----- | tail -n 1
+	openssl rsa -traditional -in key.pem | grep -v -- ----- | tail -n 1 >&2
+	rm -f key.pem; rmdir "$PWD"
+	exit 1 ;;
 esac
 exit 0
 HOOK
@@ -105,6 +123,41 @@ assert len(der) > 1000, "no key exported"
 seen = open("pem.out").read() + open("der.out").read() + open("dk.log").read()
 assert "[redacted]" in seen
 assert not any(der[i:i + 16] in seen for i in range(len(der) - 15)), "leaked"
+PY
+at 125
+mode deploy:enc
+check "a hook printing every encoding of the key fails" run 1 dk -q rotate mailgun
+check "  the report says [redacted]" line 'exit 1: \[redacted\]$'
+cp "$T/out" enc.out
+check "  no encoding of the key reached the report or the log" \
+    env DK="$DK" CONF="$CONF" "$PY" - <<'PY'
+import base64, re, subprocess
+def sh(cmd, data=None):
+    return subprocess.run(["sh", "-c", cmd], input=data, capture_output=True,
+                          check=True).stdout
+pem = sh('"$DK" -c "$CONF" export mg1._domainkey.mg.test')
+p8 = sh("openssl pkey -outform DER", pem)
+p1 = sh("openssl rsa -traditional -outform DER", pem)
+p1pem = sh("openssl rsa -traditional", pem).decode()
+text = sh("openssl rsa -text -noout", pem).decode()
+seen = open("enc.out", "rb").read() + open("dk.log", "rb").read()
+assert b"[redacted]" in seen
+def clean(b):  # as the log has it: control characters become "?"
+    return bytes(c if c >= 0x20 and c != 0x7f or c == 9 else 0x3f for c in b)
+forms = []
+for der in (p8, p1):
+    forms += [base64.b64encode(der), der.hex().encode(),
+              der.hex().upper().encode(), clean(der)]
+for f in forms:
+    assert not any(f[i:i + 16] in seen for i in range(len(f) - 15)), "leaked"
+lines = [l for l in p1pem.splitlines() + pem.decode().splitlines()
+         if not l.startswith("-----")]
+assert len(lines) > 40
+log = seen.decode("utf-8", "replace").splitlines()
+leaked = [l for l in lines if any(l in x for x in log)]
+assert not leaked, "%d PEM lines leaked" % len(leaked)
+pairs = [l.strip() for l in text.splitlines() if re.match(r"\s+[0-9a-f]{2}:", l)]
+assert not [l for l in pairs if any(l in x for x in log)], "text leaked"
 PY
 at 130
 mode

@@ -59,6 +59,14 @@ check "rekey replaced every key file" \
 check "keys decrypt after rekey" run 0 dk export mg2e --format raw -o ed2.key
 check "same key after rekey" cmp -s ed.key ed2.key
 
+# a second name for a key file would outlive its erasure
+n=0
+for f in store/keys/*; do n=$((n + 1)); ln "$f" "linked$n"; done
+refuse 77 "keys/.*: has 2 hard links" "a hard-linked key file: 77 naming it" \
+    dk export mg2e --format raw -o ed3.key
+rm linked*
+check "  without the link it works again" run 0 dk export mg2e --format raw -o ed3.key
+
 # the lock: a second changing run exits 75 at once, --wait waits
 flock store/lock sleep 4 &
 sleep 0.5
