@@ -63,6 +63,40 @@ expand(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 	return b.data;
 }
 
+int
+lc_clock_ok(struct lc *lc)
+{
+	int64_t last = ks_last_now(lc->ks);
+	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN], d[32];
+
+	if (last == 0 || lc->accept_jump ||
+	    (lc->now >= last && lc->now - last <= lc->cfg->max_clock_jump))
+		return 0;
+	util_fmt_duration(lc->cfg->max_clock_jump, d, sizeof(d));
+	util_fmt_time(lc->now, a);
+	util_fmt_time(last, b);
+	if (lc->now < last)
+		log_fail(1, "clock: now (%s) is before the keystore's last "
+		    "change (%s); nothing changed; check the clock, or run "
+		    "with --accept-time-jump", a, b);
+	else
+		log_fail(1, "clock: now (%s) is more than max_clock_jump (%s) "
+		    "after the keystore's last change (%s); nothing changed; "
+		    "check the clock, or run with --accept-time-jump", a, d,
+		    b);
+	return -1;
+}
+
+int
+lc_commit(struct lc *lc)
+{
+	int64_t last = ks_last_now(lc->ks);
+
+	if (lc_clock_ok(lc) == -1)
+		return -1;
+	return ks_commit(lc->ks, lc->now > last ? lc->now : last);
+}
+
 char *
 lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 {
@@ -237,7 +271,7 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 	struct ks_key meta, *key = NULL;
 	char *sel;
 
-	if (lc_no_successor(lc, v, kp->alg) == -1)
+	if (lc_clock_ok(lc) == -1 || lc_no_successor(lc, v, kp->alg) == -1)
 		return NULL;
 	sel = selector != NULL ? explicit_selector(lc, v, selector) :
 	    lc_selector(lc, v, kp->alg, lc->now);
@@ -248,7 +282,7 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 		fault_point("generated");
 		ks_journal(lc->ks, lc->now, lc->simulated, event, key,
 		    KS_EV_COUNT, "");
-		if (!lc->defer_commit && ks_commit(lc->ks, lc->now) == -1)
+		if (!lc->defer_commit && lc_commit(lc) == -1)
 			key = NULL;
 	}
 	free(sel);
@@ -304,13 +338,15 @@ lc_add_active(struct lc *lc, const struct vendor *v, struct keypair *kp,
 {
 	struct ks_key meta, *key;
 
+	if (lc_clock_ok(lc) == -1)
+		return NULL;
 	meta_for(lc, v, kp, (char *)(uintptr_t)selector, KS_ACTIVE, &meta);
 	meta.published = meta.visible = meta.activated = since;
 	if ((key = ks_add(lc->ks, &meta, kp->priv)) == NULL)
 		return NULL;
 	ks_journal(lc->ks, lc->now, lc->simulated, "import", key,
 	    KS_EV_COUNT, ",\"state\":\"active\"");
-	return ks_commit(lc->ks, lc->now) == 0 ? key : NULL;
+	return lc_commit(lc) == 0 ? key : NULL;
 }
 
 int

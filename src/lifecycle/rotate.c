@@ -68,33 +68,6 @@ walk(struct run *run, const struct pass *p, void *ctx)
 	}
 }
 
-/* The clock rule of SPEC section 3: refuses a run whose now is before the
- * keystore's latest, or past it by more than max_clock_jump. */
-static int
-clock_ok(struct run *run)
-{
-	struct lc *lc = run->lc;
-	int64_t last = ks_last_now(lc->ks);
-	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN], d[32];
-
-	if (last == 0 || run->o->accept_jump ||
-	    (lc->now >= last && lc->now - last <= lc->cfg->max_clock_jump))
-		return 0;
-	util_fmt_duration(lc->cfg->max_clock_jump, d, sizeof(d));
-	util_fmt_time(lc->now, a);
-	util_fmt_time(last, b);
-	if (lc->now < last)
-		log_fail(1, "clock: now (%s) is before the keystore's last "
-		    "change (%s); nothing changed; check the clock, or run "
-		    "with --accept-time-jump", a, b);
-	else
-		log_fail(1, "clock: now (%s) is more than max_clock_jump (%s) "
-		    "after the keystore's last change (%s); nothing changed; "
-		    "check the clock, or run with --accept-time-jump", a, d,
-		    b);
-	return -1;
-}
-
 static void
 orphans(struct run *run)
 {
@@ -274,7 +247,7 @@ generate_due(struct run *run)
 			keypair_clear(&t.g[j].kp);
 		}
 		run->lc->defer_commit = false;
-		if (ks_commit(run->lc->ks, run->lc->now) == -1)
+		if (lc_commit(run->lc) == -1)
 			rc = -1;
 		progress(i + n, t.n);
 	}
@@ -514,7 +487,8 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	run.lc = lc;
 	run.o = o;
 	run.r = r;
-	if (clock_ok(&run) == -1 || lc_hook_user_ok(lc) == -1)
+	lc->accept_jump = lc->accept_jump || o->accept_jump;
+	if (lc_clock_ok(lc) == -1 || lc_hook_user_ok(lc) == -1)
 		return -1;
 	orphans(&run);
 	run.nheirs = lc_heirs(lc, &run.heirs);
