@@ -49,7 +49,13 @@ static const char conf_fmt[] =
     "[vendor:dg]\nmode = delegated\ndomain = dg.test\nselectors = s1\n\n"
     "[vendor:dgdark]\nmode = delegated\ndomain = dgdark.test\n"
     "selectors = s1\ncname_targets = s1=s1.vendor.test\n"
-    "resolver = 127.0.0.1:9\n";
+    "resolver = 127.0.0.1:9\n\n"
+    /* the lookup before a publish: one server, and two of which the
+     * second never answers */
+    "[vendor:pp]\ndomain = pp.test\nselector = p%%n\n" TIMERS
+    "hooks = hooks/zone\n\n"
+    "[vendor:pp2]\ndomain = pp2.test\nselector = q%%n\n" TIMERS
+    "resolver = 127.0.0.1:%u 127.0.0.1:9\nhooks = hooks/zone\n";
 
 static char *dir, *zone;
 static struct fake dns;
@@ -118,7 +124,7 @@ setup(void)
 	dns.zone = zone;
 	dns.lifetime = 100;
 	fake_start(&dns);
-	text = xasprintf(conf_fmt, dns.port, dir, dir, dir, dir);
+	text = xasprintf(conf_fmt, dns.port, dir, dir, dir, dir, dns.port);
 	put("dkimkeys.conf", text, 0600);
 	free(text);
 	conf = at("dkimkeys.conf");
@@ -607,6 +613,128 @@ START_TEST(test_no_dns_server_answering_publishes_nothing)
 }
 END_TEST
 
+/*
+ * The lookup before a publish fails closed (issue 10, item 3): with the
+ * zone lines given (NULL-ended pairs of name and value), the first run of
+ * vendor pp (p1, or pp2's q1) publishes nothing and reports what; a wait
+ * is the vendor's stall, a failure its exit 1. Then, with the name free,
+ * the next run publishes.
+ */
+static void
+not_published(const char *vendor, const char *const *lines, bool failed,
+    const char *detail)
+{
+	const char *sel = strcmp(vendor, "pp") == 0 ? "p1" : "q1";
+	char *domain = xasprintf("%s.test", vendor), *name, *text;
+	const struct ks_vendor *rec;
+	size_t i;
+	int rc;
+
+	for (i = 0; lines[i] != NULL; i += 2)
+		zone_put(lines[i], lines[i + 1]);
+	rc = rotate_at(0, vendor, false);
+	ck_assert_int_eq(rc, failed ? -1 : 0);
+	ck_assert_int_eq(exit_status(rc), failed ? 1 : 0);
+	ck_assert_int_eq(state(sel, domain), KS_PENDING);
+	ck_assert(reported(failed ? "failed" : "waiting", detail));
+	/* the zone hook never ran: no record of ours went into the zone */
+	name = xasprintf("%s._domainkey.%s v=DKIM1", sel, domain);
+	text = slurp("zone");
+	ck_assert_ptr_null(strstr(text, name));
+	free(text);
+	free(name);
+	rec = ks_vendor(ks, vendor, false);
+	if (failed)
+		ck_assert_ptr_nonnull(ks_find(ks, domain, sel)->error);
+	else
+		ck_assert(rec != NULL && rec->stall_since == T0 &&
+		    strstr(rec->stall, "not known to be free") != NULL);
+	for (i = 0; lines[i] != NULL; i += 2)
+		zone_put(lines[i], NULL);
+	if (strcmp(vendor, "pp") == 0) {
+		ck_assert_int_eq(rotate_at(1, vendor, false), 0);
+		ck_assert_int_eq(state(sel, domain), KS_PUBLISHED);
+	}
+	free(domain);
+}
+
+START_TEST(test_prepublish_servfail_waits)
+{
+	static const char *const z[] = { "p1._domainkey.pp.test", "!RCODE 2",
+		NULL };
+
+	not_published("pp", z, false, "SERVFAIL");
+}
+END_TEST
+
+START_TEST(test_prepublish_refused_waits)
+{
+	static const char *const z[] = { "p1._domainkey.pp.test", "!RCODE 5",
+		NULL };
+
+	not_published("pp", z, false, "REFUSED");
+}
+END_TEST
+
+/* the only server times out: nothing reachable, 69 as for vendor dark */
+START_TEST(test_prepublish_timeout_waits)
+{
+	int rc;
+
+	zone_put("p1._domainkey.pp.test", "!DROP");
+	rc = rotate_at(0, "pp", false);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(exit_status(rc), EX_UNAVAILABLE);
+	ck_assert_int_eq(state("p1", "pp.test"), KS_PENDING);
+	ck_assert(reported("waiting", "no DNS server reachable"));
+	zone_put("p1._domainkey.pp.test", NULL);
+	ck_assert_int_eq(rotate_at(1, "pp", false), 0);
+	ck_assert_int_eq(state("p1", "pp.test"), KS_PUBLISHED);
+}
+END_TEST
+
+START_TEST(test_prepublish_cname_loop_waits)
+{
+	static const char *const z[] = {
+		"p1._domainkey.pp.test", "!CNAME l.pp.test",
+		"l.pp.test", "!CNAME p1._domainkey.pp.test", NULL };
+
+	not_published("pp", z, false, "CNAME loop");
+}
+END_TEST
+
+START_TEST(test_prepublish_cname_chain_over_8_waits)
+{
+	static const char *const z[] = {
+		"p1._domainkey.pp.test", "!CNAME c1.pp.test",
+		"c1.pp.test", "!CNAME c2.pp.test", "c2.pp.test",
+		"!CNAME c3.pp.test", "c3.pp.test", "!CNAME c4.pp.test",
+		"c4.pp.test", "!CNAME c5.pp.test", "c5.pp.test",
+		"!CNAME c6.pp.test", "c6.pp.test", "!CNAME c7.pp.test",
+		"c7.pp.test", "!CNAME c8.pp.test", "c8.pp.test",
+		"!CNAME c9.pp.test", NULL };
+
+	not_published("pp", z, false, "more than 8 CNAMEs");
+}
+END_TEST
+
+START_TEST(test_prepublish_cname_at_the_name_fails)
+{
+	static const char *const z[] = {
+		"p1._domainkey.pp.test", "!CNAME k.vendor.test", NULL };
+
+	not_published("pp", z, true, "CNAME at the name (to k.vendor.test)");
+}
+END_TEST
+
+START_TEST(test_prepublish_one_of_two_servers_unreachable_waits)
+{
+	static const char *const z[] = { NULL };
+
+	not_published("pp2", z, false, "127.0.0.1:9: unreachable");
+}
+END_TEST
+
 static struct buf image;
 
 static int
@@ -835,6 +963,14 @@ main(void)
 	    test_a_delegated_vendor_failing_is_recorded_for_status);
 	tcase_add_test(tc, test_delegated_dns_unreachable_is_not_a_takeover);
 	tcase_add_test(tc, test_check_says_unreachable_not_a_wrong_cname);
+	tcase_add_test(tc, test_prepublish_servfail_waits);
+	tcase_add_test(tc, test_prepublish_refused_waits);
+	tcase_add_test(tc, test_prepublish_timeout_waits);
+	tcase_add_test(tc, test_prepublish_cname_loop_waits);
+	tcase_add_test(tc, test_prepublish_cname_chain_over_8_waits);
+	tcase_add_test(tc, test_prepublish_cname_at_the_name_fails);
+	tcase_add_test(tc,
+	    test_prepublish_one_of_two_servers_unreachable_waits);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
