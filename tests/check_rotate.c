@@ -822,6 +822,39 @@ START_TEST(test_batch_hooks_run_once_per_event_for_a_whole_section)
 }
 END_TEST
 
+/* issue 10, item 4: a batch hook that exits 0 without reporting a key has
+ * failed for that key (SPEC 6): the vendor failed, exit 1, the key named
+ * and held back; the keys it reported go on. */
+START_TEST(test_a_key_a_batch_hook_exits_0_without_reporting_has_failed)
+{
+	const char *two = "s1._domainkey.two.test";
+	size_t i;
+	bool named = false;
+	int rc;
+
+	put("skip", "two.test\n", 0644);
+	rc = rotate_at(0, "shops", false);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(exit_status(rc), 1);
+	ck_assert_int_eq(state("s1", "one.test"), KS_PUBLISHED);
+	ck_assert_int_eq(state("s1", "three.test"), KS_PUBLISHED);
+	ck_assert_int_eq(state("s1", "two.test"), KS_PENDING);
+	ck_assert(reported("failed", "exit 0, not reported"));
+	ck_assert(!has("waiting"));
+	for (i = 0; i < rep.n; i++)
+		if (strcmp(rep.items[i].what, "failed") == 0)
+			named = rep.items[i].failed && rep.items[i].key !=
+			    NULL && strncmp(rep.items[i].key, two,
+			    strlen(two)) == 0;
+	ck_assert(named);
+	ck_assert_ptr_nonnull(ks_find(ks, "two.test", "s1")->error);
+	/* reported the next time: published */
+	put("skip", "\n", 0644);
+	ck_assert_int_eq(rotate_at(1, "shops", false), 0);
+	ck_assert_int_eq(state("s1", "two.test"), KS_PUBLISHED);
+}
+END_TEST
+
 /* issue 9, item 1: one domain of the batch section whose run comes past
  * the due date + late_after; the successor it deploys in that very run
  * (through the batch hook) makes it not late. */
@@ -963,6 +996,8 @@ main(void)
 	    test_a_delegated_vendor_failing_is_recorded_for_status);
 	tcase_add_test(tc, test_delegated_dns_unreachable_is_not_a_takeover);
 	tcase_add_test(tc, test_check_says_unreachable_not_a_wrong_cname);
+	tcase_add_test(tc,
+	    test_a_key_a_batch_hook_exits_0_without_reporting_has_failed);
 	tcase_add_test(tc, test_prepublish_servfail_waits);
 	tcase_add_test(tc, test_prepublish_refused_waits);
 	tcase_add_test(tc, test_prepublish_timeout_waits);
