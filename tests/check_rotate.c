@@ -966,6 +966,52 @@ START_TEST(test_check_says_unreachable_not_a_wrong_cname)
 }
 END_TEST
 
+/* issue 10, item 6: vendor a's published key served with a tag that makes
+ * verifiers ignore it (s=other, h=sha1) or a t=y that testing = no does
+ * not publish is not served: rotate never deploys it, failing with the
+ * tag named, and check reports it (exit 1). */
+START_TEST(test_a_record_with_wrong_tags_is_not_deployed)
+{
+	static const char *const bad[] = { "; s=other", "; h=sha1", "; t=y" };
+	char name[] = "a", *only[] = { name };
+	const char *rname = "a1._domainkey.a.test";
+	char *line, *value;
+	struct check_report r;
+	struct lc lc;
+	size_t i, j;
+	bool said;
+
+	ck_assert_int_eq(rotate_at(0, "a", false), 0);
+	ck_assert_int_eq(state("a1", "a.test"), KS_PUBLISHED);
+	line = zone_line("a1", "a.test");
+	*strchr(line, '\n') = '\0';
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		value = xasprintf("%s%s", strchr(line, ' ') + 1, bad[i]);
+		zone_put(rname, value);
+		free(value);
+		/* past publish_ahead: only DNS holds the key back */
+		ck_assert_int_eq(rotate_at(48 + (int)i, "a", false), -1);
+		ck_assert_int_eq(state("a1", "a.test"), KS_PUBLISHED);
+		ck_assert(reported("failed", bad[i] + 2));
+		memset(&lc, 0, sizeof(lc));
+		lc.cfg = cfg;
+		lc.ks = ks;
+		lc.now = T0 + (48 + (int)i) * HOUR;
+		ck_assert_int_eq(check_run(&lc, only, 1, &r), -1);
+		for (said = false, j = 0; j < r.n; j++)
+			said |= !r.lines[j].ok && r.lines[j].detail != NULL &&
+			    strstr(r.lines[j].detail, bad[i] + 2) != NULL;
+		ck_assert_msg(said, "check does not name %s", bad[i] + 2);
+		check_report_free(&r);
+	}
+	/* the record as published: visible, then deployed */
+	zone_put(rname, strchr(line, ' ') + 1);
+	free(line);
+	ck_assert_int_eq(rotate_at(60, "a", false), 0);
+	ck_assert(reported("visible", NULL));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -998,6 +1044,7 @@ main(void)
 	tcase_add_test(tc, test_check_says_unreachable_not_a_wrong_cname);
 	tcase_add_test(tc,
 	    test_a_key_a_batch_hook_exits_0_without_reporting_has_failed);
+	tcase_add_test(tc, test_a_record_with_wrong_tags_is_not_deployed);
 	tcase_add_test(tc, test_prepublish_servfail_waits);
 	tcase_add_test(tc, test_prepublish_refused_waits);
 	tcase_add_test(tc, test_prepublish_timeout_waits);

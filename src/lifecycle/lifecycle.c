@@ -314,7 +314,8 @@ lc_check_active(struct lc *lc, const struct vendor *v,
 	    lc->cfg->resolver_ca, lc->cfg->dns_timeout, &q) == -1)
 		return -1;
 	name = xasprintf("%s._domainkey.%s", selector, v->domain);
-	if (dnscheck_key(q, name, kp->alg, kp->pub, kp->publen, &dc) == 0) {
+	if (dnscheck_key_testing(q, name, kp->alg, kp->pub, kp->publen,
+	    v->testing, &dc) == 0) {
 		if (dc.unreachable_all)
 			log_fail(EX_UNAVAILABLE, "import: %s: no DNS server "
 			    "could be reached", name);

@@ -30,8 +30,8 @@ check(struct run *run, const struct vendor *v, const struct ks_key *k,
 	if (q == NULL)
 		return -1;
 	name = xasprintf("%s._domainkey.%s", k->selector, k->domain);
-	rc = dnscheck_key(q, name, k->alg, revoked ? NULL : k->pub,
-	    revoked ? 0 : k->publen, dc);
+	rc = dnscheck_key_testing(q, name, k->alg, revoked ? NULL : k->pub,
+	    revoked ? 0 : k->publen, v->testing, dc);
 	free(name);
 	if (rc == -1)
 		return -1;
