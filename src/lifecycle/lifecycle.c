@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -146,6 +147,15 @@ lc_successor(struct lc *lc, const struct vendor *v, enum dk_alg alg)
 	return lc_key_in(lc, v, alg, KS_PUBLISHED);
 }
 
+/* Whether key is named by sel (and dom, when not NULL), without regard
+ * to case, as DNS names are compared. */
+static bool
+named(const struct ks_key *key, const char *sel, const char *dom)
+{
+	return strcasecmp(key->selector, sel) == 0 &&
+	    (dom == NULL || strcasecmp(key->domain, dom) == 0);
+}
+
 struct ks_key *
 lc_find(struct lc *lc, const char *arg)
 {
@@ -153,41 +163,38 @@ lc_find(struct lc *lc, const char *arg)
 	struct ks_key *const *keys;
 	struct ks_key *found = NULL;
 	const char *mid;
-	char *sel, *dom;
+	char *sel, *dom = NULL;
 	size_t n, i, len, matches = 0;
 
 	keys = ks_keys(lc->ks, &n);
-	if ((mid = strstr(arg, infix)) != NULL) {
+	if ((mid = strcasestr(arg, infix)) != NULL) {
 		sel = xstrndup(arg, (size_t)(mid - arg));
 		dom = xstrdup(mid + sizeof(infix) - 1);
 		len = strlen(dom);
 		if (len > 0 && dom[len - 1] == '.')
 			dom[len - 1] = '\0';
-		found = ks_find(lc->ks, dom, sel);
-		if (found == NULL)
-			log_fail(EX_USAGE, "no key %s._domainkey.%s", sel, dom);
-		free(sel);
-		free(dom);
-		return found;
-	}
+	} else
+		sel = xstrdup(arg);
 	for (i = 0; i < n; i++) {
-		if (strcmp(keys[i]->selector, arg) == 0) {
+		if (named(keys[i], sel, dom)) {
 			found = keys[i];
 			matches++;
 		}
 	}
-	if (matches == 1)
-		return found;
-	if (matches == 0) {
+	if (matches == 0 && dom != NULL)
+		log_fail(EX_USAGE, "no key %s._domainkey.%s", sel, dom);
+	else if (matches == 0)
 		log_fail(EX_USAGE, "no key with selector %s", arg);
-		return NULL;
+	else if (matches > 1) {
+		log_fail(EX_USAGE, "%s is ambiguous; give one of:", arg);
+		for (i = 0; i < n; i++)
+			if (named(keys[i], sel, dom))
+				fprintf(stderr, "  %s._domainkey.%s\n",
+				    keys[i]->selector, keys[i]->domain);
 	}
-	log_fail(EX_USAGE, "selector %s is ambiguous; give one of:", arg);
-	for (i = 0; i < n; i++)
-		if (strcmp(keys[i]->selector, arg) == 0)
-			fprintf(stderr, "  %s._domainkey.%s\n",
-			    keys[i]->selector, keys[i]->domain);
-	return NULL;
+	free(sel);
+	free(dom);
+	return matches == 1 ? found : NULL;
 }
 
 const struct alg_spec *
