@@ -1012,6 +1012,29 @@ START_TEST(test_a_record_with_wrong_tags_is_not_deployed)
 }
 END_TEST
 
+/* issue 10, item 9: a delegated vendor's CNAME moved to another target
+ * serving the same key: the stored target follows */
+START_TEST(test_a_delegated_cname_target_change_is_recorded)
+{
+	const struct ks_observation *o;
+
+	zone_put("s1._domainkey.dg.test", "!CNAME s1.k1.vendor.test");
+	zone_put("s1.k1.vendor.test", OTHER_P);
+	ck_assert_int_eq(rotate_at(0, "dg", false), 0);
+	ck_assert_ptr_nonnull(o = ks_observation(ks, "dg", "s1", false));
+	ck_assert_str_eq(o->target, "s1.k1.vendor.test");
+	zone_put("s1._domainkey.dg.test", "!CNAME s1.k2.vendor.test");
+	zone_put("s1.k2.vendor.test", OTHER_P);
+	ck_assert_int_eq(rotate_at(1, "dg", false), 0);
+	ck_assert(!has("vendor rotated"));
+	/* as the next run reads it */
+	ck_assert_int_eq(rotate_at(2, "dg", true), 0);
+	ck_assert_ptr_nonnull(o = ks_observation(ks, "dg", "s1", false));
+	ck_assert_str_eq(o->target, "s1.k2.vendor.test");
+	ck_assert_int_eq(o->first_seen, T0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1045,6 +1068,7 @@ main(void)
 	tcase_add_test(tc,
 	    test_a_key_a_batch_hook_exits_0_without_reporting_has_failed);
 	tcase_add_test(tc, test_a_record_with_wrong_tags_is_not_deployed);
+	tcase_add_test(tc, test_a_delegated_cname_target_change_is_recorded);
 	tcase_add_test(tc, test_prepublish_servfail_waits);
 	tcase_add_test(tc, test_prepublish_refused_waits);
 	tcase_add_test(tc, test_prepublish_timeout_waits);
