@@ -97,6 +97,7 @@ struct gen {
 	const struct alg_spec *spec;
 	struct keypair kp;
 	int rc;
+	struct ks_key *k; /* stored, not yet committed */
 };
 
 struct pool {
@@ -157,9 +158,30 @@ store(struct run *run, struct gen *g)
 		    "cannot store the new %s key", dk_alg_name(g->spec->alg));
 		return;
 	}
-	run->r->generated++;
-	rotate_report_add(run->r, g->v->name, k, false, "generated",
-	    "%s %u", dk_alg_name(k->alg), k->bits);
+	g->k = k;
+}
+
+/* A batch's stored keys, reported once the commit said whether they are
+ * in the keystore: "generated" only for keys it committed. */
+static void
+stored(struct run *run, struct gen *g, size_t n, bool committed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (g[i].k == NULL)
+			continue;
+		if (!committed) {
+			rotate_report_add(run->r, g[i].v->name, g[i].k, true,
+			    "failed", "a new %s key, not stored: the keystore "
+			    "could not be committed", dk_alg_name(g[i].k->alg));
+			continue;
+		}
+		run->r->generated++;
+		rotate_report_add(run->r, g[i].v->name, g[i].k, false,
+		    "generated", "%s %u", dk_alg_name(g[i].k->alg),
+		    g[i].k->bits);
+	}
 }
 
 /* A progress bar on standard error when it is a terminal. */
@@ -247,8 +269,11 @@ generate_due(struct run *run)
 			keypair_clear(&t.g[j].kp);
 		}
 		run->lc->defer_commit = false;
-		if (lc_commit(run->lc) == -1)
+		if (lc_commit(run->lc) == -1) {
+			run->commit_failed = run->gen_lost = true;
 			rc = -1;
+		}
+		stored(run, t.g + i, n, rc == 0);
 		progress(i + n, t.n);
 	}
 	free(t.g);
@@ -504,7 +529,9 @@ out:
 	if (run.dns_failed || run.commit_failed || r->failures > 0)
 		rc = -1;
 	/* the run's time and result, for status --prometheus */
-	if (!o->dry_run) {
+	/* after a failed commit nothing more is committed: keys reported
+	 * not stored stay so */
+	if (!o->dry_run && !run.gen_lost) {
 		ks_set_last_run(lc->ks, lc->now, rc == 0);
 		if (run_commit(&run) == -1)
 			rc = -1;
