@@ -264,25 +264,50 @@ struct judge_case {
 	enum which pkey; /* what %s becomes */
 	enum which key; /* the key judged against */
 	enum dnscheck_verdict verdict;
+	/* the vendor's testing plus one (0: t=y not judged, as by
+	 * dnscheck_key) and a part of the detail (NULL: not looked at) */
+	int testing;
+	const char *detail;
 };
 
 static const struct judge_case judged[] = {
-    {"v=DKIM1; k=rsa; p=%s", GOOD, GOOD, DNSCHECK_SERVES},
-    {"v=DKIM1; p=%s", GOOD, GOOD, DNSCHECK_SERVES},
-    {"k=rsa; p=%s", GOOD, GOOD, DNSCHECK_SERVES},
-    {"v=DKIM1; k=RSA; t=y; h=sha256; p=%s", GOOD, GOOD, DNSCHECK_SERVES},
-    {"v=DKIM1;k=rsa;p=%s;n=note", GOOD, GOOD, DNSCHECK_SERVES},
-    {"v=DKIM1; k=rsa; p=%s", PKCS1, GOOD, DNSCHECK_SERVES},
-    {"v=DKIM1; k=rsa; p=%s", OTHER, GOOD, DNSCHECK_OTHER},
-    {"v=DKIM1; k=rsa; p=", GOOD, GOOD, DNSCHECK_REVOKED},
-    {"v=DKIM1; k=ed25519; p=", GOOD, GOOD, DNSCHECK_OTHER},
-    {"v=DKIM2; k=rsa; p=%s", GOOD, GOOD, DNSCHECK_OTHER},
-    {"k=rsa; v=DKIM1; p=%s", GOOD, GOOD, DNSCHECK_OTHER},
-    {"v=DKIM1; k=rsa; p=!!%s", GOOD, GOOD, DNSCHECK_OTHER},
-    {"v=spf1 -all", GOOD, GOOD, DNSCHECK_OTHER},
-    {"v=DKIM1; k=ed25519; p=%s", ED, ED, DNSCHECK_SERVES},
-    {"v=DKIM1; k=ed25519; p=%s", ED_SPKI, ED, DNSCHECK_OTHER},
-    {"v=DKIM1; k=rsa; p=%s", ED, ED, DNSCHECK_OTHER},
+    {"v=DKIM1; k=rsa; p=%s", GOOD, GOOD, DNSCHECK_SERVES, 0, NULL},
+    {"v=DKIM1; p=%s", GOOD, GOOD, DNSCHECK_SERVES, 0, NULL},
+    {"k=rsa; p=%s", GOOD, GOOD, DNSCHECK_SERVES, 0, NULL},
+    {"v=DKIM1; k=RSA; t=y; h=sha256; p=%s", GOOD, GOOD, DNSCHECK_SERVES, 0,
+	NULL},
+    {"v=DKIM1;k=rsa;p=%s;n=note", GOOD, GOOD, DNSCHECK_SERVES, 0, NULL},
+    {"v=DKIM1; k=rsa; p=%s", PKCS1, GOOD, DNSCHECK_SERVES, 0, NULL},
+    {"v=DKIM1; k=rsa; p=%s", OTHER, GOOD, DNSCHECK_OTHER, 0, NULL},
+    {"v=DKIM1; k=rsa; p=", GOOD, GOOD, DNSCHECK_REVOKED, 0, NULL},
+    {"v=DKIM1; k=ed25519; p=", GOOD, GOOD, DNSCHECK_OTHER, 0, NULL},
+    {"v=DKIM2; k=rsa; p=%s", GOOD, GOOD, DNSCHECK_OTHER, 0, NULL},
+    {"k=rsa; v=DKIM1; p=%s", GOOD, GOOD, DNSCHECK_OTHER, 0, NULL},
+    {"v=DKIM1; k=rsa; p=!!%s", GOOD, GOOD, DNSCHECK_OTHER, 0, NULL},
+    {"v=spf1 -all", GOOD, GOOD, DNSCHECK_OTHER, 0, NULL},
+    {"v=DKIM1; k=ed25519; p=%s", ED, ED, DNSCHECK_SERVES, 0, NULL},
+    {"v=DKIM1; k=ed25519; p=%s", ED_SPKI, ED, DNSCHECK_OTHER, 0, NULL},
+    {"v=DKIM1; k=rsa; p=%s", ED, ED, DNSCHECK_OTHER, 0, NULL},
+    /* issue 10, item 6: s=, h= and t= judged (RFC 6376 3.6.1) */
+    {"v=DKIM1; k=ed25519; s=other; p=%s", ED, ED, DNSCHECK_OTHER, 0,
+	"s=other"},
+    {"v=DKIM1; k=ed25519; s=email; p=%s", ED, ED, DNSCHECK_SERVES, 1, NULL},
+    {"v=DKIM1; k=ed25519; s=*; p=%s", ED, ED, DNSCHECK_SERVES, 1, NULL},
+    {"v=DKIM1; k=ed25519; s=other:email; p=%s", ED, ED, DNSCHECK_SERVES, 0,
+	NULL},
+    {"v=DKIM1; k=rsa; h=sha1; p=%s", GOOD, GOOD, DNSCHECK_OTHER, 1,
+	"h=sha1"},
+    {"v=DKIM1; k=rsa; h=sha1:sha256; p=%s", GOOD, GOOD, DNSCHECK_SERVES, 1,
+	NULL},
+    {"v=DKIM1; k=ed25519; t=y; p=%s", ED, ED, DNSCHECK_OTHER, 1,
+	"t=y, but testing = no"},
+    {"v=DKIM1; k=ed25519; p=%s", ED, ED, DNSCHECK_OTHER, 2,
+	"without t=y, but testing = yes"},
+    {"v=DKIM1; k=ed25519; t=y; p=%s", ED, ED, DNSCHECK_SERVES, 2, NULL},
+    {"v=DKIM1; k=ed25519; p=%s", ED, ED, DNSCHECK_SERVES, 1, NULL},
+    {"v=DKIM1; k=ed25519; t=s; p=%s", ED, ED, DNSCHECK_OTHER, 1, "t=s"},
+    {"v=DKIM1; k=ed25519; t=y:s; p=%s", ED, ED, DNSCHECK_OTHER, 2, "t=s"},
+    {"v=DKIM1; k=ed25519; t=s; p=%s", ED, ED, DNSCHECK_OTHER, 0, "t=s"},
 };
 
 static enum dk_alg
@@ -350,12 +375,20 @@ START_TEST(test_records_are_judged_by_their_tags)
 	fake_start(&f);
 	snprintf(srv, sizeof(srv), "127.0.0.1:%u", f.port);
 	ck_assert_int_eq(dnsq_new(srv, NULL, 1, &q), 0);
-	ck_assert_int_eq(
-	    dnscheck_key(q, NAME, alg_of(c->key), pub, publen, &chk), 0);
+	if (c->testing == 0)
+		ck_assert_int_eq(dnscheck_key(q, NAME, alg_of(c->key), pub,
+		    publen, &chk), 0);
+	else
+		ck_assert_int_eq(dnscheck_key_testing(q, NAME, alg_of(c->key),
+		    pub, publen, c->testing - 1, &chk), 0);
 	free(fake_stop(&f));
 	ck_assert_msg(chk.servers[0].verdict == c->verdict,
 	    "'%s': verdict %d (%s), want %d", c->record, chk.servers[0].verdict,
 	    chk.servers[0].detail, c->verdict);
+	ck_assert_msg(c->detail == NULL ||
+	    strstr(chk.servers[0].detail, c->detail) != NULL,
+	    "'%s': detail '%s' lacks '%s'", c->record, chk.servers[0].detail,
+	    c->detail);
 	ck_assert(chk.served == (c->verdict == DNSCHECK_SERVES));
 	ck_assert(chk.other == (c->verdict == DNSCHECK_OTHER));
 	ck_assert(chk.revoked_served == (c->verdict == DNSCHECK_REVOKED));

@@ -158,6 +158,21 @@ START_TEST(test_key_lookup_by_name_and_bare_selector)
 }
 END_TEST
 
+/* issue 10, item 9: KEY is a DNS name: found whatever its case */
+START_TEST(test_key_lookup_ignores_case_as_dns_does)
+{
+	struct ks_key *k = add_ed25519(&vendors[0], "s1");
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_eq(lc_find(&lc, "S1._DomainKey.MG.Example.COM."), k);
+	ck_assert_ptr_eq(lc_find(&lc, "s1._domainkey.mg.EXAMPLE.com"), k);
+	ck_assert_ptr_eq(lc_find(&lc, "S1"), k);
+	ck_assert_int_eq(log_status(), 0);
+	ck_assert_ptr_null(lc_find(&lc, "S1._domainkey.example.com"));
+	ck_assert_int_eq(log_status(), 64);
+}
+END_TEST
+
 START_TEST(test_algorithm_choice_follows_the_vendor)
 {
 	ck_assert_ptr_nonnull(lc_alg(&vendors[0], DK_ALG_NONE));
@@ -284,6 +299,7 @@ main(void)
 	tcase_add_test(tc, test_second_successor_is_refused_with_64);
 	tcase_add_test(tc, test_explicit_selector_must_be_a_fresh_label);
 	tcase_add_test(tc, test_key_lookup_by_name_and_bare_selector);
+	tcase_add_test(tc, test_key_lookup_ignores_case_as_dns_does);
 	tcase_add_test(tc, test_algorithm_choice_follows_the_vendor);
 	tcase_add_test(tc, test_loaded_key_matches_its_fingerprint);
 	tcase_add_test(tc, test_stored_key_of_another_fingerprint_is_refused);

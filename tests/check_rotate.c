@@ -49,7 +49,13 @@ static const char conf_fmt[] =
     "[vendor:dg]\nmode = delegated\ndomain = dg.test\nselectors = s1\n\n"
     "[vendor:dgdark]\nmode = delegated\ndomain = dgdark.test\n"
     "selectors = s1\ncname_targets = s1=s1.vendor.test\n"
-    "resolver = 127.0.0.1:9\n";
+    "resolver = 127.0.0.1:9\n\n"
+    /* the lookup before a publish: one server, and two of which the
+     * second never answers */
+    "[vendor:pp]\ndomain = pp.test\nselector = p%%n\n" TIMERS
+    "hooks = hooks/zone\n\n"
+    "[vendor:pp2]\ndomain = pp2.test\nselector = q%%n\n" TIMERS
+    "resolver = 127.0.0.1:%u 127.0.0.1:9\nhooks = hooks/zone\n";
 
 static char *dir, *zone;
 static struct fake dns;
@@ -118,7 +124,7 @@ setup(void)
 	dns.zone = zone;
 	dns.lifetime = 100;
 	fake_start(&dns);
-	text = xasprintf(conf_fmt, dns.port, dir, dir, dir, dir);
+	text = xasprintf(conf_fmt, dns.port, dir, dir, dir, dir, dns.port);
 	put("dkimkeys.conf", text, 0600);
 	free(text);
 	conf = at("dkimkeys.conf");
@@ -607,6 +613,128 @@ START_TEST(test_no_dns_server_answering_publishes_nothing)
 }
 END_TEST
 
+/*
+ * The lookup before a publish fails closed (issue 10, item 3): with the
+ * zone lines given (NULL-ended pairs of name and value), the first run of
+ * vendor pp (p1, or pp2's q1) publishes nothing and reports what; a wait
+ * is the vendor's stall, a failure its exit 1. Then, with the name free,
+ * the next run publishes.
+ */
+static void
+not_published(const char *vendor, const char *const *lines, bool failed,
+    const char *detail)
+{
+	const char *sel = strcmp(vendor, "pp") == 0 ? "p1" : "q1";
+	char *domain = xasprintf("%s.test", vendor), *name, *text;
+	const struct ks_vendor *rec;
+	size_t i;
+	int rc;
+
+	for (i = 0; lines[i] != NULL; i += 2)
+		zone_put(lines[i], lines[i + 1]);
+	rc = rotate_at(0, vendor, false);
+	ck_assert_int_eq(rc, failed ? -1 : 0);
+	ck_assert_int_eq(exit_status(rc), failed ? 1 : 0);
+	ck_assert_int_eq(state(sel, domain), KS_PENDING);
+	ck_assert(reported(failed ? "failed" : "waiting", detail));
+	/* the zone hook never ran: no record of ours went into the zone */
+	name = xasprintf("%s._domainkey.%s v=DKIM1", sel, domain);
+	text = slurp("zone");
+	ck_assert_ptr_null(strstr(text, name));
+	free(text);
+	free(name);
+	rec = ks_vendor(ks, vendor, false);
+	if (failed)
+		ck_assert_ptr_nonnull(ks_find(ks, domain, sel)->error);
+	else
+		ck_assert(rec != NULL && rec->stall_since == T0 &&
+		    strstr(rec->stall, "not known to be free") != NULL);
+	for (i = 0; lines[i] != NULL; i += 2)
+		zone_put(lines[i], NULL);
+	if (strcmp(vendor, "pp") == 0) {
+		ck_assert_int_eq(rotate_at(1, vendor, false), 0);
+		ck_assert_int_eq(state(sel, domain), KS_PUBLISHED);
+	}
+	free(domain);
+}
+
+START_TEST(test_prepublish_servfail_waits)
+{
+	static const char *const z[] = { "p1._domainkey.pp.test", "!RCODE 2",
+		NULL };
+
+	not_published("pp", z, false, "SERVFAIL");
+}
+END_TEST
+
+START_TEST(test_prepublish_refused_waits)
+{
+	static const char *const z[] = { "p1._domainkey.pp.test", "!RCODE 5",
+		NULL };
+
+	not_published("pp", z, false, "REFUSED");
+}
+END_TEST
+
+/* the only server times out: nothing reachable, 69 as for vendor dark */
+START_TEST(test_prepublish_timeout_waits)
+{
+	int rc;
+
+	zone_put("p1._domainkey.pp.test", "!DROP");
+	rc = rotate_at(0, "pp", false);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(exit_status(rc), EX_UNAVAILABLE);
+	ck_assert_int_eq(state("p1", "pp.test"), KS_PENDING);
+	ck_assert(reported("waiting", "no DNS server reachable"));
+	zone_put("p1._domainkey.pp.test", NULL);
+	ck_assert_int_eq(rotate_at(1, "pp", false), 0);
+	ck_assert_int_eq(state("p1", "pp.test"), KS_PUBLISHED);
+}
+END_TEST
+
+START_TEST(test_prepublish_cname_loop_waits)
+{
+	static const char *const z[] = {
+		"p1._domainkey.pp.test", "!CNAME l.pp.test",
+		"l.pp.test", "!CNAME p1._domainkey.pp.test", NULL };
+
+	not_published("pp", z, false, "CNAME loop");
+}
+END_TEST
+
+START_TEST(test_prepublish_cname_chain_over_8_waits)
+{
+	static const char *const z[] = {
+		"p1._domainkey.pp.test", "!CNAME c1.pp.test",
+		"c1.pp.test", "!CNAME c2.pp.test", "c2.pp.test",
+		"!CNAME c3.pp.test", "c3.pp.test", "!CNAME c4.pp.test",
+		"c4.pp.test", "!CNAME c5.pp.test", "c5.pp.test",
+		"!CNAME c6.pp.test", "c6.pp.test", "!CNAME c7.pp.test",
+		"c7.pp.test", "!CNAME c8.pp.test", "c8.pp.test",
+		"!CNAME c9.pp.test", NULL };
+
+	not_published("pp", z, false, "more than 8 CNAMEs");
+}
+END_TEST
+
+START_TEST(test_prepublish_cname_at_the_name_fails)
+{
+	static const char *const z[] = {
+		"p1._domainkey.pp.test", "!CNAME k.vendor.test", NULL };
+
+	not_published("pp", z, true, "CNAME at the name (to k.vendor.test)");
+}
+END_TEST
+
+START_TEST(test_prepublish_one_of_two_servers_unreachable_waits)
+{
+	static const char *const z[] = { NULL };
+
+	not_published("pp2", z, false, "127.0.0.1:9: unreachable");
+}
+END_TEST
+
 static struct buf image;
 
 static int
@@ -691,6 +819,39 @@ START_TEST(test_batch_hooks_run_once_per_event_for_a_whole_section)
 	ck_assert_str_eq(text, "2026-03-01T00:00:00Z publish 3 0\n"
 	    "2026-03-02T00:00:00Z deploy 3 3\n");
 	free(text);
+}
+END_TEST
+
+/* issue 10, item 4: a batch hook that exits 0 without reporting a key has
+ * failed for that key (SPEC 6): the vendor failed, exit 1, the key named
+ * and held back; the keys it reported go on. */
+START_TEST(test_a_key_a_batch_hook_exits_0_without_reporting_has_failed)
+{
+	const char *two = "s1._domainkey.two.test";
+	size_t i;
+	bool named = false;
+	int rc;
+
+	put("skip", "two.test\n", 0644);
+	rc = rotate_at(0, "shops", false);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(exit_status(rc), 1);
+	ck_assert_int_eq(state("s1", "one.test"), KS_PUBLISHED);
+	ck_assert_int_eq(state("s1", "three.test"), KS_PUBLISHED);
+	ck_assert_int_eq(state("s1", "two.test"), KS_PENDING);
+	ck_assert(reported("failed", "exit 0, not reported"));
+	ck_assert(!has("waiting"));
+	for (i = 0; i < rep.n; i++)
+		if (strcmp(rep.items[i].what, "failed") == 0)
+			named = rep.items[i].failed && rep.items[i].key !=
+			    NULL && strncmp(rep.items[i].key, two,
+			    strlen(two)) == 0;
+	ck_assert(named);
+	ck_assert_ptr_nonnull(ks_find(ks, "two.test", "s1")->error);
+	/* reported the next time: published */
+	put("skip", "\n", 0644);
+	ck_assert_int_eq(rotate_at(1, "shops", false), 0);
+	ck_assert_int_eq(state("s1", "two.test"), KS_PUBLISHED);
 }
 END_TEST
 
@@ -805,6 +966,75 @@ START_TEST(test_check_says_unreachable_not_a_wrong_cname)
 }
 END_TEST
 
+/* issue 10, item 6: vendor a's published key served with a tag that makes
+ * verifiers ignore it (s=other, h=sha1) or a t=y that testing = no does
+ * not publish is not served: rotate never deploys it, failing with the
+ * tag named, and check reports it (exit 1). */
+START_TEST(test_a_record_with_wrong_tags_is_not_deployed)
+{
+	static const char *const bad[] = { "; s=other", "; h=sha1", "; t=y" };
+	char name[] = "a", *only[] = { name };
+	const char *rname = "a1._domainkey.a.test";
+	char *line, *value;
+	struct check_report r;
+	struct lc lc;
+	size_t i, j;
+	bool said;
+
+	ck_assert_int_eq(rotate_at(0, "a", false), 0);
+	ck_assert_int_eq(state("a1", "a.test"), KS_PUBLISHED);
+	line = zone_line("a1", "a.test");
+	*strchr(line, '\n') = '\0';
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		value = xasprintf("%s%s", strchr(line, ' ') + 1, bad[i]);
+		zone_put(rname, value);
+		free(value);
+		/* past publish_ahead: only DNS holds the key back */
+		ck_assert_int_eq(rotate_at(48 + (int)i, "a", false), -1);
+		ck_assert_int_eq(state("a1", "a.test"), KS_PUBLISHED);
+		ck_assert(reported("failed", bad[i] + 2));
+		memset(&lc, 0, sizeof(lc));
+		lc.cfg = cfg;
+		lc.ks = ks;
+		lc.now = T0 + (48 + (int)i) * HOUR;
+		ck_assert_int_eq(check_run(&lc, only, 1, &r), -1);
+		for (said = false, j = 0; j < r.n; j++)
+			said |= !r.lines[j].ok && r.lines[j].detail != NULL &&
+			    strstr(r.lines[j].detail, bad[i] + 2) != NULL;
+		ck_assert_msg(said, "check does not name %s", bad[i] + 2);
+		check_report_free(&r);
+	}
+	/* the record as published: visible, then deployed */
+	zone_put(rname, strchr(line, ' ') + 1);
+	free(line);
+	ck_assert_int_eq(rotate_at(60, "a", false), 0);
+	ck_assert(reported("visible", NULL));
+}
+END_TEST
+
+/* issue 10, item 9: a delegated vendor's CNAME moved to another target
+ * serving the same key: the stored target follows */
+START_TEST(test_a_delegated_cname_target_change_is_recorded)
+{
+	const struct ks_observation *o;
+
+	zone_put("s1._domainkey.dg.test", "!CNAME s1.k1.vendor.test");
+	zone_put("s1.k1.vendor.test", OTHER_P);
+	ck_assert_int_eq(rotate_at(0, "dg", false), 0);
+	ck_assert_ptr_nonnull(o = ks_observation(ks, "dg", "s1", false));
+	ck_assert_str_eq(o->target, "s1.k1.vendor.test");
+	zone_put("s1._domainkey.dg.test", "!CNAME s1.k2.vendor.test");
+	zone_put("s1.k2.vendor.test", OTHER_P);
+	ck_assert_int_eq(rotate_at(1, "dg", false), 0);
+	ck_assert(!has("vendor rotated"));
+	/* as the next run reads it */
+	ck_assert_int_eq(rotate_at(2, "dg", true), 0);
+	ck_assert_ptr_nonnull(o = ks_observation(ks, "dg", "s1", false));
+	ck_assert_str_eq(o->target, "s1.k2.vendor.test");
+	ck_assert_int_eq(o->first_seen, T0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -835,6 +1065,18 @@ main(void)
 	    test_a_delegated_vendor_failing_is_recorded_for_status);
 	tcase_add_test(tc, test_delegated_dns_unreachable_is_not_a_takeover);
 	tcase_add_test(tc, test_check_says_unreachable_not_a_wrong_cname);
+	tcase_add_test(tc,
+	    test_a_key_a_batch_hook_exits_0_without_reporting_has_failed);
+	tcase_add_test(tc, test_a_record_with_wrong_tags_is_not_deployed);
+	tcase_add_test(tc, test_a_delegated_cname_target_change_is_recorded);
+	tcase_add_test(tc, test_prepublish_servfail_waits);
+	tcase_add_test(tc, test_prepublish_refused_waits);
+	tcase_add_test(tc, test_prepublish_timeout_waits);
+	tcase_add_test(tc, test_prepublish_cname_loop_waits);
+	tcase_add_test(tc, test_prepublish_cname_chain_over_8_waits);
+	tcase_add_test(tc, test_prepublish_cname_at_the_name_fails);
+	tcase_add_test(tc,
+	    test_prepublish_one_of_two_servers_unreachable_waits);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -43,8 +43,12 @@ struct fake {
 	unsigned rcode;
 	/* FAKE_ZONE: a line "NAME VALUE" per record, NAME without the final
 	 * dot; read at each query, so it may change between queries; a name
-	 * without a line is NXDOMAIN */
+	 * without a line is NXDOMAIN. Three values are not records: "!RCODE
+	 * N" answers rcode N, "!CNAME TARGET" a CNAME to TARGET (no final
+	 * dot), "!DROP" nothing at all (a timeout). */
 	const char *zone;
+	const char *cname; /* a CNAME to this name instead of the record */
+	bool drop;         /* no reply */
 	unsigned lifetime; /* seconds before the server exits; 0: 20 */
 	pid_t pid;
 	unsigned port;
@@ -69,6 +73,31 @@ put16(unsigned char *p, unsigned v)
 	p[1] = (unsigned char)v;
 }
 
+/* Appends one CNAME record from the question's name to target (dotted,
+ * no final dot) at out + len; returns the new length. */
+static inline size_t
+build_cname(const char *target, unsigned char *out, size_t len)
+{
+	size_t start, lab;
+	const char *p = target, *dot;
+
+	memcpy(out + len, "\xc0\x0c\x00\x05\x00\x01\x00\x00\x01\x2c", 10);
+	start = len + 10;
+	len += 12;
+	for (; *p != '\0'; p = *dot == '.' ? dot + 1 : dot) {
+		dot = strchr(p, '.');
+		if (dot == NULL)
+			dot = p + strlen(p);
+		lab = (size_t)(dot - p);
+		out[len++] = (unsigned char)lab;
+		memcpy(out + len, p, lab);
+		len += lab;
+	}
+	out[len++] = 0;
+	put16(out + start, (unsigned)(len - start - 2));
+	return len;
+}
+
 /* The reply to q in out; with txt, one TXT record of it. */
 static inline size_t
 build_reply(const struct fake *f, const unsigned char *q, size_t qend, bool tc,
@@ -85,6 +114,8 @@ build_reply(const struct fake *f, const unsigned char *q, size_t qend, bool tc,
 	put16(out + 10, 0);
 	if (!with_txt)
 		return len;
+	if (f->cname != NULL)
+		return build_cname(f->cname, out, len);
 	memcpy(out + len, "\xc0\x0c\x00\x10\x00\x01\x00\x00\x01\x2c", 10);
 	put16(out + len + 10, (unsigned)rdlen + (f->mode == FAKE_BAD_TXT));
 	len += 12;
@@ -136,9 +167,17 @@ fake_zone(const struct fake *f, const unsigned char *q, size_t qend,
 		    strlen(line + n + 1) >= cap)
 			continue;
 		strcpy(txt, line + n + 1);
+		z->rcode = 0;
+		if (strncmp(txt, "!RCODE ", 7) == 0) {
+			z->rcode = (unsigned)atoi(txt + 7);
+			break;
+		}
 		z->mode = FAKE_TXT;
 		z->txt = txt;
-		z->rcode = 0;
+		if (strncmp(txt, "!CNAME ", 7) == 0)
+			z->cname = txt + 7;
+		else if (strcmp(txt, "!DROP") == 0)
+			z->drop = true;
 		break;
 	}
 	fclose(zf);
@@ -187,6 +226,8 @@ udp_query(const struct fake *f, int fd, int log)
 	note(log, "udp", q, (size_t)n, qend);
 	if (f->mode == FAKE_ZONE)
 		f = fake_zone(f, q, qend, &z, txt, sizeof(txt));
+	if (f->drop)
+		return;
 	opt = q[11] == 1;
 	len = build_reply(f, q, qend, false, true, 0, out);
 	switch (f->mode) {
@@ -259,9 +300,13 @@ tcp_query(const struct fake *f, int lfd, int log)
 		note(log, "tcp", q + 2, want - 2, qend);
 		if (f->mode == FAKE_ZONE)
 			f = fake_zone(f, q + 2, qend, &z, txt, sizeof(txt));
-		nx = f->mode == FAKE_RCODE && f->rcode == 3;
-		len = build_reply(f, q + 2, qend, false, !nx, nx ? 3 : 0,
-		    out + 2);
+		if (f->drop) {
+			close(fd);
+			return;
+		}
+		nx = f->mode == FAKE_RCODE;
+		len = build_reply(f, q + 2, qend, false, !nx,
+		    nx ? f->rcode : 0, out + 2);
 		put16(out, (unsigned)len);
 		if (write(fd, out, len + 2) < 0)
 			_exit(3);

@@ -69,12 +69,20 @@ cli_getopt(struct cli *cli, int argc, char **argv, const char *opts,
 	for (; longopts != NULL && longopts[n].name != NULL; n++)
 		all[n] = longopts[n];
 	all[n++] = (struct option){ "json", no_argument, NULL, 0x100 };
+	if (cli->cmd != NULL && (cli->cmd->flags & CMD_CLOCK) != 0)
+		all[n++] = (struct option){ "accept-time-jump", no_argument,
+		    NULL, 0x101 };
 	all[n] = (struct option){ NULL, 0, NULL, 0 };
 	/* a leading ':' makes a missing value ':' rather than '?' */
 	snprintf(optstr, sizeof(optstr), ":%s", opts);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstr, all, NULL)) == 0x100)
-		cli->json = true;
+	while ((c = getopt_long(argc, argv, optstr, all, NULL)) == 0x100 ||
+	    c == 0x101) {
+		if (c == 0x100)
+			cli->json = true;
+		else
+			cli->lc.accept_jump = true;
+	}
 	if (c == '?' || c == ':')
 		cli_bad_option(cli, argv, c);
 	return c;

@@ -17,6 +17,8 @@
 #define CMD_CONFIG 0x1  /* the parsed configuration */
 #define CMD_STORE 0x2   /* the keystore, read-only (no lock) */
 #define CMD_LOCKED 0x4  /* the keystore with the exclusive lock */
+#define CMD_CLOCK 0x8   /* changes the keystore: takes --accept-time-jump
+			   (the clock guard, lc_clock_ok) */
 
 struct cli;
 

@@ -131,9 +131,37 @@ judge_status(const struct dnsq_answer *a, char **detail)
 	return DNSCHECK_FAILED;
 }
 
+static bool list_has(const char *list, const char *a, const char *b);
+
+/*
+ * The tags beside k= and p= that make verifiers ignore a record holding
+ * the key (RFC 6376 3.6.1), or that dkimkeys never publishes (SPEC 5):
+ * s= without email or *, h= without sha256, t=y unless testing (testing
+ * -1: t=y not judged), t=s. NULL when they are right, else the detail.
+ */
+static char *
+wrong_tags(const struct dnsrec_tags *t, int testing)
+{
+	if (t->s[0] != '\0' && !list_has(t->s, "email", "*"))
+		return xasprintf("serves the key with s=%s, which does not "
+		    "allow email: verifiers ignore it", t->s);
+	if (t->h[0] != '\0' && !list_has(t->h, "sha256", NULL))
+		return xasprintf("serves the key with h=%s, without sha256: "
+		    "verifiers ignore it", t->h);
+	if (testing == 0 && t->has_t_y)
+		return xstrdup("serves the key with t=y, but testing = no");
+	if (testing == 1 && !t->has_t_y)
+		return xstrdup("serves the key without t=y, but testing = "
+		    "yes");
+	if (t->has_t_s)
+		return xstrdup("serves the key with t=s, which dkimkeys "
+		    "never publishes");
+	return NULL;
+}
+
 static enum dnscheck_verdict
 judge(const struct dnsq_answer *a, enum dk_alg alg, const unsigned char *pub,
-    size_t publen, char **detail)
+    size_t publen, int testing, char **detail)
 {
 	struct dnsrec_tags tags;
 	enum dnscheck_verdict v = DNSCHECK_OTHER;
@@ -150,8 +178,10 @@ judge(const struct dnsq_answer *a, enum dk_alg alg, const unsigned char *pub,
 		*detail = xstrdup("serves the revoked record (empty p=)");
 	} else if (pub != NULL &&
 	    p_matches(tags.p, tags.plen, alg, pub, publen)) {
-		v = DNSCHECK_SERVES;
-		*detail = xstrdup("serves the key");
+		if ((*detail = wrong_tags(&tags, testing)) == NULL) {
+			v = DNSCHECK_SERVES;
+			*detail = xstrdup("serves the key");
+		}
 	} else
 		*detail = xstrdup("serves another p=");
 	dnsrec_tags_clear(&tags);
@@ -210,6 +240,14 @@ int
 dnscheck_key(struct dnsq *q, const char *name, enum dk_alg alg,
     const unsigned char *pub, size_t publen, struct dnscheck *out)
 {
+	return dnscheck_key_testing(q, name, alg, pub, publen, -1, out);
+}
+
+int
+dnscheck_key_testing(struct dnsq *q, const char *name, enum dk_alg alg,
+    const unsigned char *pub, size_t publen, int testing,
+    struct dnscheck *out)
+{
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -221,7 +259,7 @@ dnscheck_key(struct dnsq *q, const char *name, enum dk_alg alg,
 	for (i = 0; i < out->nservers; i++) {
 		out->servers[i].answer = &out->answers[i];
 		out->servers[i].verdict = judge(&out->answers[i], alg, pub,
-		    publen, &out->servers[i].detail);
+		    publen, testing, &out->servers[i].detail);
 	}
 	summarize(out, pub != NULL);
 	return 0;

@@ -4,9 +4,10 @@
  *
  * A server serves a key when it returns exactly one TXT record at the name
  * (after any CNAMEs), the record parses as a DKIM key record with the
- * key's k=, and its decoded p= equals the key: the exact p= bytes, or for
+ * key's k=, its decoded p= equals the key: the exact p= bytes, or for
  * RSA a bare RSAPublicKey equal to the one inside the key's
- * SubjectPublicKeyInfo. Tags are compared, never strings.
+ * SubjectPublicKeyInfo, and its s=, h= and t= are what verifiers accept
+ * and dkimkeys publishes. Tags are compared, never strings.
  */
 #ifndef DKIMKEYS_DNSCHECK_H
 #define DKIMKEYS_DNSCHECK_H
@@ -69,6 +70,16 @@ struct dnscheck {
  */
 int dnscheck_key(struct dnsq *q, const char *name, enum dk_alg alg,
     const unsigned char *pub, size_t publen, struct dnscheck *out);
+/*
+ * dnscheck_key, and a record holding the key serves it only when its
+ * other tags are right too: s= absent or with email or *, h= absent or
+ * with sha256, no t=s, and t=y exactly when testing is 1 (testing -1:
+ * t=y not judged, as dnscheck_key does). Wrong tags are DNSCHECK_OTHER,
+ * the detail naming the tag.
+ */
+int dnscheck_key_testing(struct dnsq *q, const char *name, enum dk_alg alg,
+    const unsigned char *pub, size_t publen, int testing,
+    struct dnscheck *out);
 void dnscheck_clear(struct dnscheck *c);
 
 /* A delegated vendor's key, found at the end of a CNAME chain. */

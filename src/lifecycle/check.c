@@ -33,7 +33,8 @@ check_add(struct check_report *r, bool ok, const char *name,
 
 /* One record compared with what the keystore expects of it. */
 static bool
-check_key(struct dnsq *q, const struct ks_key *k, struct check_report *r)
+check_key(struct dnsq *q, const struct vendor *v, const struct ks_key *k,
+    struct check_report *r)
 {
 	bool revoked = k->state == KS_REVOKED ||
 	    (k->hooks_done & KS_EV_BIT(KS_EV_REVOKE)) != 0;
@@ -44,8 +45,8 @@ check_key(struct dnsq *q, const struct ks_key *k, struct check_report *r)
 	bool ok = false;
 	size_t i;
 
-	if (dnscheck_key(q, name, k->alg, revoked || gone ? NULL : k->pub,
-	    revoked || gone ? 0 : k->publen, &dc) == -1)
+	if (dnscheck_key_testing(q, name, k->alg, revoked || gone ? NULL :
+	    k->pub, revoked || gone ? 0 : k->publen, v->testing, &dc) == -1)
 		goto out;
 	ok = gone ? dc.absent : revoked ? dc.revoked_served : dc.served;
 	if (dc.unreachable_all)
@@ -170,7 +171,7 @@ check_vendor(struct lc *lc, const struct vendor *v, const struct psl *psl,
 		if (strcmp(keys[i]->vendor, v->name) == 0 &&
 		    keys[i]->state >= KS_PUBLISHED &&
 		    keys[i]->state <= KS_WITHDRAWN)
-			ok &= check_key(q, keys[i], r);
+			ok &= check_key(q, v, keys[i], r);
 	if (dmarc_wanted(v))
 		ok &= check_dmarc(lc, q, psl, obs, v, r);
 	dnsq_free(q);

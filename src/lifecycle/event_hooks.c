@@ -441,8 +441,11 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
 			if (one[k] == 0 && ok[k] != -1)
 				unreported(lc, keys[k], ev, v->batch_hooks[i],
 				    &res);
+			/* SPEC 6: unreported after any exit but 75 (or the
+			 * hook's failure) is a failure, not "not yet" */
 			if (one[k] != 1 && ok[k] != -1)
-				ok[k] = one[k];
+				ok[k] = one[k] == 0 &&
+				    res.status != HOOK_RETRY ? -1 : one[k];
 		}
 		hook_result_clear(&res);
 	}

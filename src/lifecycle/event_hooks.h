@@ -34,8 +34,9 @@ enum hook_status lc_hooks(struct lc *lc, const struct vendor *v,
  * Runs the batch hooks of v's section once for event ev over keys[0..n)
  * (prev[i]: deploy's previous selector, or prev NULL), a JSON line each
  * (SPEC section 6). ok[i] is 1 when every batch hook reported the key ok,
- * -1 when one reported it failed, 0 when it was not reported (not yet
- * after exit 75, else failed). A key's error is the REASON of its fail
+ * -1 when one reported it failed or did not report it after an exit
+ * other than 75, 0 when it was not reported after exit 75 (not yet). A
+ * key's error is the REASON of its fail
  * line, or for a key not reported, the hook, its exit and its words.
  * Returns the worst status of the runs.
  */

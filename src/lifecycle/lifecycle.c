@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -61,6 +62,40 @@ expand(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 	}
 	buf_add(&b, "", 0);
 	return b.data;
+}
+
+int
+lc_clock_ok(struct lc *lc)
+{
+	int64_t last = ks_last_now(lc->ks);
+	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN], d[32];
+
+	if (last == 0 || lc->accept_jump ||
+	    (lc->now >= last && lc->now - last <= lc->cfg->max_clock_jump))
+		return 0;
+	util_fmt_duration(lc->cfg->max_clock_jump, d, sizeof(d));
+	util_fmt_time(lc->now, a);
+	util_fmt_time(last, b);
+	if (lc->now < last)
+		log_fail(1, "clock: now (%s) is before the keystore's last "
+		    "change (%s); nothing changed; check the clock, or run "
+		    "with --accept-time-jump", a, b);
+	else
+		log_fail(1, "clock: now (%s) is more than max_clock_jump (%s) "
+		    "after the keystore's last change (%s); nothing changed; "
+		    "check the clock, or run with --accept-time-jump", a, d,
+		    b);
+	return -1;
+}
+
+int
+lc_commit(struct lc *lc)
+{
+	int64_t last = ks_last_now(lc->ks);
+
+	if (lc_clock_ok(lc) == -1)
+		return -1;
+	return ks_commit(lc->ks, lc->now > last ? lc->now : last);
 }
 
 char *
@@ -121,6 +156,15 @@ lc_successor(struct lc *lc, const struct vendor *v, enum dk_alg alg)
 	return lc_key_in(lc, v, alg, KS_PUBLISHED);
 }
 
+/* Whether key is named by sel (and dom, when not NULL), without regard
+ * to case, as DNS names are compared. */
+static bool
+named(const struct ks_key *key, const char *sel, const char *dom)
+{
+	return strcasecmp(key->selector, sel) == 0 &&
+	    (dom == NULL || strcasecmp(key->domain, dom) == 0);
+}
+
 struct ks_key *
 lc_find(struct lc *lc, const char *arg)
 {
@@ -128,41 +172,38 @@ lc_find(struct lc *lc, const char *arg)
 	struct ks_key *const *keys;
 	struct ks_key *found = NULL;
 	const char *mid;
-	char *sel, *dom;
+	char *sel, *dom = NULL;
 	size_t n, i, len, matches = 0;
 
 	keys = ks_keys(lc->ks, &n);
-	if ((mid = strstr(arg, infix)) != NULL) {
+	if ((mid = strcasestr(arg, infix)) != NULL) {
 		sel = xstrndup(arg, (size_t)(mid - arg));
 		dom = xstrdup(mid + sizeof(infix) - 1);
 		len = strlen(dom);
 		if (len > 0 && dom[len - 1] == '.')
 			dom[len - 1] = '\0';
-		found = ks_find(lc->ks, dom, sel);
-		if (found == NULL)
-			log_fail(EX_USAGE, "no key %s._domainkey.%s", sel, dom);
-		free(sel);
-		free(dom);
-		return found;
-	}
+	} else
+		sel = xstrdup(arg);
 	for (i = 0; i < n; i++) {
-		if (strcmp(keys[i]->selector, arg) == 0) {
+		if (named(keys[i], sel, dom)) {
 			found = keys[i];
 			matches++;
 		}
 	}
-	if (matches == 1)
-		return found;
-	if (matches == 0) {
+	if (matches == 0 && dom != NULL)
+		log_fail(EX_USAGE, "no key %s._domainkey.%s", sel, dom);
+	else if (matches == 0)
 		log_fail(EX_USAGE, "no key with selector %s", arg);
-		return NULL;
+	else if (matches > 1) {
+		log_fail(EX_USAGE, "%s is ambiguous; give one of:", arg);
+		for (i = 0; i < n; i++)
+			if (named(keys[i], sel, dom))
+				fprintf(stderr, "  %s._domainkey.%s\n",
+				    keys[i]->selector, keys[i]->domain);
 	}
-	log_fail(EX_USAGE, "selector %s is ambiguous; give one of:", arg);
-	for (i = 0; i < n; i++)
-		if (strcmp(keys[i]->selector, arg) == 0)
-			fprintf(stderr, "  %s._domainkey.%s\n",
-			    keys[i]->selector, keys[i]->domain);
-	return NULL;
+	free(sel);
+	free(dom);
+	return matches == 1 ? found : NULL;
 }
 
 const struct alg_spec *
@@ -277,7 +318,7 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 	struct ks_key meta, *key = NULL;
 	char *sel;
 
-	if (lc_no_successor(lc, v, kp->alg) == -1)
+	if (lc_clock_ok(lc) == -1 || lc_no_successor(lc, v, kp->alg) == -1)
 		return NULL;
 	sel = selector != NULL ? explicit_selector(lc, v, selector) :
 	    lc_selector(lc, v, kp->alg, lc->now);
@@ -288,7 +329,7 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 		fault_point("generated");
 		ks_journal(lc->ks, lc->now, lc->simulated, event, key,
 		    KS_EV_COUNT, "");
-		if (!lc->defer_commit && ks_commit(lc->ks, lc->now) == -1)
+		if (!lc->defer_commit && lc_commit(lc) == -1)
 			key = NULL;
 	}
 	free(sel);
@@ -320,7 +361,8 @@ lc_check_active(struct lc *lc, const struct vendor *v,
 	    lc->cfg->resolver_ca, lc->cfg->dns_timeout, &q) == -1)
 		return -1;
 	name = xasprintf("%s._domainkey.%s", selector, v->domain);
-	if (dnscheck_key(q, name, kp->alg, kp->pub, kp->publen, &dc) == 0) {
+	if (dnscheck_key_testing(q, name, kp->alg, kp->pub, kp->publen,
+	    v->testing, &dc) == 0) {
 		if (dc.unreachable_all)
 			log_fail(EX_UNAVAILABLE, "import: %s: no DNS server "
 			    "could be reached", name);
@@ -344,13 +386,15 @@ lc_add_active(struct lc *lc, const struct vendor *v, struct keypair *kp,
 {
 	struct ks_key meta, *key;
 
+	if (lc_clock_ok(lc) == -1)
+		return NULL;
 	meta_for(lc, v, kp, (char *)(uintptr_t)selector, KS_ACTIVE, &meta);
 	meta.published = meta.visible = meta.activated = since;
 	if ((key = ks_add(lc->ks, &meta, kp->priv)) == NULL)
 		return NULL;
 	ks_journal(lc->ks, lc->now, lc->simulated, "import", key,
 	    KS_EV_COUNT, ",\"state\":\"active\"");
-	return ks_commit(lc->ks, lc->now) == 0 ? key : NULL;
+	return lc_commit(lc) == 0 ? key : NULL;
 }
 
 int

@@ -27,7 +27,22 @@ struct lc {
 	bool simulated;
 	bool defer_commit; /* lc_add_successor leaves the commit to the
 			      caller (a batch of generated keys) */
+	bool accept_jump;  /* --accept-time-jump: the clock guard waived */
 };
+
+/*
+ * The clock guard of SPEC section 3 that every changing command applies:
+ * -1 after logging (1) when now is before the keystore's
+ * recorded now, or past it by more than max_clock_jump, unless
+ * accept_jump; else 0.
+ */
+int lc_clock_ok(struct lc *lc);
+
+/*
+ * Commits the keystore after lc_clock_ok, recording the later of now and
+ * the recorded now: the recorded now only moves forward. 0 or -1.
+ */
+int lc_commit(struct lc *lc);
 
 /*
  * Expands a vendor's selector template for a key of alg created at t

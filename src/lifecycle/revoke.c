@@ -19,7 +19,7 @@ revoke_mark(struct lc *lc, const char *arg, const char *reason,
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	if ((k = lc_find(lc, arg)) == NULL)
+	if (lc_clock_ok(lc) == -1 || (k = lc_find(lc, arg)) == NULL)
 		return -1;
 	r->v = lc_vendor(lc, k);
 	if (r->v != NULL && lc_hook_user_ok(lc) == -1)
@@ -43,7 +43,7 @@ revoke_mark(struct lc *lc, const char *arg, const char *reason,
 	buf_json_str(&extra, reason);
 	ks_journal(lc->ks, lc->now, lc->simulated, "compromised", k,
 	    KS_EV_COUNT, extra.data);
-	if (ks_commit(lc->ks, lc->now) == -1)
+	if (lc_commit(lc) == -1)
 		goto out;
 	r->key = k;
 	rc = 0;
@@ -60,7 +60,7 @@ revoke_hand_over(struct lc *lc, struct revoke_result *r)
 	r->hooks = lc_hooks(lc, r->v, k, KS_EV_REVOKE, NULL, NULL);
 	if (r->hooks != HOOK_OK) {
 		/* the error the hooks left is kept for rotate's retry */
-		ks_commit(lc->ks, lc->now);
+		lc_commit(lc);
 		return;
 	}
 	k->hooks_done |= KS_EV_BIT(KS_EV_REVOKE);
@@ -72,5 +72,5 @@ revoke_hand_over(struct lc *lc, struct revoke_result *r)
 	ks_set_error(lc->ks, k, NULL, 0);
 	ks_journal(lc->ks, lc->now, lc->simulated, "revoke", k,
 	    KS_EV_REVOKE, "");
-	r->handed = ks_commit(lc->ks, lc->now) == 0;
+	r->handed = lc_commit(lc) == 0;
 }

@@ -69,33 +69,6 @@ walk(struct run *run, const struct pass *p, void *ctx)
 	}
 }
 
-/* The clock rule of SPEC section 3: refuses a run whose now is before the
- * keystore's latest, or past it by more than max_clock_jump. */
-static int
-clock_ok(struct run *run)
-{
-	struct lc *lc = run->lc;
-	int64_t last = ks_last_now(lc->ks);
-	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN], d[32];
-
-	if (last == 0 || run->o->accept_jump ||
-	    (lc->now >= last && lc->now - last <= lc->cfg->max_clock_jump))
-		return 0;
-	util_fmt_duration(lc->cfg->max_clock_jump, d, sizeof(d));
-	util_fmt_time(lc->now, a);
-	util_fmt_time(last, b);
-	if (lc->now < last)
-		log_fail(1, "clock: now (%s) is before the keystore's last "
-		    "change (%s); nothing changed; check the clock, or run "
-		    "with --accept-time-jump", a, b);
-	else
-		log_fail(1, "clock: now (%s) is more than max_clock_jump (%s) "
-		    "after the keystore's last change (%s); nothing changed; "
-		    "check the clock, or run with --accept-time-jump", a, d,
-		    b);
-	return -1;
-}
-
 static void
 orphans(struct run *run)
 {
@@ -125,6 +98,7 @@ struct gen {
 	const struct alg_spec *spec;
 	struct keypair kp;
 	int rc;
+	struct ks_key *k; /* stored, not yet committed */
 };
 
 struct pool {
@@ -185,9 +159,30 @@ store(struct run *run, struct gen *g)
 		    "cannot store the new %s key", dk_alg_name(g->spec->alg));
 		return;
 	}
-	run->r->generated++;
-	rotate_report_add(run->r, g->v->name, k, false, "generated",
-	    "%s %u", dk_alg_name(k->alg), k->bits);
+	g->k = k;
+}
+
+/* A batch's stored keys, reported once the commit said whether they are
+ * in the keystore: "generated" only for keys it committed. */
+static void
+stored(struct run *run, struct gen *g, size_t n, bool committed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (g[i].k == NULL)
+			continue;
+		if (!committed) {
+			rotate_report_add(run->r, g[i].v->name, g[i].k, true,
+			    "failed", "a new %s key, not stored: the keystore "
+			    "could not be committed", dk_alg_name(g[i].k->alg));
+			continue;
+		}
+		run->r->generated++;
+		rotate_report_add(run->r, g[i].v->name, g[i].k, false,
+		    "generated", "%s %u", dk_alg_name(g[i].k->alg),
+		    g[i].k->bits);
+	}
 }
 
 /* A progress bar on standard error when it is a terminal. */
@@ -275,8 +270,11 @@ generate_due(struct run *run)
 			keypair_clear(&t.g[j].kp);
 		}
 		run->lc->defer_commit = false;
-		if (ks_commit(run->lc->ks, run->lc->now) == -1)
+		if (lc_commit(run->lc) == -1) {
+			run->commit_failed = run->gen_lost = true;
 			rc = -1;
+		}
+		stored(run, t.g + i, n, rc == 0);
 		progress(i + n, t.n);
 	}
 	free(t.g);
@@ -515,7 +513,8 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	run.lc = lc;
 	run.o = o;
 	run.r = r;
-	if (clock_ok(&run) == -1 || lc_hook_user_ok(lc) == -1)
+	lc->accept_jump = lc->accept_jump || o->accept_jump;
+	if (lc_clock_ok(lc) == -1 || lc_hook_user_ok(lc) == -1)
 		return -1;
 	orphans(&run);
 	run.nheirs = lc_heirs(lc, &run.heirs);
@@ -532,7 +531,9 @@ out:
 	if (run.dns_failed || run.commit_failed || r->failures > 0)
 		rc = -1;
 	/* the run's time and result, for status --prometheus */
-	if (!o->dry_run) {
+	/* after a failed commit nothing more is committed: keys reported
+	 * not stored stay so */
+	if (!o->dry_run && !run.gen_lost) {
 		ks_set_last_run(lc->ks, lc->now, rc == 0);
 		if (run_commit(&run) == -1)
 			rc = -1;

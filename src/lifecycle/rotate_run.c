@@ -68,7 +68,7 @@ run_commit(struct run *run)
 	/* deferred: one commit for a whole batch (see rotate_run.h) */
 	if (run->o->dry_run || run->defer)
 		return 0;
-	if (ks_commit(run->lc->ks, run->lc->now) == -1) {
+	if (lc_commit(run->lc) == -1) {
 		run->commit_failed = true;
 		return -1;
 	}

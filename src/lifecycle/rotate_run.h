@@ -34,6 +34,8 @@ struct run {
 	size_t ndns;
 	bool dns_failed;  /* a resolver could not be set up */
 	bool commit_failed; /* a commit of the keystore failed */
+	bool gen_lost;      /* generated keys reported not stored: no
+			       later commit of the run may store them */
 	unsigned reached; /* DNS checks where some server answered */
 	unsigned unreached; /* DNS checks where none did */
 	/* keys whose record every server served in this run */

@@ -30,8 +30,8 @@ check(struct run *run, const struct vendor *v, const struct ks_key *k,
 	if (q == NULL)
 		return -1;
 	name = xasprintf("%s._domainkey.%s", k->selector, k->domain);
-	rc = dnscheck_key(q, name, k->alg, revoked ? NULL : k->pub,
-	    revoked ? 0 : k->publen, dc);
+	rc = dnscheck_key_testing(q, name, k->alg, revoked ? NULL : k->pub,
+	    revoked ? 0 : k->publen, v->testing, dc);
 	free(name);
 	if (rc == -1)
 		return -1;
@@ -113,10 +113,59 @@ commit(struct run *run, const struct vendor *v, struct ks_key *k,
 	commit_extra(run, v, k, event, ev, detail, "");
 }
 
+/*
+ * The lookup before a new selector is published fails closed: the name
+ * must be free at every server of the resolver (NXDOMAIN or NODATA, no
+ * CNAME), or serve this key already (a publish interrupted before its
+ * commit). A CNAME at the name, or another record there, is a failure
+ * (*taken); a server that failed (SERVFAIL, REFUSED, a CNAME loop or a
+ * chain too long) or timed out leaves it unknown: a wait. Returns NULL
+ * when free, else one line naming the servers (malloc'd).
+ */
+static char *
+name_not_free(const struct dnscheck *dc, bool *taken)
+{
+	const struct dnscheck_server *s;
+	struct buf b = { 0 };
+	size_t i;
+
+	*taken = false;
+	for (i = 0; i < dc->nservers; i++) {
+		s = &dc->servers[i];
+		if (s->verdict != DNSCHECK_FAILED &&
+		    s->verdict != DNSCHECK_UNREACHABLE &&
+		    (s->answer->nchain > 0 || (s->verdict != DNSCHECK_ABSENT &&
+		    s->verdict != DNSCHECK_SERVES)))
+			*taken = true;
+	}
+	for (i = 0; i < dc->nservers; i++) {
+		s = &dc->servers[i];
+		if (s->verdict == DNSCHECK_ABSENT ||
+		    (s->verdict == DNSCHECK_SERVES && s->answer->nchain == 0))
+			continue;
+		/* a taken name: only the servers that say so */
+		if (*taken && (s->verdict == DNSCHECK_FAILED ||
+		    s->verdict == DNSCHECK_UNREACHABLE))
+			continue;
+		buf_printf(&b, "%s%s: ", b.len > 0 ? "; " : "",
+		    s->answer->server);
+		if (s->answer->nchain > 0 && s->verdict != DNSCHECK_FAILED)
+			buf_printf(&b, "CNAME at the name (to %s), ",
+			    s->answer->chain[0]);
+		buf_puts(&b, s->detail != NULL ? s->detail : "?");
+	}
+	if (b.len == 0)
+		return NULL;
+	buf_add(&b, "", 1);
+	return b.data;
+}
+
 static void
 publish(struct run *run, const struct vendor *v, struct ks_key *k)
 {
 	struct dnscheck dc;
+	char *why;
+	bool taken;
 
 	if (v->verify_dns && !run->o->dry_run) {
 		if (check(run, v, k, false, &dc) == -1)
@@ -130,9 +179,17 @@ publish(struct run *run, const struct vendor *v, struct ks_key *k)
 			dnscheck_clear(&dc);
 			return;
 		}
-		if (dc.other) {
-			fail(run, v, k, "failed", dc.why != NULL ? dc.why :
-			    "another record is served at the name");
+		if ((why = name_not_free(&dc, &taken)) != NULL) {
+			if (taken) {
+				fail(run, v, k, "failed", why);
+			} else {
+				rotate_report_add(run->r, v->name, k, false,
+				    "waiting", "publish: the name is not known "
+				    "to be free: %s", why);
+				run_stall(run, v, "%s name not known to be "
+				    "free: %s", k->selector, why);
+			}
+			free(why);
 			dnscheck_clear(&dc);
 			return;
 		}

@@ -36,9 +36,12 @@ int
 vendor_state_set_name(struct lc *lc, const char *name,
     enum vendor_state_op op)
 {
-	struct ks_vendor *rec = ks_vendor(lc->ks, name, true);
+	struct ks_vendor *rec;
 	char *extra;
 
+	if (lc_clock_ok(lc) == -1)
+		return -1;
+	rec = ks_vendor(lc->ks, name, true);
 	if (op == VENDOR_HOLD)
 		rec->hold = true;
 	else if (op == VENDOR_RELEASE)
@@ -49,7 +52,7 @@ vendor_state_set_name(struct lc *lc, const char *name,
 	ks_journal(lc->ks, lc->now, lc->simulated, vendor_state_name(op), NULL,
 	    KS_EV_COUNT, extra);
 	free(extra);
-	return ks_commit(lc->ks, lc->now);
+	return lc_commit(lc);
 }
 
 long
@@ -62,6 +65,8 @@ vendor_state_decommission_orphans(struct lc *lc, const char *arg)
 	bool changed = false;
 	char *extra;
 
+	if (lc_clock_ok(lc) == -1)
+		return -1;
 	keys = ks_keys(lc->ks, &n);
 	for (i = 0; i < n; i++) {
 		if (keys[i]->state == KS_DESTROYED ||
@@ -83,7 +88,7 @@ vendor_state_decommission_orphans(struct lc *lc, const char *arg)
 	}
 	if (!changed)
 		return found;
-	return ks_commit(lc->ks, lc->now) == -1 ? -1 : found;
+	return lc_commit(lc) == -1 ? -1 : found;
 }
 
 /* Whether (v, alg) is among v's algorithms. */
@@ -108,6 +113,8 @@ vendor_state_decommission_alg(struct lc *lc, const char *name,
 	size_t n, i, orphans = 0;
 	char *extra;
 
+	if (lc_clock_ok(lc) == -1)
+		return -1;
 	if (v != NULL && v->mode != MODE_MANAGED) {
 		log_fail(EX_USAGE, "%s is delegated: its keys are the "
 		    "vendor's", name);
@@ -132,5 +139,5 @@ vendor_state_decommission_alg(struct lc *lc, const char *name,
 	ks_journal(lc->ks, lc->now, lc->simulated, "decommission", NULL,
 	    KS_EV_COUNT, extra);
 	free(extra);
-	return ks_commit(lc->ks, lc->now);
+	return lc_commit(lc);
 }
