@@ -31,7 +31,8 @@ setup(void)
 	ck_assert_int_eq(keygen_setup(), 0);
 	dir = tu_tmpdir();
 	store = xasprintf("%s/store", dir);
-	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass, NOW), 0);
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass, NOW,
+	    false), 0);
 	memset(&lc, 0, sizeof(lc));
 	ck_assert_int_eq(ks_open(store, KS_LOCK, &lc.ks), 0);
 	ck_assert_int_eq(ks_unlock(lc.ks, pass), 0);

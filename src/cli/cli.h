@@ -17,6 +17,8 @@
 #define CMD_CONFIG 0x1  /* the parsed configuration */
 #define CMD_STORE 0x2   /* the keystore, read-only (no lock) */
 #define CMD_LOCKED 0x4  /* the keystore with the exclusive lock */
+#define CMD_CHANGES 0x8 /* changes it: not under DKIMKEYS_NOW on a
+			   real-clock keystore (lc_simulation_ok) */
 
 struct cli;
 

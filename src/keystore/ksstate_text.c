@@ -128,6 +128,12 @@ static const struct field entry_fields[] = {
 	JF("extra", T_TEXT, extra, KSSTATE_EXTRA_MAX, F_OPT),
 };
 
+/* A simulated keystore (optional: absent for a real-clock one). */
+#define SF(n, t, m, max, fl) { n, t, offsetof(struct ksstate, m), max, fl }
+static const struct field simulated_fields[] = {
+	SF("since", T_TIME, simulated_since, 0, 0),
+};
+
 /* The last rotate run (optional: absent until one ends). */
 #define RF(n, t, m, max, fl) { n, t, offsetof(struct ksstate, m), max, fl }
 static const struct field run_fields[] = {
@@ -300,6 +306,13 @@ ksstate_encode(const struct ksstate *st, struct buf *out, char *err,
 		return enc_fail(err, errlen, "now: time out of range");
 	buf_printf(out, "dkimkeys-state %d\nnow %s\n", KSSTATE_VERSION,
 	    fmt_time(st->now, ts));
+	if (st->simulated_since != 0) {
+		if (!ksstate_time_ok(st->simulated_since))
+			return enc_fail(err, errlen, "simulated: time out of "
+			    "range");
+		put_line(out, "simulated", simulated_fields,
+		    ARRAY_LEN(simulated_fields), st);
+	}
 	if (st->run_at != 0) {
 		if (!ksstate_time_ok(st->run_at))
 			return enc_fail(err, errlen, "run: time out of range");
@@ -610,6 +623,19 @@ parse_base(struct parser *p, char *rest)
 }
 
 static int
+parse_simulated(struct parser *p, char *rest)
+{
+	if (p->st->simulated_since != 0)
+		return fail(p, "simulated listed twice");
+	if (parse_fields(p, simulated_fields, ARRAY_LEN(simulated_fields),
+	    rest, p->st) == -1)
+		return -1;
+	if (p->st->simulated_since == 0)
+		return fail(p, "simulated without a time");
+	return 0;
+}
+
+static int
 parse_run(struct parser *p, char *rest)
 {
 	if (p->st->run_at != 0)
@@ -646,6 +672,7 @@ static const struct {
 	unsigned since; /* the first version that has them */
 	int (*parse)(struct parser *, char *);
 } kinds[] = {
+	{ "simulated", 2, parse_simulated },
 	{ "run", 2, parse_run },
 	{ "counter", 1, parse_counter },
 	{ "vendor", 2, parse_vendor },

@@ -63,6 +63,23 @@ expand(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 	return b.data;
 }
 
+int
+lc_simulation_ok(struct lc *lc, bool mark)
+{
+	if (!lc->simulated || ks_simulated_since(lc->ks) != 0)
+		return 0;
+	if (!mark) {
+		log_fail(EX_USAGE, "keystore %s has real-clock history: "
+		    "DKIMKEYS_NOW would mix rehearsed times into it; rehearse "
+		    "on a copy, or mark it simulated for good with `dkimkeys "
+		    "rotate --simulate`", lc->cfg->keystore);
+		return -1;
+	}
+	ks_set_simulated(lc->ks, lc->now);
+	ks_journal(lc->ks, lc->now, true, "simulate", NULL, KS_EV_COUNT, "");
+	return 0;
+}
+
 char *
 lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 {

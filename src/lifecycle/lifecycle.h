@@ -30,6 +30,16 @@ struct lc {
 };
 
 /*
+ * SPEC section 3, Time: whether this run may change the keystore. A run
+ * whose now is the clock's, or a keystore already simulated, may (0). A
+ * simulated now on a keystore with real-clock history is refused (64,
+ * one line naming rotate --simulate) unless mark, which marks it
+ * simulated for good with a "simulate" audit entry that the caller's
+ * next ks_commit stores.
+ */
+int lc_simulation_ok(struct lc *lc, bool mark);
+
+/*
  * Expands a vendor's selector template for a key of alg created at t
  * (SPEC section 4), appending -2, -3, ... while the result is taken in the
  * keystore. Returns a malloc'd selector, or NULL after logging (78 when the

@@ -514,7 +514,9 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	run.lc = lc;
 	run.o = o;
 	run.r = r;
-	if (clock_ok(&run) == -1 || lc_hook_user_ok(lc) == -1)
+	/* a dry run changes nothing: it may rehearse on any keystore */
+	if ((!o->dry_run && lc_simulation_ok(lc, o->simulate) == -1) ||
+	    clock_ok(&run) == -1 || lc_hook_user_ok(lc) == -1)
 		return -1;
 	orphans(&run);
 	run.nheirs = lc_heirs(lc, &run.heirs);
