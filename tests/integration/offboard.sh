@@ -73,6 +73,20 @@ check "status customers" run 0 dk status customers
 check "status customers shows both domains, not the others" \
     sh -c "grep -q customers/one.example '$T/out' &&
         grep -q customers/two.example '$T/out' && ! grep -q '^old' '$T/out'"
+run 0 dk status
+check "status keeps its columns with NAME/DOMAIN vendors (issue 9, item 10)" \
+    "$PY" - "$T/out" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+head = next(l for l in lines if l.startswith("VENDOR "))
+cols = [head.index(c) for c in ("ALG", "ACTIVE KEY", "AGE", "NEXT")]
+rows = [l for l in lines if l.split()[1:2] in (["rsa"], ["ed25519"])]
+assert any(len(l.split()[0]) > 20 for l in rows), rows
+for l in rows:
+    assert l[cols[0]:].split()[0] in ("rsa", "ed25519"), (head, l)
+    assert l[cols[0] - 1] == " " and l[cols[1] - 1] == " ", (head, l)
+    assert l[cols[1]] != " ", (head, l)
+PY
 
 # one algorithm of a configured vendor
 refuse 64 "dual: no rsa|not rsa or ed25519" "decommission --alg of a bad name" \
