@@ -449,6 +449,14 @@ lc_orphan_why(const struct lc *lc, const struct ks_key *key, char *buf,
 	return buf;
 }
 
+const struct vendor *
+lc_record_vendor(const struct lc *lc, const struct ks_key *key)
+{
+	const struct vendor *v = lc_vendor(lc, key);
+
+	return v != NULL ? v : lc_heir_template(lc, key);
+}
+
 size_t
 lc_orphans_of(const struct lc *lc, const char *arg)
 {

@@ -154,6 +154,11 @@ const struct vendor *lc_heir_template(const struct lc *lc,
  */
 size_t lc_heirs(const struct lc *lc, struct vendor **out);
 
+/* The vendor whose ttl, testing and resolver apply to key's record: its
+ * own, or an orphan's heir template (lc_heir_template), or NULL. */
+const struct vendor *lc_record_vendor(const struct lc *lc,
+    const struct ks_key *key);
+
 /* The number of keys not yet destroyed that are orphans of a vendor named
  * by arg (lc_vendor_named). */
 size_t lc_orphans_of(const struct lc *lc, const char *arg);
