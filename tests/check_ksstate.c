@@ -302,6 +302,10 @@ static const struct {
 	    "error_at=- error=" X100 X100
 	    "x reason=\n", -1, "invalid error" },
 	{ HEAD2 K2 "\n" V "\n", -1, "line 4: vendor after the key lines" },
+	{ HEAD2 K2 " record_ttl=301 record_testing=yes\n", 0, NULL },
+	{ HEAD2 K2 " record_ttl=x\n", -1, "invalid record_ttl" },
+	{ HEAD2 K2 " record_testing=maybe\n", -1, "invalid record_testing" },
+	{ HEAD K1 " record_ttl=301\n", 0, NULL },
 	{ HEAD2 V "\n" V "\n", -1, "line 4: vendor mailgun listed twice" },
 	{ HEAD2 "vendor name=mailgun hold=maybe decommission=no error_at=- "
 	    "error=\n", -1, "invalid hold" },

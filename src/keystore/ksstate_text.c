@@ -80,6 +80,8 @@ static const struct field key_fields[] = {
 	    F_OPT | F_V2),
 	KF("max_ttl", T_U32, max_ttl, 0, F_V2),
 	KF("neg_ttl", T_U32, neg_ttl, 0, F_OPT | F_V2),
+	KF("record_ttl", T_UINT, record_ttl, UINT32_MAX, F_OPT | F_LATER),
+	KF("record_testing", T_BOOL, record_testing, 0, F_LATER),
 	KF("error_at", T_TIME, error_at, 0, F_V2),
 	KF("error", T_TEXT, error, KSSTATE_TEXT_MAX, F_OPT | F_V2),
 	KF("reason", T_TEXT, reason, KSSTATE_TEXT_MAX, F_OPT | F_V2),
@@ -214,6 +216,8 @@ is_empty(const struct field *f, const void *obj)
 
 	if (f->type == T_UINT)
 		return *(const unsigned *)at == 0;
+	if (f->type == T_BOOL)
+		return !*(const bool *)at;
 	if (f->type == T_TIME)
 		return *(const int64_t *)at == 0;
 	if (f->type == T_UINT)
