@@ -162,21 +162,25 @@ START_TEST(test_create_refuses_an_existing_keystore_with_73)
 	char *file = xasprintf("%s/file", tmp);
 	char *orphan = xasprintf("%s/no/such/folder", tmp);
 
-	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass2, NOW), -1);
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass2, NOW,
+	    false), -1);
 	ck_assert_int_eq(log_status(), EX_CANTCREAT);
 	ck_assert(logged("already exists"));
 	log_status_reset();
 	ck_assert_int_eq(mkdir(other, 0700), 0);
 	tu_spit(file, "x", 1, 0600);
-	ck_assert_int_eq(ks_create(file, KS_KDF_INTERACTIVE, pass2, NOW), -1);
+	ck_assert_int_eq(ks_create(file, KS_KDF_INTERACTIVE, pass2, NOW,
+	    false), -1);
 	ck_assert_int_eq(log_status(), EX_CANTCREAT);
 	log_status_reset();
-	ck_assert_int_eq(ks_create(orphan, KS_KDF_INTERACTIVE, pass2, NOW), -1);
+	ck_assert_int_eq(ks_create(orphan, KS_KDF_INTERACTIVE, pass2, NOW,
+	    false), -1);
 	ck_assert_int_eq(log_status(), EX_CANTCREAT);
 	ck_assert(logged("parent folder does not exist"));
 	/* an empty folder of ours is used as it is */
 	log_status_reset();
-	ck_assert_int_eq(ks_create(other, KS_KDF_INTERACTIVE, pass2, NOW), 0);
+	ck_assert_int_eq(ks_create(other, KS_KDF_INTERACTIVE, pass2, NOW,
+	    false), 0);
 	ck_assert_int_eq(log_status(), 0);
 	free(other);
 	free(file);
@@ -979,8 +983,8 @@ START_TEST(test_event_ids_are_stable_and_distinct)
 	ks_event_id(ks, ks_find(ks, domain_name, "s2"), KS_EV_DEPLOY, again);
 	ck_assert_str_eq(again, ids[1][KS_EV_DEPLOY]);
 	/* another keystore (another id), the same key: another id */
-	ck_assert_int_eq(ks_create(other_dir, KS_KDF_INTERACTIVE, pass1, NOW),
-	    0);
+	ck_assert_int_eq(ks_create(other_dir, KS_KDF_INTERACTIVE, pass1, NOW,
+	    false), 0);
 	ck_assert_int_eq(ks_open(other_dir, 0, &other), 0);
 	ks_event_id(other, &meta, KS_EV_PUBLISH, again);
 	ck_assert_str_ne(again, ids[0][KS_EV_PUBLISH]);

@@ -302,6 +302,10 @@ static const struct {
 	    "error_at=- error=" X100 X100
 	    "x reason=\n", -1, "invalid error" },
 	{ HEAD2 K2 "\n" V "\n", -1, "line 4: vendor after the key lines" },
+	{ HEAD2 K2 " record_ttl=301 record_testing=yes\n", 0, NULL },
+	{ HEAD2 K2 " record_ttl=x\n", -1, "invalid record_ttl" },
+	{ HEAD2 K2 " record_testing=maybe\n", -1, "invalid record_testing" },
+	{ HEAD K1 " record_ttl=301\n", 0, NULL },
 	{ HEAD2 V "\n" V "\n", -1, "line 4: vendor mailgun listed twice" },
 	{ HEAD2 "vendor name=mailgun hold=maybe decommission=no error_at=- "
 	    "error=\n", -1, "invalid hold" },
@@ -331,6 +335,17 @@ static const struct {
 	{ HEAD2 "counter a 1\nrun at=2025-11-29T07:06:40Z ok=no\n", -1,
 	    "run after the counter lines" },
 	{ HEAD "run at=2025-11-29T07:06:40Z ok=no\n", -1, "unknown line" },
+	{ HEAD2 "simulated since=2025-11-29T07:06:40Z\n"
+	    "run at=2025-11-29T07:06:40Z ok=yes\n", 0, NULL },
+	{ HEAD2 "simulated since=-\n", -1, "simulated without a time" },
+	{ HEAD2 "simulated\n", -1, "unknown line" },
+	{ HEAD2 "simulated since=2025-11-29T07:06:40Z\n"
+	    "simulated since=2025-11-29T07:06:40Z\n", -1,
+	    "line 4: simulated listed twice" },
+	{ HEAD2 "run at=2025-11-29T07:06:40Z ok=yes\n"
+	    "simulated since=2025-11-29T07:06:40Z\n", -1,
+	    "simulated after the run lines" },
+	{ HEAD "simulated since=2025-11-29T07:06:40Z\n", -1, "unknown line" },
 	{ HEAD2 J "\n", -1, "line 3: journal line before journal-base" },
 	{ HEAD2 B, -1, "journal-base without journal lines" },
 	{ HEAD2 B B J "\n", -1, "line 4: journal-base listed twice" },
@@ -478,14 +493,15 @@ START_TEST(test_vendor_decommission_algs_is_optional_and_round_trips)
 }
 END_TEST
 
-/* The run line and an observation's rotations came later: a state
- * without them is read (none, 0) and written back without them; with
- * them, they round trip. */
+/* The simulated and run lines and an observation's rotations came later:
+ * a state without them is read (none, 0) and written back without them;
+ * with them, they round trip. */
 START_TEST(test_the_last_run_and_rotations_are_optional_and_round_trip)
 {
 	static const char old[] = HEAD2 O "\n";
-	static const char with[] = HEAD2 "run at=2025-11-29T07:06:40Z ok=no\n"
-	    O " rotations=2\n";
+	static const char with[] = HEAD2
+	    "simulated since=2025-11-29T07:00:00Z\n"
+	    "run at=2025-11-29T07:06:40Z ok=no\n" O " rotations=2\n";
 	struct ksstate st;
 	struct ks_observation *o;
 	struct buf in, b = { NULL, 0, 0 };
@@ -496,6 +512,7 @@ START_TEST(test_the_last_run_and_rotations_are_optional_and_round_trip)
 	    sizeof(err)), 0);
 	buf_free(&in);
 	ck_assert_int_eq(st.run_at, 0);
+	ck_assert_int_eq(st.simulated_since, 0);
 	ck_assert_ptr_nonnull(o = ksstate_observation(&st, "sendgrid", "s1",
 	    false));
 	ck_assert_uint_eq(o->rotations, 0);
@@ -507,6 +524,7 @@ START_TEST(test_the_last_run_and_rotations_are_optional_and_round_trip)
 	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(st.run_at, 1764400000);
+	ck_assert_int_eq(st.simulated_since, 1764399600);
 	ck_assert(!st.run_ok);
 	ck_assert_ptr_nonnull(o = ksstate_observation(&st, "sendgrid", "s1",
 	    false));

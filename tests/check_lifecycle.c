@@ -31,7 +31,8 @@ setup(void)
 	ck_assert_int_eq(keygen_setup(), 0);
 	dir = tu_tmpdir();
 	store = xasprintf("%s/store", dir);
-	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass, NOW), 0);
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass, NOW,
+	    false), 0);
 	memset(&lc, 0, sizeof(lc));
 	ck_assert_int_eq(ks_open(store, KS_LOCK, &lc.ks), 0);
 	ck_assert_int_eq(ks_unlock(lc.ks, pass), 0);
@@ -282,6 +283,31 @@ START_TEST(test_key_of_an_algorithm_the_vendor_dropped_is_an_orphan)
 }
 END_TEST
 
+/* SPEC 3, Time: a simulated now on a keystore with real-clock history
+ * changes nothing unless it is marked (rotate --simulate); marked, it
+ * stays simulated from that now. */
+START_TEST(test_simulated_now_on_a_real_keystore_is_refused_until_marked)
+{
+	static char name[] = "store";
+
+	cfg.keystore = name;
+	ck_assert_int_eq(lc_simulation_ok(&lc, false), 0); /* the clock */
+	lc.simulated = true;
+	ck_assert_int_eq(lc_simulation_ok(&lc, false), -1);
+	ck_assert_int_eq(log_status(), 64);
+	log_status_reset();
+	ck_assert_int_eq(ks_simulated_since(lc.ks), 0);
+	ck_assert_int_eq(lc_simulation_ok(&lc, true), 0);
+	ck_assert_int_eq(ks_simulated_since(lc.ks), NOW);
+	ck_assert_int_eq(ks_commit(lc.ks, NOW), 0);
+	lc.now = NOW + 3600;
+	ck_assert_int_eq(lc_simulation_ok(&lc, false), 0);
+	ck_assert_int_eq(lc_simulation_ok(&lc, true), 0);
+	ck_assert_int_eq(ks_simulated_since(lc.ks), NOW);
+	ck_assert_int_eq(log_status(), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -308,6 +334,8 @@ main(void)
 	    test_retired_key_is_served_revoked_once_revocation_is_due);
 	tcase_add_test(tc,
 	    test_key_of_an_algorithm_the_vendor_dropped_is_an_orphan);
+	tcase_add_test(tc,
+	    test_simulated_now_on_a_real_keystore_is_refused_until_marked);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

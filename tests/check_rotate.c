@@ -132,7 +132,8 @@ setup(void)
 	free(conf);
 	pass = secret_from("rotate passphrase", 17);
 	store = at("store");
-	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass, T0), 0);
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass, T0,
+	    true), 0); /* as init under DKIMKEYS_NOW */
 	free(store);
 	memset(&rep, 0, sizeof(rep));
 	ks = NULL;

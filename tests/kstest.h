@@ -43,7 +43,8 @@ setup(void)
 	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr)); /* quiet */
 	pass1 = secret_from("first passphrase", 16);
 	pass2 = secret_from("second passphrase", 17);
-	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass1, NOW), 0);
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass1, NOW,
+	    false), 0);
 	log_status_reset();
 }
 

@@ -176,7 +176,11 @@ cli_prepare(struct cli *cli, const struct cmd *cmd)
 	}
 	if ((cmd->flags & (CMD_STORE | CMD_LOCKED)) == 0)
 		return 0;
-	return cli_open_store(cli, (cmd->flags & CMD_LOCKED) != 0);
+	if (cli_open_store(cli, (cmd->flags & CMD_LOCKED) != 0) == -1)
+		return -1;
+	if ((cmd->flags & CMD_CHANGES) != 0)
+		return lc_simulation_ok(&cli->lc, false);
+	return 0;
 }
 
 void

@@ -19,6 +19,8 @@
 #define CMD_LOCKED 0x4  /* the keystore with the exclusive lock */
 #define CMD_CLOCK 0x8   /* changes the keystore: takes --accept-time-jump
 			   (the clock guard, lc_clock_ok) */
+#define CMD_CHANGES 0x10 /* changes it: not under DKIMKEYS_NOW on a
+			   real-clock keystore (lc_simulation_ok) */
 
 struct cli;
 

@@ -45,6 +45,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 		return -1;
 	for (c = optind; c < argc; c++)
 		if (config_vendor(cli->cfg, argv[c]) == NULL &&
+		    lc_orphans_of(&cli->lc, argv[c]) == 0 &&
 		    cli_section(cli, argv[c]) == -1)
 			return -1;
 	check_run(&cli->lc, argv + optind, (size_t)(argc - optind), &r);

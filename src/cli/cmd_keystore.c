@@ -46,7 +46,8 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli);
 	if (secret_new_passphrase(passfile, &pass) == -1)
 		goto out;
-	if (ks_create(cli->cfg->keystore, kdf, pass, cli->lc.now) == -1)
+	if (ks_create(cli->cfg->keystore, kdf, pass, cli->lc.now,
+	    cli->lc.simulated) == -1)
 		goto out;
 	log_info("created keystore %s", cli->cfg->keystore);
 	if (!cli->json)

@@ -136,6 +136,7 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 	}
 	for (c = optind; c < argc; c++)
 		if (config_vendor(cli->cfg, argv[c]) == NULL &&
+		    lc_orphans_of(&cli->lc, argv[c]) == 0 &&
 		    cli_section(cli, argv[c]) == -1)
 			return -1;
 	if (span == 0 && !given)

@@ -79,6 +79,7 @@ cmd_rotate(struct cli *cli, int argc, char **argv)
 		{ "republish", no_argument, NULL, 'r' },
 		{ "accept-time-jump", no_argument, NULL, 'J' },
 		{ "settle", optional_argument, NULL, 's' },
+		{ "simulate", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rotate_opts o;
@@ -96,6 +97,8 @@ cmd_rotate(struct cli *cli, int argc, char **argv)
 			o.republish = true;
 		else if (c == 'J')
 			o.accept_jump = true;
+		else if (c == 'S')
+			o.simulate = true;
 		else if (c == 's') {
 			o.settle = 600; /* SPEC section 3: 10m */
 			if (optarg != NULL &&
@@ -108,6 +111,11 @@ cmd_rotate(struct cli *cli, int argc, char **argv)
 		}
 		else
 			return -1;
+	}
+	if (o.simulate && !cli->lc.simulated) {
+		log_fail(EX_USAGE, "rotate: --simulate is for a run under "
+		    "DKIMKEYS_NOW");
+		return -1;
 	}
 	for (c = optind; c < argc; c++)
 		if (config_vendor(cli->cfg, argv[c]) == NULL &&

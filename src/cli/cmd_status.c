@@ -26,8 +26,22 @@ age(int64_t secs, char *out, size_t len)
 		snprintf(out, len, "%llds", (long long)(secs < 0 ? 0 : secs));
 }
 
+/* The VENDOR column: 20 wide, or as wide as the longest name shown
+ * (NAME/DOMAIN of a domains_file section), so the columns stay aligned. */
+static int
+vendor_width(const struct status_row *rows, size_t n)
+{
+	size_t w = 20, i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(rows[i].v->name) > w)
+			w = strlen(rows[i].v->name);
+	return (int)w;
+}
+
 static void
-status_text(struct cli *cli, const struct status_row *r, struct buf *b)
+status_text(struct cli *cli, const struct status_row *r, int w,
+    struct buf *b)
 {
 	char a[32] = "-", when[UTIL_TIME_LEN] = "-", *name = NULL;
 
@@ -39,16 +53,16 @@ status_text(struct cli *cli, const struct status_row *r, struct buf *b)
 	if (r->next.when != POLICY_NEVER)
 		util_fmt_time(r->next.when <= cli->lc.now ? cli->lc.now :
 		    r->next.when, when);
-	buf_printf(b, "%-20s %-7s %-40s %5s  %-26s %-20s%s%s%s\n", r->v->name,
+	buf_printf(b, "%-*s %-7s %-40s %5s  %-26s %-20s%s%s%s\n", w, r->v->name,
 	    dk_alg_name(r->alg), name != NULL ? name : "(none)", a,
 	    r->next.what != NULL ? r->next.what : "-", when,
 	    r->late ? " LATE" : "", r->stalled ? " STALLED" : "",
 	    r->s.leaving ? " LEAVING" : "");
 	if (r->stalled)
-		buf_printf(b, "%-20s   stalled since %s: %s\n", "",
+		buf_printf(b, "%-*s   stalled since %s: %s\n", w, "",
 		    util_fmt_time(r->stall_since, when), r->stall);
 	if (r->error != NULL)
-		buf_printf(b, "%-20s   last error: %s\n", "", r->error);
+		buf_printf(b, "%-*s   last error: %s\n", w, "", r->error);
 	free(name);
 }
 
@@ -312,12 +326,18 @@ metrics_delegated(struct cli *cli, const char *only, struct buf *b)
 	}
 }
 
-/* The last rotate run (not --dry-run), when one was recorded. */
+/* The last rotate run (not --dry-run), when one was recorded; whether
+ * the keystore is simulated. */
 static void
 metrics_run(struct cli *cli, struct buf *b)
 {
 	bool ok;
 	int64_t at = ks_last_run(cli->ks, &ok);
+
+	metric_head(b, "dkimkeys_simulated", "1 when the keystore is "
+	    "simulated (its times are DKIMKEYS_NOW's, not the clock's).");
+	buf_printf(b, "dkimkeys_simulated %d\n",
+	    ks_simulated_since(cli->ks) != 0);
 
 	if (at == 0)
 		return;
@@ -505,9 +525,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	};
 	const char *prom = NULL, *only = NULL;
 	struct status_row *rows;
+	char since[UTIL_TIME_LEN];
 	struct buf b = { 0 };
 	size_t i, n, norphans;
-	int c, rc = 0;
+	int c, rc = 0, w;
 	bool dmarc_trouble;
 
 	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
@@ -522,17 +543,29 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    NULL && cli_section(cli, only) == -1)
 		return -1;
 	rows = status_rows(&cli->lc, only, &n);
+	w = vendor_width(rows, n);
+	if (ks_simulated_since(cli->ks) != 0)
+		util_fmt_time(ks_simulated_since(cli->ks), since);
 	if (cli->json) {
-		buf_puts(&b, "{\"schedules\": [");
+		buf_puts(&b, "{\"simulated\": ");
+		if (ks_simulated_since(cli->ks) != 0)
+			buf_printf(&b, "{\"since\": \"%s\"}", since);
+		else
+			buf_puts(&b, "null");
+		buf_puts(&b, ",\n \"schedules\": [");
 		for (i = 0; i < n; i++) {
 			buf_puts(&b, i ? ",\n  " : "\n  ");
 			status_json(cli, &rows[i], &b);
 		}
-	} else
-		buf_printf(&b, "%-20s %-7s %-40s %5s  %-26s %s\n", "VENDOR",
+	} else {
+		if (ks_simulated_since(cli->ks) != 0)
+			buf_printf(&b, "simulated keystore since %s: its times "
+			    "are DKIMKEYS_NOW's, not the clock's\n", since);
+		buf_printf(&b, "%-*s %-7s %-40s %5s  %-26s %s\n", w, "VENDOR",
 		    "ALG", "ACTIVE KEY", "AGE", "NEXT", "WHEN");
+	}
 	for (i = 0; i < n && !cli->json; i++)
-		status_text(cli, &rows[i], &b);
+		status_text(cli, &rows[i], w, &b);
 	if (cli->json)
 		buf_puts(&b, "],\n \"delegated\": [");
 	delegated_list(cli, only, &b);

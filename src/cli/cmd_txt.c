@@ -49,7 +49,11 @@ txt_collect(struct cli *cli, const char *arg, struct dnsrec **out, size_t *nout)
 		    !lc_vendor_named(vendor, keys[i]->vendor)) ||
 		    !lc_served(&cli->lc, keys[i], &revoked))
 			continue;
-		if ((v = lc_vendor(&cli->lc, keys[i])) == NULL)
+		/* an orphan's record keeps its section's ttl and testing;
+		 * one that rotate does not take to destroyed is said */
+		v = lc_record_vendor(&cli->lc, keys[i]);
+		if (lc_vendor(&cli->lc, keys[i]) == NULL &&
+		    (v == NULL || !lc_leaving(&cli->lc, keys[i])))
 			log_warn("%s._domainkey.%s: vendor %s is no longer "
 			    "configured (orphan)", keys[i]->selector,
 			    keys[i]->domain, keys[i]->vendor);

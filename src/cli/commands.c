@@ -13,11 +13,13 @@ static const struct cmd commands[] = {
 	{ "init", cmd_init, CMD_CONFIG,
 	    "[--kdf interactive|moderate|sensitive] [--new-passphrase-file F]",
 	    "create the encrypted keystore" },
-	{ "keygen", cmd_keygen, CMD_CONFIG | CMD_LOCKED | CMD_CLOCK,
+	{ "keygen", cmd_keygen, CMD_CONFIG | CMD_LOCKED |
+	    CMD_CLOCK | CMD_CHANGES,
 	    "VENDOR [--alg rsa|ed25519] [--bits N] [--selector NAME] "
 	    "[--accept-time-jump]",
 	    "make the vendor's next key now" },
-	{ "import", cmd_import, CMD_CONFIG | CMD_LOCKED | CMD_CLOCK,
+	{ "import", cmd_import, CMD_CONFIG | CMD_LOCKED |
+	    CMD_CLOCK | CMD_CHANGES,
 	    "VENDOR FILE [--selector NAME] [--state active --since DATE] "
 	    "[--no-dns-check] [--force] [--accept-time-jump]",
 	    "take an existing private key as the vendor's next key" },
@@ -26,17 +28,17 @@ static const struct cmd commands[] = {
 	{ "txt", cmd_txt, CMD_CONFIG | CMD_STORE,
 	    "[VENDOR|KEY] [--format zone|value|name-value|json|nsupdate]",
 	    "the DNS records to publish" },
-	{ "export", cmd_export, CMD_CONFIG | CMD_STORE,
+	{ "export", cmd_export, CMD_CONFIG | CMD_STORE | CMD_CHANGES,
 	    "KEY [--format pem|pkcs1|raw] [-o FILE] [--force]",
 	    "write a decrypted private key" },
-	{ "passwd", cmd_passwd, CMD_CONFIG | CMD_LOCKED,
+	{ "passwd", cmd_passwd, CMD_CONFIG | CMD_LOCKED | CMD_CHANGES,
 	    "[--rekey] [--new-passphrase-file F]",
 	    "change the passphrase (and with --rekey the master key)" },
 	{ "log", cmd_log, CMD_CONFIG | CMD_STORE, "[VENDOR] [--verify]",
 	    "the audit trail" },
 	{ "rotate", cmd_rotate, CMD_CONFIG,
 	    "[VENDOR...] [-n] [--force] [--republish] [--settle[=DURATION]] "
-	    "[--accept-time-jump]",
+	    "[--accept-time-jump] [--simulate]",
 	    "advance every schedule as far as time and DNS allow (cron)" },
 	{ "status", cmd_status, CMD_CONFIG | CMD_STORE,
 	    "[VENDOR] [--prometheus FILE]",
@@ -44,16 +46,20 @@ static const struct cmd commands[] = {
 	{ "plan", cmd_plan, CMD_CONFIG | CMD_STORE,
 	    "[VENDOR...] [--until DATE|--for DURATION]",
 	    "every future event and its earliest date (default: a year)" },
-	{ "revoke", cmd_revoke, CMD_CONFIG | CMD_LOCKED | CMD_CLOCK,
+	{ "revoke", cmd_revoke, CMD_CONFIG | CMD_LOCKED |
+	    CMD_CLOCK | CMD_CHANGES,
 	    "KEY [--reason TEXT] [--accept-time-jump]",
 	    "revoke a compromised key now and replace it" },
-	{ "hold", cmd_hold, CMD_CONFIG | CMD_LOCKED | CMD_CLOCK,
+	{ "hold", cmd_hold, CMD_CONFIG | CMD_LOCKED |
+	    CMD_CLOCK | CMD_CHANGES,
 	    "VENDOR [--accept-time-jump]",
 	    "stop automatic transitions for a vendor" },
-	{ "release", cmd_release, CMD_CONFIG | CMD_LOCKED | CMD_CLOCK,
+	{ "release", cmd_release, CMD_CONFIG | CMD_LOCKED |
+	    CMD_CLOCK | CMD_CHANGES,
 	    "VENDOR [--accept-time-jump]", "resume automatic transitions" },
 	{ "decommission", cmd_decommission,
-	    CMD_CONFIG | CMD_LOCKED | CMD_CLOCK,
+	    CMD_CONFIG | CMD_LOCKED |
+	    CMD_CLOCK | CMD_CHANGES,
 	    "VENDOR [--alg ALG] [--accept-time-jump]",
 	    "retire every key of a vendor that is leaving, or of one "
 	    "algorithm" },

@@ -224,7 +224,7 @@ make_folder(const char *dir)
 
 /* Everything but the header, which comes last: no header, no keystore. */
 static int
-write_body(struct ks *ks, int64_t now)
+write_body(struct ks *ks, int64_t now, bool simulated)
 {
 	struct buf b = { NULL, 0, 0 };
 	char err[300];
@@ -239,6 +239,7 @@ write_body(struct ks *ks, int64_t now)
 	if (ks->kfd == -1)
 		return -1;
 	ks->st.now = now;
+	ks->st.simulated_since = simulated ? now : 0;
 	if (ksstate_encode(&ks->st, &b, err, sizeof(err)) == -1) {
 		log_fail(EX_SOFTWARE, "keystore: %s: %s", ks_at(ks, "state"),
 		    err);
@@ -257,7 +258,7 @@ out:
 
 int
 ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
-    int64_t now)
+    int64_t now, bool simulated)
 {
 	unsigned char hbuf[KSF_HEADER_LEN];
 	struct ks *ks = ks_new(dir);
@@ -278,7 +279,7 @@ ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
 		goto out;
 	if (make_folder(dir) == -1 ||
 	    (ks->dfd = ksfile_open_dir(AT_FDCWD, dir, dir)) == -1 ||
-	    write_body(ks, now) == -1 ||
+	    write_body(ks, now, simulated) == -1 ||
 	    ksfile_replace(ks->dfd, "header", ks_at(ks, "header"), hbuf,
 	    sizeof(hbuf)) == -1 ||
 	    ksfile_sync_dir(ks->kfd, ks_at(ks, "keys")) == -1 ||

@@ -46,10 +46,11 @@
  * init: creates DIR (0700; its parent must exist) with a new random master
  * key sealed under pass at that KDF strength. An existing keystore is
  * refused (73), as is anything already at DIR that is not an empty folder
- * of ours.
+ * of ours. A keystore created with simulated (under DKIMKEYS_NOW) is
+ * simulated from the start (ks_simulated_since).
  */
 int ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
-    int64_t now);
+    int64_t now, bool simulated);
 
 /*
  * Opens DIR: checks the folder and its files (77), reads and verifies the

@@ -60,6 +60,19 @@ ks_set_last_run(struct ks *ks, int64_t at, bool ok)
 	ks->st.run_ok = ok;
 }
 
+int64_t
+ks_simulated_since(const struct ks *ks)
+{
+	return ks->st.simulated_since;
+}
+
+void
+ks_set_simulated(struct ks *ks, int64_t since)
+{
+	if (ks->st.simulated_since == 0)
+		ks->st.simulated_since = since;
+}
+
 void
 ks_set_error(struct ks *ks, struct ks_key *key, const char *text,
     int64_t now)

@@ -33,6 +33,12 @@ int64_t ks_last_now(const struct ks *ks);
 int64_t ks_last_run(const struct ks *ks, bool *ok);
 /* Records it; stored by the next ks_commit. */
 void ks_set_last_run(struct ks *ks, int64_t at, bool ok);
+/* When the keystore became simulated (SPEC section 3, Time: init or
+ * rotate --simulate under DKIMKEYS_NOW), or 0 for a real-clock one. */
+int64_t ks_simulated_since(const struct ks *ks);
+/* Marks it simulated for good from since (kept when already marked);
+ * stored by the next ks_commit. */
+void ks_set_simulated(struct ks *ks, int64_t since);
 
 /* Replaces a key's (or vendor's) error text; NULL clears it. */
 void ks_set_error(struct ks *ks, struct ks_key *key, const char *text,

@@ -66,6 +66,9 @@ struct ksstate_index {
 struct ksstate {
 	unsigned version; /* of the file decoded; encoding writes the newest */
 	int64_t now;      /* latest now of a changing run, 0 = none */
+	int64_t simulated_since; /* when it became simulated (init or
+				    rotate --simulate under DKIMKEYS_NOW),
+				    0 = real clock */
 	int64_t run_at;   /* the last non-dry rotate run's now, 0 = none */
 	bool run_ok;      /* whether it ended without a failure */
 	struct ksstate_counter *counters;

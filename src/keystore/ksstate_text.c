@@ -80,6 +80,8 @@ static const struct field key_fields[] = {
 	    F_OPT | F_V2),
 	KF("max_ttl", T_U32, max_ttl, 0, F_V2),
 	KF("neg_ttl", T_U32, neg_ttl, 0, F_OPT | F_V2),
+	KF("record_ttl", T_UINT, record_ttl, UINT32_MAX, F_OPT | F_LATER),
+	KF("record_testing", T_BOOL, record_testing, 0, F_LATER),
 	KF("error_at", T_TIME, error_at, 0, F_V2),
 	KF("error", T_TEXT, error, KSSTATE_TEXT_MAX, F_OPT | F_V2),
 	KF("reason", T_TEXT, reason, KSSTATE_TEXT_MAX, F_OPT | F_V2),
@@ -126,6 +128,12 @@ static const struct field entry_fields[] = {
 	JF("selector", T_SELECTOR, selector, 0, F_OPT),
 	JF("fpr", T_HEX, fpr, 2 * KS_FPR_LEN, F_OPT),
 	JF("extra", T_TEXT, extra, KSSTATE_EXTRA_MAX, F_OPT),
+};
+
+/* A simulated keystore (optional: absent for a real-clock one). */
+#define SF(n, t, m, max, fl) { n, t, offsetof(struct ksstate, m), max, fl }
+static const struct field simulated_fields[] = {
+	SF("since", T_TIME, simulated_since, 0, 0),
 };
 
 /* The last rotate run (optional: absent until one ends). */
@@ -208,6 +216,8 @@ is_empty(const struct field *f, const void *obj)
 
 	if (f->type == T_UINT)
 		return *(const unsigned *)at == 0;
+	if (f->type == T_BOOL)
+		return !*(const bool *)at;
 	if (f->type == T_TIME)
 		return *(const int64_t *)at == 0;
 	if (f->type == T_UINT)
@@ -300,6 +310,13 @@ ksstate_encode(const struct ksstate *st, struct buf *out, char *err,
 		return enc_fail(err, errlen, "now: time out of range");
 	buf_printf(out, "dkimkeys-state %d\nnow %s\n", KSSTATE_VERSION,
 	    fmt_time(st->now, ts));
+	if (st->simulated_since != 0) {
+		if (!ksstate_time_ok(st->simulated_since))
+			return enc_fail(err, errlen, "simulated: time out of "
+			    "range");
+		put_line(out, "simulated", simulated_fields,
+		    ARRAY_LEN(simulated_fields), st);
+	}
 	if (st->run_at != 0) {
 		if (!ksstate_time_ok(st->run_at))
 			return enc_fail(err, errlen, "run: time out of range");
@@ -610,6 +627,19 @@ parse_base(struct parser *p, char *rest)
 }
 
 static int
+parse_simulated(struct parser *p, char *rest)
+{
+	if (p->st->simulated_since != 0)
+		return fail(p, "simulated listed twice");
+	if (parse_fields(p, simulated_fields, ARRAY_LEN(simulated_fields),
+	    rest, p->st) == -1)
+		return -1;
+	if (p->st->simulated_since == 0)
+		return fail(p, "simulated without a time");
+	return 0;
+}
+
+static int
 parse_run(struct parser *p, char *rest)
 {
 	if (p->st->run_at != 0)
@@ -646,6 +676,7 @@ static const struct {
 	unsigned since; /* the first version that has them */
 	int (*parse)(struct parser *, char *);
 } kinds[] = {
+	{ "simulated", 2, parse_simulated },
 	{ "run", 2, parse_run },
 	{ "counter", 1, parse_counter },
 	{ "vendor", 2, parse_vendor },

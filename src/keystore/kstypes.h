@@ -70,6 +70,10 @@ struct ks_key {
 	uint32_t neg_ttl;  /* negative-caching TTL (RFC 2308) of the answer
 			      seen before publishing: resolvers may cache
 			      "no such name" that long */
+	unsigned record_ttl; /* the vendor's ttl + 1 when the record was
+				last published (publish, --republish); 0:
+				not known (published before it was kept) */
+	bool record_testing; /* and whether its testing (t=y) was set */
 	char *error;       /* last failure, one line, or NULL (ks_set_error) */
 	int64_t error_at;
 	char *reason;      /* why it was revoked as compromised, or NULL */

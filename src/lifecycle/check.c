@@ -178,6 +178,38 @@ check_vendor(struct lc *lc, const struct vendor *v, const struct psl *psl,
 	return ok;
 }
 
+/*
+ * An orphan key (its vendor no longer configured): one not decommissioned
+ * is a problem; a decommissioned one that rotate takes to destroyed with
+ * a remaining section's settings (lc_heir_template) is checked like that
+ * section's keys, with its resolver; that of a removed section is not
+ * checked, and the line says why.
+ */
+static bool
+check_orphan(struct lc *lc, const struct ks_key *k, struct check_report *r)
+{
+	const struct vendor *t = lc_heir_template(lc, k);
+	char *name = xasprintf("%s._domainkey.%s", k->selector, k->domain);
+	char why[512], next[512], *what;
+	struct dnsq *q = NULL;
+	bool ok = true;
+
+	if (!lc_leaving(lc, k) || t == NULL) {
+		ok = lc_leaving(lc, k);
+		what = xasprintf("orphan: %s; %s", lc_orphan_why(lc, k, why,
+		    sizeof(why)), lc_orphan_next(lc, k, next, sizeof(next)));
+		check_add(r, ok, name, what, ok ? "not checked" : NULL);
+		free(what);
+	} else if (k->state >= KS_PUBLISHED && k->state <= KS_WITHDRAWN) {
+		ok = dnsq_new(t->resolver != NULL ? t->resolver :
+		    lc->cfg->resolver, lc->cfg->resolver_ca,
+		    lc->cfg->dns_timeout, &q) == 0 && check_key(q, t, k, r);
+		dnsq_free(q);
+	}
+	free(name);
+	return ok;
+}
+
 /* Whether v is named among vendors[0..n) (its name or its section);
  * every vendor is when n is 0. */
 static bool
@@ -197,9 +229,10 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
     struct check_report *r)
 {
 	struct dmarc_obs_set obs = { 0 };
+	struct ks_key *const *keys;
 	struct psl *psl = NULL;
 	bool loaded = false;
-	size_t i;
+	size_t nkeys, i, j;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
@@ -218,6 +251,17 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
 	psl_free(psl);
 	dmarc_obs_save(lc, &obs);
 	dmarc_obs_free(&obs);
+	keys = ks_keys(lc->ks, &nkeys);
+	for (i = 0; i < nkeys; i++) {
+		if (keys[i]->state == KS_DESTROYED ||
+		    lc_vendor(lc, keys[i]) != NULL)
+			continue;
+		for (j = 0; j < n; j++)
+			if (lc_vendor_named(vendors[j], keys[i]->vendor))
+				break;
+		if (n == 0 || j < n)
+			r->ok &= check_orphan(lc, keys[i], r);
+	}
 	return r->ok ? 0 : -1;
 }
 

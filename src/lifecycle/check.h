@@ -29,7 +29,11 @@ struct check_report {
 
 /*
  * Checks the configured vendors named in vendors[0..n), or every vendor
- * when n is 0 (the names are known to be vendors). A lookup that cannot
+ * when n is 0 (the names are known to be vendors), then the orphan keys
+ * of those names (every orphan when n is 0): one not decommissioned is a
+ * problem, a decommissioned one that rotate takes to destroyed is checked
+ * with its section's resolver, one of a removed section is reported
+ * unchecked. A lookup that cannot
  * be made is logged and makes r->ok false. Free r with check_report_free.
  * Returns 0 when r->ok, else -1.
  */

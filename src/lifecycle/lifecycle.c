@@ -98,6 +98,23 @@ lc_commit(struct lc *lc)
 	return ks_commit(lc->ks, lc->now > last ? lc->now : last);
 }
 
+int
+lc_simulation_ok(struct lc *lc, bool mark)
+{
+	if (!lc->simulated || ks_simulated_since(lc->ks) != 0)
+		return 0;
+	if (!mark) {
+		log_fail(EX_USAGE, "keystore %s has real-clock history: "
+		    "DKIMKEYS_NOW would mix rehearsed times into it; rehearse "
+		    "on a copy, or mark it simulated for good with `dkimkeys "
+		    "rotate --simulate`", lc->cfg->keystore);
+		return -1;
+	}
+	ks_set_simulated(lc->ks, lc->now);
+	ks_journal(lc->ks, lc->now, true, "simulate", NULL, KS_EV_COUNT, "");
+	return 0;
+}
+
 char *
 lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 {
@@ -514,6 +531,14 @@ lc_orphan_why(const struct lc *lc, const struct ks_key *key, char *buf,
 		snprintf(buf, len, "algorithm %s was dropped from vendor %s",
 		    dk_alg_name(key->alg), v->name);
 	return buf;
+}
+
+const struct vendor *
+lc_record_vendor(const struct lc *lc, const struct ks_key *key)
+{
+	const struct vendor *v = lc_vendor(lc, key);
+
+	return v != NULL ? v : lc_heir_template(lc, key);
 }
 
 size_t

@@ -45,6 +45,16 @@ int lc_clock_ok(struct lc *lc);
 int lc_commit(struct lc *lc);
 
 /*
+ * SPEC section 3, Time: whether this run may change the keystore. A run
+ * whose now is the clock's, or a keystore already simulated, may (0). A
+ * simulated now on a keystore with real-clock history is refused (64,
+ * one line naming rotate --simulate) unless mark, which marks it
+ * simulated for good with a "simulate" audit entry that the caller's
+ * next ks_commit stores.
+ */
+int lc_simulation_ok(struct lc *lc, bool mark);
+
+/*
  * Expands a vendor's selector template for a key of alg created at t
  * (SPEC section 4), appending -2, -3, ... while the result is taken in the
  * keystore. Returns a malloc'd selector, or NULL after logging (78 when the
@@ -173,6 +183,11 @@ const struct vendor *lc_heir_template(const struct lc *lc,
  * number; *out is malloc'd (NULL when none).
  */
 size_t lc_heirs(const struct lc *lc, struct vendor **out);
+
+/* The vendor whose ttl, testing and resolver apply to key's record: its
+ * own, or an orphan's heir template (lc_heir_template), or NULL. */
+const struct vendor *lc_record_vendor(const struct lc *lc,
+    const struct ks_key *key);
 
 /* The number of keys not yet destroyed that are orphans of a vendor named
  * by arg (lc_vendor_named). */

@@ -391,16 +391,33 @@ range(struct ks_key **sorted, size_t n, const struct vendor *v,
 	return sorted + lo;
 }
 
+/* The schedules of v (managed and wanted) into p. */
+static void
+plan_vendor(struct lc *lc, const struct vendor *v, struct ks_key **sorted,
+    size_t nkeys, int64_t until, struct plan *p)
+{
+	const struct ks_vendor *rec = ks_vendor(lc->ks, v->name, false);
+	struct ks_key *const *mine;
+	size_t nmine, a;
+
+	for (a = 0; a < v->nalgs; a++) {
+		mine = range(sorted, nkeys, v, v->algs[a].alg, &nmine);
+		plan_sched(v, v->algs[a].alg, mine, nmine,
+		    rec != NULL && rec->hold,
+		    rec != NULL && (rec->decommission ||
+		    (rec->decommission_algs & 1U << v->algs[a].alg) != 0),
+		    lc->now, until, &p->scheds[p->n++]);
+	}
+}
+
 void
 plan_build(struct lc *lc, char *const *only, size_t nonly, int64_t until,
     struct plan *p)
 {
 	const struct config *cfg = lc->cfg;
-	const struct ks_vendor *rec;
 	const struct vendor *v;
 	struct ks_key *const *keys, **sorted;
-	struct ks_key *const *mine;
-	size_t nkeys, nmine, i, a;
+	size_t nkeys, i;
 
 	memset(p, 0, sizeof(*p));
 	p->now = lc->now;
@@ -412,22 +429,15 @@ plan_build(struct lc *lc, char *const *only, size_t nonly, int64_t until,
 		memcpy(sorted, keys, nkeys * sizeof(*sorted));
 		qsort(sorted, nkeys, sizeof(*sorted), by_sched);
 	}
-	p->scheds = xcalloc(cfg->nvendors * CONFIG_MAX_ALGS + 1,
+	/* as rotate: the configured vendors, then the heirs */
+	p->nheirs = lc_heirs(lc, &p->heirs);
+	p->scheds = xcalloc((cfg->nvendors + p->nheirs) * CONFIG_MAX_ALGS + 1,
 	    sizeof(*p->scheds));
-	for (i = 0; i < cfg->nvendors; i++) {
-		v = &cfg->vendors[i];
-		if (v->mode != MODE_MANAGED || !wanted(v, only, nonly))
-			continue;
-		rec = ks_vendor(lc->ks, v->name, false);
-		for (a = 0; a < v->nalgs; a++) {
-			mine = range(sorted, nkeys, v, v->algs[a].alg, &nmine);
-			plan_sched(v, v->algs[a].alg, mine, nmine,
-			    rec != NULL && rec->hold,
-			    rec != NULL && (rec->decommission ||
-			    (rec->decommission_algs & 1U << v->algs[a].alg) !=
-			    0), lc->now, until,
-			    &p->scheds[p->n++]);
-		}
+	for (i = 0; i < cfg->nvendors + p->nheirs; i++) {
+		v = i < cfg->nvendors ? &cfg->vendors[i] :
+		    &p->heirs[i - cfg->nvendors];
+		if (v->mode == MODE_MANAGED && wanted(v, only, nonly))
+			plan_vendor(lc, v, sorted, nkeys, until, p);
 	}
 	free(sorted);
 }
@@ -444,4 +454,7 @@ plan_free(struct plan *p)
 	free(p->scheds);
 	p->scheds = NULL;
 	p->n = 0;
+	free(p->heirs);
+	p->heirs = NULL;
+	p->nheirs = 0;
 }

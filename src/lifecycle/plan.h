@@ -57,6 +57,9 @@ struct plan {
 	int64_t now, until;
 	struct plan_sched *scheds;
 	size_t n;
+	struct vendor *heirs; /* lc_heirs: the vendors of decommissioned
+				 orphans' schedules */
+	size_t nheirs;
 };
 
 /* "generate", "publish", "deploy", "retire", ... */
@@ -75,8 +78,10 @@ void plan_sched_free(struct plan_sched *ps);
 
 /*
  * Every managed schedule of the configuration (only[0..nonly): those
- * vendors or sections; none: all), in configuration order, from the
- * keystore of lc at lc->now up to until. Reads the keystore only.
+ * vendors or sections, or orphans' names; none: all), in configuration
+ * order, then those of the decommissioned orphans that rotate takes to
+ * destroyed with a remaining section's settings and hooks (lc_heirs),
+ * from the keystore of lc at lc->now up to until. Reads the keystore only.
  */
 void plan_build(struct lc *lc, char *const *only, size_t nonly,
     int64_t until, struct plan *p);

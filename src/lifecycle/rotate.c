@@ -514,7 +514,9 @@ rotate_run(struct lc *lc, const struct rotate_opts *o,
 	run.o = o;
 	run.r = r;
 	lc->accept_jump = lc->accept_jump || o->accept_jump;
-	if (lc_clock_ok(lc) == -1 || lc_hook_user_ok(lc) == -1)
+	/* a dry run changes nothing: it may rehearse on any keystore */
+	if ((!o->dry_run && lc_simulation_ok(lc, o->simulate) == -1) ||
+	    lc_clock_ok(lc) == -1 || lc_hook_user_ok(lc) == -1)
 		return -1;
 	orphans(&run);
 	run.nheirs = lc_heirs(lc, &run.heirs);

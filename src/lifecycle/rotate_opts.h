@@ -16,6 +16,8 @@ struct rotate_opts {
 	bool force;        /* a successor now where none exists */
 	bool republish;    /* publish hooks again for live records */
 	bool accept_jump;  /* --accept-time-jump */
+	bool simulate;     /* --simulate: mark a real-clock keystore
+			      simulated for good (lc_simulation_ok) */
 	int64_t settle;    /* --settle: seconds to keep polling DNS, or 0 */
 	unsigned jobs;     /* key generation threads */
 	int (*unlock)(void *ctx); /* reads the passphrase on first need */

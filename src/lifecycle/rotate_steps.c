@@ -86,6 +86,14 @@ hooks(struct run *run, const struct vendor *v, struct ks_key *k,
 	return false;
 }
 
+/* Remembers the ttl and testing k's record was published with. */
+static void
+record_settings(const struct vendor *v, struct ks_key *k)
+{
+	k->record_ttl = v->ttl + 1;
+	k->record_testing = v->testing;
+}
+
 /* Commits a transition of k with its audit entry (extra: more JSON
  * members, "" or starting with a comma). */
 static void
@@ -202,6 +210,7 @@ publish(struct run *run, const struct vendor *v, struct ks_key *k)
 		return;
 	k->state = KS_PUBLISHED;
 	k->published = run->lc->now;
+	record_settings(v, k);
 	k->hooks_done = 0;
 	if (!v->verify_dns)
 		k->visible = run->lc->now;
@@ -477,11 +486,46 @@ republish(struct run *run, const struct vendor *v, struct ks_key *k)
 		return;
 	if (!hooks(run, v, k, KS_EV_PUBLISH, NULL, NULL))
 		return;
+	record_settings(v, k);
 	ks_journal(run->lc->ks, run->lc->now, run->lc->simulated,
 	    "republish", k, KS_EV_COUNT, "");
 	if (run_commit(run) == 0)
 		rotate_report_add(run->r, v->name, k, false, "republished",
 		    NULL);
+}
+
+/*
+ * One line (not a failure) when a live record of the schedule was
+ * published with another ttl or testing than the vendor has now: only
+ * --republish brings DNS in line. Keys published before the keystore
+ * kept these (record_ttl 0) are not judged.
+ */
+static void
+republish_needed(struct run *run, const struct vendor *v, enum dk_alg alg)
+{
+	struct ks_key *const *keys;
+	const struct ks_key *k;
+	size_t n, i;
+	bool revoked;
+
+	keys = ks_keys(run->lc->ks, &n);
+	for (i = 0; i < n; i++) {
+		k = keys[i];
+		if (!lc_in_sched(k, v, alg) || k->state < KS_PUBLISHED ||
+		    k->state > KS_RETIRED || k->record_ttl == 0 ||
+		    !lc_served(run->lc, k, &revoked) || revoked ||
+		    (k->record_ttl == v->ttl + 1 &&
+		    k->record_testing == v->testing))
+			continue;
+		rotate_report_add(run->r, v->name, k, false,
+		    "republish needed", "published with ttl %u%s, the "
+		    "configuration says ttl %u%s: run `dkimkeys rotate "
+		    "--republish %s` to update the live records",
+		    k->record_ttl - 1, k->record_testing ? " and testing" :
+		    "", (unsigned)v->ttl, v->testing ? " and testing" : "",
+		    v->name);
+		return;
+	}
 }
 
 /* decommission: every live key of the schedule is retired at once. */
@@ -551,6 +595,8 @@ run_steps(struct run *run, const struct vendor *v, enum dk_alg alg)
 	each(run, v, alg, KS_RETIRED, revoke);
 	each(run, v, alg, KS_REVOKED, withdraw);
 	each(run, v, alg, KS_WITHDRAWN, destroy);
+	if (!run->o->republish)
+		republish_needed(run, v, alg);
 	/* late and stalled are judged by the driver once every walk and
 	 * batch of the run is done */
 	log_set_vendor(was);

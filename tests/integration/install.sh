@@ -89,6 +89,15 @@ check "the sample configuration, mode 0600" \
         [ \$(stat -c %a '$E') = 600 ]"
 check "  passes config-check with the installed binary" \
     run 0 "$R/usr/local/sbin/dkimkeys" -c "$E" config-check
+# one passphrase path (issue 9, item 10): the sample's passphrase_file is
+# the unit's credential, and no page, example or README names another
+check "the sample's passphrase_file is the unit's credential" sh -c "
+    grep -q '^passphrase_file *= */etc/dkimkeys/passphrase ' '$E' &&
+    grep -qx 'LoadCredential=dkimkeys-passphrase:/etc/dkimkeys/passphrase' \
+        '$U/dkimkeys.service'"
+check "  and no other passphrase path is documented" sh -c "
+    cd '$ROOT' && ! grep -rEn '/etc/dkimkeys/[a-z.-]*pass' man etc README |
+        grep -v '/etc/dkimkeys/passphrase\\b'"
 
 printf '; edited\n' >>"$E"
 sum=$(sha256sum <"$E")

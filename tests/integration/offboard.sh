@@ -32,6 +32,7 @@ $(dual tri "$2")
 domains_file = customers.txt
 selector = c%n
 algorithms = ed25519
+ttl = 600
 rotate_every = 30d
 publish_ahead = 1d
 overlap = 2d
@@ -73,6 +74,20 @@ check "status customers" run 0 dk status customers
 check "status customers shows both domains, not the others" \
     sh -c "grep -q customers/one.example '$T/out' &&
         grep -q customers/two.example '$T/out' && ! grep -q '^old' '$T/out'"
+run 0 dk status
+check "status keeps its columns with NAME/DOMAIN vendors (issue 9, item 10)" \
+    "$PY" - "$T/out" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+head = next(l for l in lines if l.startswith("VENDOR "))
+cols = [head.index(c) for c in ("ALG", "ACTIVE KEY", "AGE", "NEXT")]
+rows = [l for l in lines if l.split()[1:2] in (["rsa"], ["ed25519"])]
+assert any(len(l.split()[0]) > 20 for l in rows), rows
+for l in rows:
+    assert l[cols[0]:].split()[0] in ("rsa", "ed25519"), (head, l)
+    assert l[cols[0] - 1] == " " and l[cols[1] - 1] == " ", (head, l)
+    assert l[cols[1]] != " ", (head, l)
+PY
 
 # one algorithm of a configured vendor
 refuse 64 "dual: no rsa|not rsa or ed25519" "decommission --alg of a bad name" \
@@ -106,6 +121,13 @@ check "status names what became of the vendor" \
     "$T/out"
 check "list of an orphan vendor" run 0 dk list old
 check "txt of an orphan vendor" run 0 dk txt old
+check "  says it is an orphan" grep -q 'vendor old is no longer configured' \
+    "$T/err"
+check "check of an orphan not decommissioned: a problem (1)" \
+    run 1 dk check old
+check "  named with what to do" grep -q \
+    '^PROBLEM o1._domainkey.old.example: orphan: section \[vendor:old\] was removed; .*dkimkeys decommission old$' \
+    "$T/out"
 
 refuse 64 "unknown vendor 'nosuch'" "decommission of nothing" \
     dk decommission nosuch
@@ -114,6 +136,18 @@ check "decommission says what it did" grep -q 'old: 1 orphaned keys' \
     "$T/out"
 check "decommission customers/two.example (a removed domain)" \
     run 0 dk decommission customers/two.example
+check "txt of the removed domain: its section's ttl, no orphan warning" \
+    run 0 dk txt customers/two.example
+check "  (600, not 3600)" grep -q '^c1._domainkey.two.example.* 600 ' \
+    "$T/out"
+check "  (no warning)" test ! -s "$T/err"
+check "check of the removed domain asks DNS (69: nothing listens)" \
+    run 69 dk check customers/two.example
+check "check of the removed section's decommissioned orphan: not checked" \
+    run 0 dk check old
+check "  says why" grep -q \
+    '^ok      o1._domainkey.old.example: orphan: .*remove its record from DNS yourself; not checked$' \
+    "$T/out"
 run 0 dk log
 check "the audit log names the orphan vendor decommissioned" \
     grep -q '"event":"decommission","vendor":"customers/two.example"' "$T/out"
@@ -139,6 +173,25 @@ check "its audit entry carries the vendor" \
     grep -q '"event":"decommission","vendor":"customers/one.example"' "$T/out"
 check "rotate after decommission of the section" run 0 dk rotate
 
+# plan lists the decommissioned orphans' events too (issue 9, item 7)
+check "plan of the removed domain (an orphan's name)" \
+    run 0 dk plan customers/two.example
+check "  lists its withdraw and destroy" sh -c \
+    "grep -Eq ' customers/two.example +ed25519 +withdraw ' '$T/out' &&
+        grep -Eq ' customers/two.example +ed25519 +destroy ' '$T/out'"
+check "plan --json --for 13d" run 0 dk plan --json --for 13d
+cp "$T/out" plan.json
+check "  has the heirs' schedules, not the removed section's" \
+    "$PY" - plan.json <<'PY'
+import json, sys
+s = {(x["vendor"], x["algorithm"]) for x in json.load(open(sys.argv[1]))["schedules"]}
+assert ("customers/two.example", "ed25519") in s, s
+assert ("tri", "rsa") in s, s
+assert not any(v == "old" for v, a in s), s
+PY
+plan_seq=$(dk --json log 2>/dev/null | "$PY" -c \
+    'import json, sys; print(json.load(sys.stdin)[-1]["seq"])')
+
 # the normal timers: the orphans whose section remains go to destroyed
 # with its hooks; a removed section's keys stay, reported
 for d in 3 6 9 12 15; do
@@ -157,6 +210,13 @@ assert st[("dual", "rsa")] == "destroyed", st
 assert st[("dual", "ed25519")] == "active", st
 assert st[("old", "ed25519")] == "active", st
 PY
+run 0 dk --json log
+cp "$T/out" audit.json
+run 0 dk list --json
+cp "$T/out" list.json
+check "plan agreed with what rotate then did (every 3 days)" \
+    "$PY" "$ROOT/tests/integration/plan_check.py" plan.json "$plan_seq" \
+    audit.json list.json $((3 * 86400))
 for ev in retire revoke withdraw destroy; do
 	check "the $ev hook ran for the removed domain's key" \
 	    grep -q " $ev c1._domainkey.two.example" rec/events

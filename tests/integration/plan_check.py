@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Does `dkimkeys plan` agree with what rotate then did? (plan.sh)
 
-  plan_check.py PLAN.json SEQ AUDIT.json LIST.json GRID [VENDOR@TIME...]
+  plan_check.py [--verify-dns] PLAN.json SEQ AUDIT.json LIST.json GRID
+                [VENDOR@TIME...]
 
 PLAN.json is `plan --json` taken at its "now" when the audit log ended at
 entry SEQ (0: empty); AUDIT.json `log --json` and LIST.json `list --json`
@@ -12,8 +13,12 @@ matched to the n-th "generate" entry of that vendor and algorithm after
 "now". Every planned event must have happened once, at its date or at most
 one run (GRID) later; every event that happened from "now" to "until" must
 have been planned. SKIP_VENDOR@TIME leaves out that vendor's events from
-TIME on (a compromise or decommission the plan could not know of). Prints one line per
-disagreement and exits 1 if there is any.
+TIME on (a compromise or decommission the plan could not know of). With
+--verify-dns (the vendors check DNS), each DNS confirmation takes one more
+run, as dkimkeys(8) says under plan: that of the revocation moves the
+withdrawal by one run, and with that of the withdrawal the destruction
+and reveal by two. Prints one line per disagreement and exits 1 if there
+is any.
 """
 import datetime
 import json
@@ -28,7 +33,15 @@ def ts(text):
                .replace(tzinfo=datetime.timezone.utc).timestamp())
 
 
+# runs added to the allowed lateness with --verify-dns: the DNS
+# confirmations that come before the event in its key's chain
+DNS_RUNS = {"withdraw": 1, "destroy": 2, "reveal": 2}
+
+
 def main():
+    dns = len(sys.argv) > 1 and sys.argv[1] == "--verify-dns"
+    if dns:
+        del sys.argv[1]
     plan = json.load(open(sys.argv[1]))
     seq = int(sys.argv[2])
     audit = json.load(open(sys.argv[3]))
@@ -87,7 +100,8 @@ def main():
                            (what, key, ev["event"], ev["at"], len(got)))
                 continue
             late = got[0][0] - when
-            if late < 0 or late > grid:
+            if late < 0 or late > grid * (1 + (DNS_RUNS.get(ev["event"], 0)
+                                               if dns else 0)):
                 bad.append("%s (%s): %s planned at %s happened at %s" %
                            (what, key, ev["event"], ev["at"],
                             datetime.datetime.fromtimestamp(
