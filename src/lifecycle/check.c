@@ -130,30 +130,70 @@ out:
 	return ok;
 }
 
+/* What check's DMARC pass keeps for the run. */
+struct dmarc_pass {
+	struct psl *psl;
+	struct dmarc_cache *cache;
+	struct dmarc_obs_set *obs;
+};
+
+/* The list, the cache and the observations; an unreadable list is one
+ * warning line. */
+static void
+dmarc_pass_start(struct lc *lc, struct dmarc_pass *p, struct check_report *r)
+{
+	char *why, *t;
+
+	p->cache = dmarc_cache_new();
+	if ((p->psl = dmarc_psl_open(lc->cfg, &why)) == NULL) {
+		t = xasprintf("warning: public suffix list %s; %s", why,
+		    DMARC_NO_PSL);
+		check_add(r, true, lc->cfg->public_suffix_list, t, NULL);
+		free(t);
+	}
+	free(why);
+	dmarc_obs_load(lc, p->obs);
+}
+
+static void
+dmarc_pass_end(struct lc *lc, struct dmarc_pass *p)
+{
+	psl_free(p->psl);
+	dmarc_cache_free(p->cache);
+	dmarc_obs_save(lc, p->obs);
+	dmarc_obs_free(p->obs);
+}
+
 /* The vendor's DMARC record, SPF and alignment, one line a finding. */
 static bool
-check_dmarc(struct lc *lc, struct dnsq *q, const struct psl *psl,
-    struct dmarc_obs_set *obs, const struct vendor *v,
-    struct check_report *r)
+check_dmarc(struct lc *lc, struct dnsq *q, const struct dmarc_pass *p,
+    const struct vendor *v, struct check_report *r)
 {
+	struct dmarc_obs_set *obs = p->obs;
 	struct dmarc_result d;
 	size_t i;
 	bool ok;
 
-	dmarc_check_vendor(q, psl, v, lc->now, dmarc_obs_none_since(obs, v),
-	    &d);
+	dmarc_judge_vendor(q, p->cache, p->psl, v, lc->now,
+	    dmarc_obs_none_since(obs, v), &d);
 	for (i = 0; i < d.n; i++)
-		check_add(r, d.f[i].ok, d.f[i].name, d.f[i].what, NULL);
+		if (!dmarc_cache_said(p->cache, &d.f[i]))
+			check_add(r, d.f[i].ok, d.f[i].name, d.f[i].what,
+			    NULL);
 	r->unreachable |= d.unreachable;
+	r->dmarc = xrealloc(r->dmarc, (r->ndmarc + 1) * sizeof(*r->dmarc));
+	dmarc_summary_fill(v, &d, &r->dmarc[r->ndmarc++]);
 	ok = !d.errors;
-	dmarc_obs_note(obs, v, lc->now, &d);
+	/* status shows the vendors rotate judges too: those that ask */
+	if (dmarc_wanted(v))
+		dmarc_obs_note(obs, v, lc->now, &d);
 	dmarc_result_clear(&d);
 	return ok;
 }
 
 static bool
-check_vendor(struct lc *lc, const struct vendor *v, const struct psl *psl,
-    struct dmarc_obs_set *obs, struct check_report *r)
+check_vendor(struct lc *lc, const struct vendor *v, struct dmarc_pass *p,
+    struct check_report *r)
 {
 	struct ks_key *const *keys;
 	struct dnsq *q = NULL;
@@ -171,8 +211,7 @@ check_vendor(struct lc *lc, const struct vendor *v, const struct psl *psl,
 		    keys[i]->state >= KS_PUBLISHED &&
 		    keys[i]->state <= KS_WITHDRAWN)
 			ok &= check_key(q, keys[i], r);
-	if (dmarc_wanted(v))
-		ok &= check_dmarc(lc, q, psl, obs, v, r);
+	ok &= check_dmarc(lc, q, p, v, r);
 	dnsq_free(q);
 	return ok;
 }
@@ -196,8 +235,7 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
     struct check_report *r)
 {
 	struct dmarc_obs_set obs = { 0 };
-	struct psl *psl = NULL;
-	bool loaded = false;
+	struct dmarc_pass p = { .obs = &obs };
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
@@ -207,16 +245,11 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
 
 		if (!check_wanted(vendors, n, v))
 			continue;
-		if (dmarc_wanted(v) && !loaded) {
-			psl = dmarc_psl_load(lc->cfg);
-			dmarc_obs_load(lc, &obs);
-			loaded = true;
-		}
-		r->ok &= check_vendor(lc, v, psl, &obs, r);
+		if (p.cache == NULL)
+			dmarc_pass_start(lc, &p, r);
+		r->ok &= check_vendor(lc, v, &p, r);
 	}
-	psl_free(psl);
-	dmarc_obs_save(lc, &obs);
-	dmarc_obs_free(&obs);
+	dmarc_pass_end(lc, &p);
 	return r->ok ? 0 : -1;
 }
 
@@ -233,5 +266,8 @@ check_report_free(struct check_report *r)
 		free(r->lines[i].detail);
 	}
 	free(r->lines);
+	for (i = 0; i < r->ndmarc; i++)
+		dmarc_summary_clear(&r->dmarc[i]);
+	free(r->dmarc);
 	memset(r, 0, sizeof(*r));
 }
