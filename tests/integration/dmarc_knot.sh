@@ -232,6 +232,34 @@ check "  one line per finding, none twice, 11 problems" \
 check "  every vendor's record judged (managed, delegated, domains_file)" \
     test "$(grep -c ': DMARC for ' "$T/out")" -eq 15
 
+# a server that never answers: the selector's lookup waits dns_timeout,
+# the DMARC lookup does not wait again (it did: twice the time)
+DARK=$(free_port)
+"$PY" -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+time.sleep(120)' "$DARK" &
+PIDS="$PIDS $!"
+writeconf "${CONF%/*}/dark.conf" <<DARKCONF
+resolver = 127.0.0.1:$DARK
+dns_timeout = 2s
+
+[vendor:dark]
+mode = delegated
+domain = dg.dark.test
+selectors = s1
+DARKCONF
+sleep 0.3
+t0=$(date +%s%N)
+check "a dark server: check exits 69" run 69 "$DK" -c "${CONF%/*}/dark.conf" \
+    check
+t1=$(date +%s%N)
+check "  the DMARC lookup fails at once, as unreachable" grep -qF \
+    "PROBLEM _dmarc.dg.dark.test: lookup failed: unreachable: timeout after 2s earlier in this run" \
+    "$T/out"
+check "  one wait of dns_timeout, not two" \
+    test $(((t1 - t0) / 1000000)) -lt 3500
+
 NOW=$((NOW + 2 * DAY))
 check "p=none longer than dmarc_none_max is a warning" judged own 0 4 \
     "ok      _dmarc.own.example.com: warning: the policy has been none since 2027-01-15T08:00:00Z, longer than dmarc_none_max (1d)"
