@@ -130,40 +130,6 @@ out:
 	return ok;
 }
 
-/* What check's DMARC pass keeps for the run. */
-struct dmarc_pass {
-	struct psl *psl;
-	struct dmarc_cache *cache;
-	struct dmarc_obs_set *obs;
-};
-
-/* The list, the cache and the observations; an unreadable list is one
- * warning line. */
-static void
-dmarc_pass_start(struct lc *lc, struct dmarc_pass *p, struct check_report *r)
-{
-	char *why, *t;
-
-	p->cache = dmarc_cache_new();
-	if ((p->psl = dmarc_psl_open(lc->cfg, &why)) == NULL) {
-		t = xasprintf("warning: public suffix list %s; %s", why,
-		    DMARC_NO_PSL);
-		check_add(r, true, lc->cfg->public_suffix_list, t, NULL);
-		free(t);
-	}
-	free(why);
-	dmarc_obs_load(lc, p->obs);
-}
-
-static void
-dmarc_pass_end(struct lc *lc, struct dmarc_pass *p)
-{
-	psl_free(p->psl);
-	dmarc_cache_free(p->cache);
-	dmarc_obs_save(lc, p->obs);
-	dmarc_obs_free(p->obs);
-}
-
 /* The vendor's DMARC record, SPF and alignment, one line a finding. */
 static bool
 check_dmarc(struct lc *lc, struct dnsq *q, const struct dmarc_pass *p,
@@ -237,6 +203,7 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
 	struct dmarc_obs_set obs = { 0 };
 	struct dmarc_pass p = { .obs = &obs };
 	size_t i;
+	char *t;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
@@ -245,8 +212,12 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
 
 		if (!check_wanted(vendors, n, v))
 			continue;
-		if (p.cache == NULL)
-			dmarc_pass_start(lc, &p, r);
+		if (p.cache == NULL &&
+		    (t = dmarc_pass_start(lc, &p)) != NULL) {
+			check_add(r, true, lc->cfg->public_suffix_list, t,
+			    NULL);
+			free(t);
+		}
 		r->ok &= check_vendor(lc, v, &p, r);
 	}
 	dmarc_pass_end(lc, &p);

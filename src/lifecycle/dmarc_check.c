@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "dmarc_check.h"
+#include "dmarc_obs.h"
 #include "dns/dnswire.h"
 #include "dns/spfrec.h"
 #include "support/log.h"
@@ -645,4 +646,27 @@ dmarc_warn_config(const struct config *cfg, char *const *vendors, size_t n)
 	}
 	psl_free(psl);
 	return found;
+}
+
+char *
+dmarc_pass_start(struct lc *lc, struct dmarc_pass *p)
+{
+	char *why, *t = NULL;
+
+	p->cache = dmarc_cache_new();
+	if ((p->psl = dmarc_psl_open(lc->cfg, &why)) == NULL)
+		t = xasprintf("warning: public suffix list %s; %s", why,
+		    DMARC_NO_PSL);
+	free(why);
+	dmarc_obs_load(lc, p->obs);
+	return t;
+}
+
+void
+dmarc_pass_end(struct lc *lc, struct dmarc_pass *p)
+{
+	psl_free(p->psl);
+	dmarc_cache_free(p->cache);
+	dmarc_obs_save(lc, p->obs);
+	dmarc_obs_free(p->obs);
 }

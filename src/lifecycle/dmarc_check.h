@@ -69,9 +69,9 @@ const char *dmarc_org(const struct psl *psl, const char *name);
 
 /*
  * Judges v with the resolver q (psl may be NULL: then the organizational
- * domain is unknown). none_since is when p=none was first seen to apply
- * (0: unknown, taken as now); with v->dmarc_none_max, a p=none older
- * than that is a warning. Free r with dmarc_result_clear.
+ * domain is the last two labels, and the findings say so). none_since
+ * is when p=none was first seen to apply (0: unknown, taken as now);
+ * with v->dmarc_none_max, a p=none older than that is a warning. Free r with dmarc_result_clear.
  */
 void dmarc_check_vendor(struct dnsq *q, const struct psl *psl,
     const struct vendor *v, int64_t now, int64_t none_since,
@@ -115,6 +115,24 @@ struct dmarc_summary {
 void dmarc_summary_fill(const struct vendor *v,
     const struct dmarc_result *r, struct dmarc_summary *s);
 void dmarc_summary_clear(struct dmarc_summary *s);
+
+/* What check's DMARC pass keeps for the run; obs is the caller's. */
+struct lc;
+struct dmarc_obs_set;
+struct dmarc_pass {
+	struct psl *psl;
+	struct dmarc_cache *cache;
+	struct dmarc_obs_set *obs;
+};
+
+/*
+ * Reads the list, makes the cache and loads the observations into
+ * p->obs. Returns the warning, malloc'd, when the list cannot be read
+ * (one line of check), else NULL. dmarc_pass_end saves the observations
+ * and frees what the pass holds.
+ */
+char *dmarc_pass_start(struct lc *lc, struct dmarc_pass *p);
+void dmarc_pass_end(struct lc *lc, struct dmarc_pass *p);
 
 /*
  * What can be told without DNS: a from_domain that the key's domain
