@@ -71,7 +71,8 @@ const char *dmarc_org(const struct psl *psl, const char *name);
  * Judges v with the resolver q (psl may be NULL: then the organizational
  * domain is the last two labels, and the findings say so). none_since
  * is when p=none was first seen to apply (0: unknown, taken as now);
- * with v->dmarc_none_max, a p=none older than that is a warning. Free r with dmarc_result_clear.
+ * with v->dmarc_none_max, a p=none older than that is a warning. Free r
+ * with dmarc_result_clear.
  */
 void dmarc_check_vendor(struct dnsq *q, const struct psl *psl,
     const struct vendor *v, int64_t now, int64_t none_since,
