@@ -4,8 +4,12 @@
  * lifecycle/dmarc_check.c (the organizational domain, the config
  * warning).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,17 +433,138 @@ START_TEST(test_own_record_applies_and_old_none_warns)
 }
 END_TEST
 
-START_TEST(test_without_the_list_the_org_domain_is_unknown)
+/* Without the list the organizational domain is the last two labels,
+ * and the finding says so (it was an error, "unknown", before). */
+START_TEST(test_without_the_list_the_org_domain_is_the_last_two_labels)
 {
 	struct judged j;
 
 	judged_start(&j);
+	ck_assert_str_eq(dmarc_org(NULL, "a.b.mg.example.co.uk"), "co.uk");
+	ck_assert_str_eq(dmarc_org(NULL, "example.com"), "example.com");
+	ck_assert_str_eq(dmarc_org(NULL, "com"), "com");
 	j.v.domain = (char *)(uintptr_t)"mg.example.com";
 	j.v.from_domain = (char *)(uintptr_t)"mg.example.com";
 	dmarc_check_vendor(j.q, NULL, &j.v, 1000, 0, &j.r);
-	ck_assert_ptr_null(j.r.record);
-	ck_assert(said(&j.r, false, "organizational domain is unknown"));
+	ck_assert_str_eq(j.r.record, "_dmarc.example.com");
+	ck_assert(j.r.inherited && j.r.has_policy && !j.r.errors);
+	ck_assert(said(&j.r, true, "inherited from the organizational "
+	    "domain, sp= applies; " DMARC_NO_PSL));
 	judged_stop(&j);
+}
+END_TEST
+
+/* No record applies: a warning, an error only with from_domain. */
+START_TEST(test_no_record_warns_and_is_an_error_with_from_domain)
+{
+	struct judged j;
+
+	judged_start(&j);
+	j.v.domain = (char *)(uintptr_t)"mg.example.net";
+	dmarc_check_vendor(j.q, j.psl, &j.v, 1000, 0, &j.r);
+	ck_assert_ptr_null(j.r.record);
+	ck_assert(!j.r.errors);
+	ck_assert_uint_eq(j.r.warnings, 1);
+	ck_assert(said(&j.r, true, "warning: no DMARC record applies to "
+	    "mg.example.net: DMARC cannot pass (none at "
+	    "_dmarc.mg.example.net nor at its organizational domain "
+	    "_dmarc.example.net)"));
+	dmarc_result_clear(&j.r);
+	j.v.from_domain = (char *)(uintptr_t)"example.net";
+	dmarc_check_vendor(j.q, j.psl, &j.v, 1000, 0, &j.r);
+	ck_assert(j.r.errors);
+	ck_assert(said(&j.r, false, "no DMARC record applies to example.net"
+	    ": DMARC cannot pass (none at _dmarc.example.net)"));
+	judged_stop(&j);
+}
+END_TEST
+
+/* Many vendors on one domain and its subdomains: each _dmarc name is
+ * asked once, and every vendor still gets the record judged. */
+START_TEST(test_a_domain_is_asked_once_a_run)
+{
+	static const char *const doms[] = { "mg.example.com",
+		"mg.example.com", "sg.example.com", "example.com",
+		"own.example.com", "own.example.com" };
+	struct dmarc_cache *c = dmarc_cache_new();
+	struct judged j;
+	char *log;
+	size_t i, queries = 0;
+
+	judged_start(&j);
+	for (i = 0; i < ARRAY_LEN(doms); i++) {
+		j.v.domain = (char *)(uintptr_t)doms[i];
+		dmarc_judge_vendor(j.q, c, j.psl, &j.v, 1000, 0, &j.r);
+		ck_assert_ptr_nonnull(j.r.record);
+		ck_assert(j.r.has_policy && !j.r.errors);
+		ck_assert_int_eq(j.r.inherited, strstr(doms[i], ".") !=
+		    strrchr(doms[i], '.') && strncmp(doms[i], "own", 3));
+		dmarc_result_clear(&j.r);
+	}
+	/* _dmarc. mg, sg, example.com, own: four names */
+	ck_assert_uint_eq(dmarc_cache_lookups(c), 4);
+	dmarc_cache_free(c);
+	log = fake_stop(&j.dns);
+	for (i = 0; log[i] != '\0'; i++)
+		queries += log[i] == '\n';
+	free(log);
+	ck_assert_uint_eq(queries, 4);
+	j.dns.pid = 0;
+	free((char *)(uintptr_t)j.dns.zone);
+	j.dns.zone = NULL;
+	dnsq_free(j.q);
+	psl_free(j.psl);
+	tu_rmtree(j.dir);
+	free(j.dir);
+}
+END_TEST
+
+/* A server that timed out on q (the keys' lookup) is not waited for
+ * again by the DMARC pass; other lookups still wait for it. */
+START_TEST(test_dmarc_adds_no_second_wait_for_a_dead_server)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct dnsq_answer *a;
+	struct dmarc_result r;
+	struct vendor v;
+	struct dnsq *q;
+	char spec[64];
+	int64_t t0;
+	size_t na;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	/* bound and never read: every query times out */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%u", ntohs(sin.sin_port));
+	ck_assert_int_eq(dnsq_new(spec, NULL, 1, &q), 0);
+	t0 = util_monotonic_ms();
+	ck_assert_int_eq(dnsq_txt(q, "s1._domainkey.example.com", &a, &na),
+	    0);
+	ck_assert(dnsq_all_unreachable(a, na));
+	dnsq_answers_free(a, na);
+	ck_assert_int_ge(util_monotonic_ms() - t0, 900);
+	memset(&v, 0, sizeof(v));
+	v.name = (char *)(uintptr_t)"dark";
+	v.domain = (char *)(uintptr_t)"mg.example.com";
+	t0 = util_monotonic_ms();
+	dmarc_check_vendor(q, NULL, &v, 1000, 0, &r);
+	ck_assert_int_lt(util_monotonic_ms() - t0, 500);
+	ck_assert(r.unreachable && r.errors);
+	ck_assert(said(&r, false, "earlier in this run"));
+	dmarc_result_clear(&r);
+	/* outside the pass every server is asked again */
+	t0 = util_monotonic_ms();
+	ck_assert_int_eq(dnsq_txt(q, "s2._domainkey.example.com", &a, &na),
+	    0);
+	dnsq_answers_free(a, na);
+	ck_assert_int_ge(util_monotonic_ms() - t0, 900);
+	dnsq_free(q);
+	close(fd);
 }
 END_TEST
 
@@ -478,7 +603,12 @@ dmarc_suite(void)
 	    test_subdomain_inherits_sp_and_11_lookups_fail_spf);
 	tcase_add_test(tc, test_from_the_org_domain_aligns_not_under_strict);
 	tcase_add_test(tc, test_own_record_applies_and_old_none_warns);
-	tcase_add_test(tc, test_without_the_list_the_org_domain_is_unknown);
+	tcase_add_test(tc,
+	    test_without_the_list_the_org_domain_is_the_last_two_labels);
+	tcase_add_test(tc,
+	    test_no_record_warns_and_is_an_error_with_from_domain);
+	tcase_add_test(tc, test_a_domain_is_asked_once_a_run);
+	tcase_add_test(tc, test_dmarc_adds_no_second_wait_for_a_dead_server);
 	suite_add_tcase(s, tc);
 	return s;
 }

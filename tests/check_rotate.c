@@ -960,9 +960,15 @@ START_TEST(test_check_says_unreachable_not_a_wrong_cname)
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(check_run(&lc, only, 1, &r), -1);
 	ck_assert(r.unreachable);
-	for (i = 0; i < r.n; i++)
+	for (i = 0; i < r.n; i++) {
 		ck_assert_msg(strstr(r.lines[i].what, "CNAME") == NULL,
 		    "check says: %s", r.lines[i].what);
+		/* nor does it take the silence for a missing DMARC record */
+		ck_assert_msg(strstr(r.lines[i].what, "no DMARC record") ==
+		    NULL, "check says: %s", r.lines[i].what);
+	}
+	ck_assert_uint_eq(r.ndmarc, 1);
+	ck_assert(r.dmarc[0].errors && r.dmarc[0].record == NULL);
 	check_report_free(&r);
 }
 END_TEST

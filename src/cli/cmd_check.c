@@ -33,11 +33,48 @@ print_line(struct buf *b, bool json, const struct check_line *l)
 	buf_puts(b, "}");
 }
 
+/* The DMARC record that applies to a vendor, as a JSON object. */
+static void
+print_dmarc(struct buf *b, const struct dmarc_summary *s)
+{
+	const struct dmarc *d = &s->d;
+
+	buf_puts(b, "\n  {\"vendor\": ");
+	buf_json_str(b, s->vendor);
+	buf_puts(b, ", \"domain\": ");
+	buf_json_str(b, s->domain);
+	buf_puts(b, ", \"record\": ");
+	if (s->record != NULL)
+		cli_json_key(b, s->record);
+	else
+		buf_puts(b, "null");
+	buf_printf(b, ", \"inherited\": %s, \"valid\": %s",
+	    s->inherited ? "true" : "false", s->valid ? "true" : "false");
+	if (s->valid) {
+		buf_printf(b, ", \"applies\": \"%s\", \"p\": \"%s\", "
+		    "\"sp\": ", dmarc_policy_name(s->applies),
+		    dmarc_policy_name(d->p));
+		if (d->has_sp)
+			buf_printf(b, "\"%s\"", dmarc_policy_name(d->sp));
+		else
+			buf_puts(b, "null");
+		buf_printf(b, ", \"adkim\": \"%c\", \"aspf\": \"%c\", "
+		    "\"pct\": %u, \"rua\": ", d->adkim_strict ? 's' : 'r',
+		    d->aspf_strict ? 's' : 'r', d->pct);
+		if (d->rua[0] != '\0')
+			buf_json_str(b, d->rua);
+		else
+			buf_puts(b, "null");
+	}
+	buf_printf(b, ", \"ok\": %s, \"warnings\": %u}",
+	    s->errors ? "false" : "true", s->warnings);
+}
+
 int
 cmd_check(struct cli *cli, int argc, char **argv)
 {
 	struct check_report r;
-	struct buf b = { 0 };
+	struct buf b = { 0 }, dm = { 0 };
 	size_t i;
 	int c;
 
@@ -51,12 +88,18 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	check_run(&cli->lc, argv + optind, (size_t)(argc - optind), &r);
 	for (i = 0; i < r.n; i++)
 		print_line(&b, cli->json, &r.lines[i]);
+	for (i = 0; i < r.ndmarc && cli->json; i++) {
+		buf_puts(&dm, i > 0 ? "," : "");
+		print_dmarc(&dm, &r.dmarc[i]);
+	}
 	if (cli->json)
-		printf("{\"ok\": %s, \"records\": [%s\n]}\n", r.ok ? "true" :
-		    "false", b.data != NULL ? b.data : "");
+		printf("{\"ok\": %s, \"records\": [%s\n], \"dmarc\": [%s\n]}"
+		    "\n", r.ok ? "true" : "false", b.data != NULL ? b.data : "",
+		    dm.data != NULL ? dm.data : "");
 	else
 		fputs(b.data != NULL ? b.data : "nothing to check\n", stdout);
 	buf_free(&b);
+	buf_free(&dm);
 	if (r.unreachable)
 		log_status_set(EX_UNAVAILABLE);
 	if (!r.ok)

@@ -20,5 +20,14 @@ void dnsq_ask_clear(struct dnsq_ask *a);
 /* Moves src into dst; src is left zeroed. */
 void dnsq_ask_move(struct dnsq_ask *dst, struct dnsq_ask *src);
 void dnsq_servers_free(struct dnsnet_server *s, size_t n);
+/*
+ * Remembers label as timed out on q when err says so. dnsq_dead:
+ * whether a server is not to be asked again (it timed out on q, and q
+ * skips such servers: dnsq_skip_unreachable); *why (may be NULL) gets
+ * the reason of its timeout.
+ */
+void dnsq_note_timeout(struct dnsq *q, const char *label, const char *err);
+bool dnsq_dead(const struct dnsq *q, const char *label, const char **why);
+void dnsq_dead_free(struct dnsq *q);
 
 #endif

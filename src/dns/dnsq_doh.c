@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsq_ask.h"
 #include "dnsq_doh.h"
 #include "dnswire.h"
 #include "doh.h"
@@ -41,6 +42,10 @@ ask_doh(struct dnsq *q, const char *qname, struct dnsq_ask *a)
 
 	a->label = xstrdup(q->url);
 	a->fail = DNSQ_UNREACHABLE;
+	if (dnsq_dead(q, q->url, &why)) {
+		a->error = xasprintf("%s earlier in this run", why);
+		return;
+	}
 	/* ID 0, as RFC 8484 section 4.1 recommends */
 	n = dnswire_build_query(
 	    qname, DNSWIRE_TXT, 0, true, true, query, sizeof(query));
@@ -48,6 +53,8 @@ ask_doh(struct dnsq *q, const char *qname, struct dnsq_ask *a)
 	    doh_exchange(q->doh, query, (size_t)n, &a->reply, &a->replylen, err,
 		sizeof(err)) == -1) {
 		a->error = xstrdup(n == -1 ? "invalid name" : err);
+		if (n != -1)
+			dnsq_note_timeout(q, q->url, err);
 		return;
 	}
 	if (dnswire_parse(a->reply, a->replylen, &m, &why) == 0) {

@@ -80,6 +80,10 @@ struct dnsq {
 	struct dnsq_zone **zones; /* the NS cache */
 	size_t nzones;
 	unsigned rounds; /* rounds of queries in this dnsq_txt */
+	/* servers (labels) whose exchange timed out on q, and why */
+	char **dead, **dead_why;
+	size_t ndead;
+	bool skip_dead; /* dnsq_skip_unreachable: do not ask them again */
 };
 
 #endif

@@ -80,7 +80,14 @@ dnsq_free(struct dnsq *q)
 		return;
 	if (q->be != NULL)
 		q->be->close(q);
+	dnsq_dead_free(q);
 	free(q);
+}
+
+void
+dnsq_skip_unreachable(struct dnsq *q, bool on)
+{
+	q->skip_dead = on;
 }
 
 /*

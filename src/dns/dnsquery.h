@@ -44,6 +44,14 @@ int dnsq_new(const char *resolver, const char *ca_file, int64_t timeout_secs,
 void dnsq_free(struct dnsq *q);
 
 /*
+ * A server whose query timed out is remembered by q. With on, q asks it
+ * no more: its answer is DNSQ_UNREACHABLE at once ("... earlier in this
+ * run"), so lookups that matter less (DMARC beside the keys) add no
+ * second wait. Off by default: each lookup asks every server.
+ */
+void dnsq_skip_unreachable(struct dnsq *q, bool on);
+
+/*
  * Looks up the TXT records of name (final dot optional) at every server
  * the resolver implies; *out gets one answer per server (at least one).
  * Unreachable servers are answers, not errors. Returns -1 after logging

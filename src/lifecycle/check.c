@@ -133,28 +133,34 @@ out:
 
 /* The vendor's DMARC record, SPF and alignment, one line a finding. */
 static bool
-check_dmarc(struct lc *lc, struct dnsq *q, const struct psl *psl,
-    struct dmarc_obs_set *obs, const struct vendor *v,
-    struct check_report *r)
+check_dmarc(struct lc *lc, struct dnsq *q, const struct dmarc_pass *p,
+    const struct vendor *v, struct check_report *r)
 {
+	struct dmarc_obs_set *obs = p->obs;
 	struct dmarc_result d;
 	size_t i;
 	bool ok;
 
-	dmarc_check_vendor(q, psl, v, lc->now, dmarc_obs_none_since(obs, v),
-	    &d);
+	dmarc_judge_vendor(q, p->cache, p->psl, v, lc->now,
+	    dmarc_obs_none_since(obs, v), &d);
 	for (i = 0; i < d.n; i++)
-		check_add(r, d.f[i].ok, d.f[i].name, d.f[i].what, NULL);
+		if (!dmarc_cache_said(p->cache, &d.f[i]))
+			check_add(r, d.f[i].ok, d.f[i].name, d.f[i].what,
+			    NULL);
 	r->unreachable |= d.unreachable;
+	r->dmarc = xrealloc(r->dmarc, (r->ndmarc + 1) * sizeof(*r->dmarc));
+	dmarc_summary_fill(v, &d, &r->dmarc[r->ndmarc++]);
 	ok = !d.errors;
-	dmarc_obs_note(obs, v, lc->now, &d);
+	/* status shows the vendors rotate judges too: those that ask */
+	if (dmarc_wanted(v))
+		dmarc_obs_note(obs, v, lc->now, &d);
 	dmarc_result_clear(&d);
 	return ok;
 }
 
 static bool
-check_vendor(struct lc *lc, const struct vendor *v, const struct psl *psl,
-    struct dmarc_obs_set *obs, struct check_report *r)
+check_vendor(struct lc *lc, const struct vendor *v, struct dmarc_pass *p,
+    struct check_report *r)
 {
 	struct ks_key *const *keys;
 	struct dnsq *q = NULL;
@@ -172,8 +178,7 @@ check_vendor(struct lc *lc, const struct vendor *v, const struct psl *psl,
 		    keys[i]->state >= KS_PUBLISHED &&
 		    keys[i]->state <= KS_WITHDRAWN)
 			ok &= check_key(q, v, keys[i], r);
-	if (dmarc_wanted(v))
-		ok &= check_dmarc(lc, q, psl, obs, v, r);
+	ok &= check_dmarc(lc, q, p, v, r);
 	dnsq_free(q);
 	return ok;
 }
@@ -229,10 +234,10 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
     struct check_report *r)
 {
 	struct dmarc_obs_set obs = { 0 };
+	struct dmarc_pass p = { .obs = &obs };
 	struct ks_key *const *keys;
-	struct psl *psl = NULL;
-	bool loaded = false;
 	size_t nkeys, i, j;
+	char *t;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
@@ -241,16 +246,15 @@ check_run(struct lc *lc, char *const *vendors, size_t n,
 
 		if (!check_wanted(vendors, n, v))
 			continue;
-		if (dmarc_wanted(v) && !loaded) {
-			psl = dmarc_psl_load(lc->cfg);
-			dmarc_obs_load(lc, &obs);
-			loaded = true;
+		if (p.cache == NULL &&
+		    (t = dmarc_pass_start(lc, &p)) != NULL) {
+			check_add(r, true, lc->cfg->public_suffix_list, t,
+			    NULL);
+			free(t);
 		}
-		r->ok &= check_vendor(lc, v, psl, &obs, r);
+		r->ok &= check_vendor(lc, v, &p, r);
 	}
-	psl_free(psl);
-	dmarc_obs_save(lc, &obs);
-	dmarc_obs_free(&obs);
+	dmarc_pass_end(lc, &p);
 	keys = ks_keys(lc->ks, &nkeys);
 	for (i = 0; i < nkeys; i++) {
 		if (keys[i]->state == KS_DESTROYED ||
@@ -278,5 +282,8 @@ check_report_free(struct check_report *r)
 		free(r->lines[i].detail);
 	}
 	free(r->lines);
+	for (i = 0; i < r->ndmarc; i++)
+		dmarc_summary_clear(&r->dmarc[i]);
+	free(r->dmarc);
 	memset(r, 0, sizeof(*r));
 }

@@ -2,7 +2,9 @@
  * check.h - `check`: what DNS serves, judged against the keystore (like
  * opendkim-testkey). Each record of a vendor is asked of every server of
  * its resolver: the keys published through revoked or withdrawn, and the
- * selectors of delegated vendors behind their CNAMEs.
+ * selectors of delegated vendors behind their CNAMEs. Then the DMARC
+ * record that applies to each vendor (dmarc_check.h), each _dmarc name
+ * asked once a run.
  */
 #ifndef DKIMKEYS_CHECK_H
 #define DKIMKEYS_CHECK_H
@@ -10,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dmarc_check.h"
 #include "lifecycle.h"
 
 /* One judgement: a record (name without the final dot) and what of it. */
@@ -25,6 +28,8 @@ struct check_report {
 	size_t n, cap;
 	bool ok;          /* every record is as expected */
 	bool unreachable; /* some record had no server answering (69) */
+	struct dmarc_summary *dmarc; /* one a vendor, in vendor order */
+	size_t ndmarc;
 };
 
 /*

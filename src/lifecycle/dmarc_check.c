@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "dmarc_check.h"
+#include "dmarc_obs.h"
 #include "dns/dnswire.h"
 #include "dns/spfrec.h"
 #include "support/log.h"
@@ -27,7 +28,7 @@ dmarc_wanted(const struct vendor *v)
 }
 
 struct psl *
-dmarc_psl_load(const struct config *cfg)
+dmarc_psl_open(const struct config *cfg, char **why)
 {
 	const char *path = cfg->public_suffix_list;
 	struct psl *p = NULL;
@@ -35,16 +36,17 @@ dmarc_psl_load(const struct config *cfg)
 	size_t len;
 	FILE *f;
 
+	*why = NULL;
 	if ((f = fopen(path, "re")) == NULL) {
-		log_warn("dmarc: %s: %s; install publicsuffix or set "
+		*why = xasprintf("%s: %s; install publicsuffix or set "
 		    "public_suffix_list", path, strerror(errno));
 		goto out;
 	}
 	len = fread(data, 1, PSL_MAX_BYTES + 1, f);
 	if (ferror(f))
-		log_warn("dmarc: %s: read error", path);
+		*why = xasprintf("%s: read error", path);
 	else if ((p = psl_parse(data, len)) == NULL)
-		log_warn("dmarc: %s: larger than %u octets or %u rules", path,
+		*why = xasprintf("%s: larger than %u octets or %u rules", path,
 		    PSL_MAX_BYTES, PSL_MAX_RULES);
 	fclose(f);
 out:
@@ -52,12 +54,163 @@ out:
 	return p;
 }
 
+struct psl *
+dmarc_psl_load(const struct config *cfg)
+{
+	char *why;
+	struct psl *p = dmarc_psl_open(cfg, &why);
+
+	if (p == NULL)
+		log_warn("dmarc: %s; %s", why, DMARC_NO_PSL);
+	free(why);
+	return p;
+}
+
 const char *
 dmarc_org(const struct psl *psl, const char *name)
 {
-	long at = psl != NULL ? psl_org_domain(psl, name) : -1;
+	const char *dot;
+	long at;
 
-	return at >= 0 ? name + at : name;
+	if (psl != NULL) {
+		at = psl_org_domain(psl, name);
+		return at >= 0 ? name + at : name;
+	}
+	/* no list: the last two labels (DMARC_NO_PSL says so) */
+	if ((dot = strrchr(name, '.')) == NULL)
+		return name;
+	while (dot > name && dot[-1] != '.')
+		dot--;
+	return dot;
+}
+
+/* One _dmarc.DOMAIN lookup as it came out, kept for the run. */
+struct dmarc_seen {
+	char *resolver; /* the vendor's resolver setting, "" the default */
+	char *name;     /* "_dmarc.example.com" */
+	int n;          /* v=DMARC1 records; -1: the lookup failed */
+	bool parsed;
+	struct dmarc d; /* d.why points to a static string */
+	char *fail;     /* the finding when n is -1 */
+	bool unreachable;
+};
+
+/* Entries by (resolver, name), open addressing, cap a power of 2. */
+struct seen_table {
+	struct dmarc_seen **slot;
+	size_t n, cap;
+};
+
+struct dmarc_cache {
+	struct seen_table seen; /* the _dmarc lookups */
+	struct seen_table said; /* the lines check printed: name, what */
+	size_t lookups;
+};
+
+struct dmarc_cache *
+dmarc_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct dmarc_cache));
+}
+
+static void
+table_free(struct seen_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		if (t->slot[i] != NULL) {
+			free(t->slot[i]->resolver);
+			free(t->slot[i]->name);
+			free(t->slot[i]->fail);
+			free(t->slot[i]);
+		}
+	free(t->slot);
+}
+
+void
+dmarc_cache_free(struct dmarc_cache *c)
+{
+	if (c == NULL)
+		return;
+	table_free(&c->seen);
+	table_free(&c->said);
+	free(c);
+}
+
+size_t
+dmarc_cache_lookups(const struct dmarc_cache *c)
+{
+	return c->lookups;
+}
+
+/* FNV-1a of the resolver and the name, the name without case. */
+static size_t
+seen_hash(const char *resolver, const char *name)
+{
+	uint64_t h = 14695981039346656037u;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)resolver; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211u;
+	h = (h ^ 0xff) * 1099511628211u;
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)(*p >= 'A' && *p <= 'Z' ? *p + 32 :
+		    *p)) * 1099511628211u;
+	return (size_t)h;
+}
+
+/* The slot of (resolver, name): the entry, or the empty slot for it. */
+static struct dmarc_seen **
+seen_slot(struct seen_table *t, const char *resolver, const char *name)
+{
+	size_t i = seen_hash(resolver, name) & (t->cap - 1);
+
+	while (t->slot[i] != NULL && (strcmp(t->slot[i]->resolver,
+	    resolver) != 0 || strcasecmp(t->slot[i]->name, name) != 0))
+		i = (i + 1) & (t->cap - 1);
+	return &t->slot[i];
+}
+
+/*
+ * The entry of (resolver, name), made (zeroed but for its key) when
+ * there was none: *made says so.
+ */
+static struct dmarc_seen *
+seen_get(struct seen_table *t, const char *resolver, const char *name,
+    bool *made)
+{
+	struct dmarc_seen **old = t->slot, **slot;
+	size_t i, cap = t->cap;
+
+	if (2 * (t->n + 1) > t->cap) {
+		t->cap = cap != 0 ? 2 * cap : 64;
+		t->slot = xcalloc(t->cap, sizeof(*t->slot));
+		for (i = 0; i < cap; i++)
+			if (old[i] != NULL)
+				*seen_slot(t, old[i]->resolver,
+				    old[i]->name) = old[i];
+		free(old);
+	}
+	*made = *(slot = seen_slot(t, resolver, name)) == NULL;
+	if (*made) {
+		*slot = xcalloc(1, sizeof(**slot));
+		(*slot)->resolver = xstrdup(resolver);
+		(*slot)->name = xstrdup(name);
+		t->n++;
+	}
+	return *slot;
+}
+
+bool
+dmarc_cache_said(struct dmarc_cache *c, const struct dmarc_finding *f)
+{
+	char *key = xasprintf("%s %s", f->name, f->what);
+	bool made;
+
+	(void)seen_get(&c->said, f->ok ? "ok" : "error", key, &made);
+	free(key);
+	return !made;
 }
 
 static void
@@ -130,31 +283,64 @@ lookup(struct dnsq *q, const char *name,
 	return (int)n;
 }
 
-/* The record at _dmarc.domain: 1 found (parsed or not), 0 none, -1
- * failed or several (findings added). */
-static int
-dmarc_at(struct dnsq *q, const char *domain, struct dmarc_result *r)
+/* Looks up _dmarc.domain into e (its finding, when it failed, too). */
+static void
+seen_lookup(struct dnsq *q, struct dmarc_seen *e)
 {
+	struct dmarc_result tmp;
 	struct dnsq_answer *a;
 	const struct dnsq_txt *rec;
-	char *name = xasprintf("_dmarc.%s", domain);
 	size_t na;
+
+	memset(&tmp, 0, sizeof(tmp));
+	e->n = lookup(q, e->name, dmarc_is_record, &a, &na, &rec, &tmp);
+	if (e->n == -1) {
+		e->fail = tmp.n > 0 ? xstrdup(tmp.f[0].what) :
+		    xstrdup("cannot be looked up");
+		e->unreachable = tmp.unreachable;
+	} else if (e->n == 1)
+		e->parsed = dmarc_parse(rec->text, rec->len, &e->d) == 0;
+	dnsq_answers_free(a, na);
+	dmarc_result_clear(&tmp);
+}
+
+/*
+ * The record at _dmarc.domain, asked once a run for each resolver
+ * setting: 1 found (parsed or not), 0 none, -1 failed or several
+ * (findings added).
+ */
+static int
+dmarc_at(struct dnsq *q, struct dmarc_cache *c, const struct vendor *v,
+    const char *domain, struct dmarc_result *r)
+{
+	const char *resolver = v->resolver != NULL ? v->resolver : "";
+	char *name = xasprintf("_dmarc.%s", domain);
+	struct dmarc_seen *e;
+	bool made;
 	int n;
 
-	n = lookup(q, name, dmarc_is_record, &a, &na, &rec, r);
-	if (n > 1) {
+	e = seen_get(&c->seen, resolver, name, &made);
+	if (made) {
+		seen_lookup(q, e);
+		c->lookups++;
+	}
+	n = e->n;
+	if (n == -1) {
+		add(r, false, name, "%s", e->fail);
+		r->unreachable |= e->unreachable;
+	} else if (n > 1) {
 		add(r, false, name, "%d v=DMARC1 records: receivers apply no "
 		    "DMARC policy (RFC 7489 section 6.6.3); keep one", n);
 		n = -1;
 	} else if (n == 1) {
 		r->record = xstrdup(name);
-		if (dmarc_parse(rec->text, rec->len, &r->d) == 0)
+		r->d = e->d;
+		if (e->parsed)
 			r->has_policy = true;
 		else
 			add(r, false, name, "invalid DMARC record: %s",
-			    r->d.why);
+			    e->d.why);
 	}
-	dnsq_answers_free(a, na);
 	free(name);
 	return n;
 }
@@ -167,10 +353,11 @@ dmarc_judge(const struct vendor *v, int64_t now, int64_t none_since,
 	char age[32];
 
 	r->applies = r->inherited ? d->sp : d->p;
-	add(r, true, r->record, "DMARC for %s (vendor %s%s): p=%s%s%s "
+	add(r, true, r->record, "DMARC for %s (vendor %s%s%s): p=%s%s%s "
 	    "adkim=%c aspf=%c pct=%u%s%s", v->from_domain != NULL ?
 	    v->from_domain : v->domain, v->name, r->inherited ? ", inherited "
 	    "from the organizational domain, sp= applies" : "",
+	    r->inherited && r->org_guessed ? "; " DMARC_NO_PSL : "",
 	    dmarc_policy_name(d->p), d->has_sp ? " sp=" : "",
 	    d->has_sp ? dmarc_policy_name(d->sp) : "",
 	    d->adkim_strict ? 's' : 'r', d->aspf_strict ? 's' : 'r', d->pct,
@@ -187,26 +374,34 @@ dmarc_judge(const struct vendor *v, int64_t now, int64_t none_since,
 		    util_fmt_duration(v->dmarc_none_max, age, sizeof(age)));
 }
 
+/*
+ * The record that applies to the From domain: its own, else its
+ * organizational domain's. None is a warning (DMARC cannot pass, yet
+ * nothing is wrong with the keys), an error when from_domain says the
+ * vendor sends as that domain.
+ */
 static void
-dmarc_policy(struct dnsq *q, const struct psl *psl, const struct vendor *v,
-    int64_t now, int64_t none_since, struct dmarc_result *r)
+dmarc_policy(struct dnsq *q, struct dmarc_cache *c, const struct psl *psl,
+    const struct vendor *v, int64_t now, int64_t none_since,
+    struct dmarc_result *r)
 {
 	const char *dom = v->from_domain != NULL ? v->from_domain : v->domain;
 	const char *org = dmarc_org(psl, dom);
 	int n;
 
-	if ((n = dmarc_at(q, dom, r)) == 0 && psl == NULL)
-		add(r, false, dom, "no DMARC record at _dmarc.%s, and the "
-		    "organizational domain is unknown without the public "
-		    "suffix list", dom);
-	else if (n == 0 && strcmp(org, dom) != 0) {
+	r->org_guessed = psl == NULL;
+	if ((n = dmarc_at(q, c, v, dom, r)) == 0 && strcmp(org, dom) != 0) {
 		r->inherited = true;
-		if ((n = dmarc_at(q, org, r)) == 0)
-			add(r, false, dom, "no DMARC record at _dmarc.%s nor "
-			    "at its organizational domain _dmarc.%s", dom,
-			    org);
-	} else if (n == 0)
-		add(r, false, dom, "no DMARC record at _dmarc.%s", dom);
+		n = dmarc_at(q, c, v, org, r);
+	}
+	if (n == 0)
+		add(r, v->from_domain == NULL, dom, "%sno DMARC record applies "
+		    "to %s: DMARC cannot pass (none at _dmarc.%s%s%s%s%s)",
+		    v->from_domain == NULL ? "warning: " : "", dom, dom,
+		    r->inherited ? " nor at its organizational domain "
+		    "_dmarc." : "", r->inherited ? org : "",
+		    r->inherited && r->org_guessed ? "; " : "",
+		    r->inherited && r->org_guessed ? DMARC_NO_PSL : "");
 	if (r->has_policy)
 		dmarc_judge(v, now, none_since, r);
 }
@@ -307,7 +502,7 @@ aligns(const struct psl *psl, const char *d, const char *from, bool strict)
 {
 	if (strcasecmp(d, from) == 0)
 		return true;
-	return !strict && psl != NULL &&
+	return !strict &&
 	    strcasecmp(dmarc_org(psl, d), dmarc_org(psl, from)) == 0;
 }
 
@@ -320,8 +515,10 @@ align_check(const struct psl *psl, const struct vendor *v,
 	r->aligned = aligns(psl, v->domain, v->from_domain, strict);
 	if (r->aligned)
 		add(r, true, v->domain, "DKIM d=%s aligns with From %s "
-		    "(adkim=%c%s)", v->domain, v->from_domain, strict ? 's' :
-		    'r', r->has_policy ? "" : ", no valid DMARC record read");
+		    "(adkim=%c%s%s)", v->domain, v->from_domain, strict ? 's' :
+		    'r', r->has_policy ? "" : ", no valid DMARC record read",
+		    psl == NULL && strcasecmp(v->domain, v->from_domain) != 0 ?
+		    "; " DMARC_NO_PSL : "");
 	else if (strict && aligns(psl, v->domain, v->from_domain, false))
 		add(r, false, v->domain, "DKIM d=%s does not align with From "
 		    "%s under adkim=s; it would under adkim=r", v->domain,
@@ -329,8 +526,30 @@ align_check(const struct psl *psl, const struct vendor *v,
 	else
 		add(r, false, v->domain, "DKIM d=%s does not align with From "
 		    "%s%s: sign with a domain under %s", v->domain,
-		    v->from_domain, psl == NULL ? " (the public suffix list "
-		    "is not loaded)" : "", dmarc_org(psl, v->from_domain));
+		    v->from_domain, psl == NULL ? " (" DMARC_NO_PSL ")" : "",
+		    dmarc_org(psl, v->from_domain));
+}
+
+void
+dmarc_judge_vendor(struct dnsq *q, struct dmarc_cache *cache,
+    const struct psl *psl, const struct vendor *v, int64_t now,
+    int64_t none_since, struct dmarc_result *r)
+{
+	struct dmarc_cache *mine = cache == NULL ? dmarc_cache_new() : NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->spf = -1;
+	r->aligned = -1;
+	/* a server that timed out on the keys is not waited for again */
+	dnsq_skip_unreachable(q, true);
+	dmarc_policy(q, cache != NULL ? cache : mine, psl, v, now,
+	    none_since, r);
+	if (v->nspf_include > 0)
+		spf_check(q, v, r);
+	if (v->from_domain != NULL)
+		align_check(psl, v, r);
+	dnsq_skip_unreachable(q, false);
+	dmarc_cache_free(mine);
 }
 
 void
@@ -338,14 +557,33 @@ dmarc_check_vendor(struct dnsq *q, const struct psl *psl,
     const struct vendor *v, int64_t now, int64_t none_since,
     struct dmarc_result *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->spf = -1;
-	r->aligned = -1;
-	dmarc_policy(q, psl, v, now, none_since, r);
-	if (v->nspf_include > 0)
-		spf_check(q, v, r);
-	if (v->from_domain != NULL)
-		align_check(psl, v, r);
+	dmarc_judge_vendor(q, NULL, psl, v, now, none_since, r);
+}
+
+void
+dmarc_summary_fill(const struct vendor *v, const struct dmarc_result *r,
+    struct dmarc_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->vendor = xstrdup(v->name);
+	s->domain = xstrdup(v->from_domain != NULL ? v->from_domain :
+	    v->domain);
+	s->record = r->record != NULL ? xstrdup(r->record) : NULL;
+	s->inherited = r->record != NULL && r->inherited;
+	s->valid = r->has_policy;
+	s->d = r->d;
+	s->applies = r->applies;
+	s->errors = r->errors;
+	s->warnings = r->warnings;
+}
+
+void
+dmarc_summary_clear(struct dmarc_summary *s)
+{
+	free(s->vendor);
+	free(s->domain);
+	free(s->record);
+	memset(s, 0, sizeof(*s));
 }
 
 void
@@ -408,4 +646,27 @@ dmarc_warn_config(const struct config *cfg, char *const *vendors, size_t n)
 	}
 	psl_free(psl);
 	return found;
+}
+
+char *
+dmarc_pass_start(struct lc *lc, struct dmarc_pass *p)
+{
+	char *why, *t = NULL;
+
+	p->cache = dmarc_cache_new();
+	if ((p->psl = dmarc_psl_open(lc->cfg, &why)) == NULL)
+		t = xasprintf("warning: public suffix list %s; %s", why,
+		    DMARC_NO_PSL);
+	free(why);
+	dmarc_obs_load(lc, p->obs);
+	return t;
+}
+
+void
+dmarc_pass_end(struct lc *lc, struct dmarc_pass *p)
+{
+	psl_free(p->psl);
+	dmarc_cache_free(p->cache);
+	dmarc_obs_save(lc, p->obs);
+	dmarc_obs_free(p->obs);
 }

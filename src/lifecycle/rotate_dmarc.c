@@ -20,8 +20,8 @@ asked(const struct rotate_opts *o, const struct vendor *v)
 }
 
 static void
-judge(struct run *run, const struct psl *psl, struct dmarc_obs_set *obs,
-    const struct vendor *v)
+judge(struct run *run, const struct psl *psl, struct dmarc_cache *cache,
+    struct dmarc_obs_set *obs, const struct vendor *v)
 {
 	struct dmarc_result d;
 	struct dnsq *q = run_dns(run, v);
@@ -29,7 +29,7 @@ judge(struct run *run, const struct psl *psl, struct dmarc_obs_set *obs,
 
 	if (q == NULL)
 		return;
-	dmarc_check_vendor(q, psl, v, run->lc->now,
+	dmarc_judge_vendor(q, cache, psl, v, run->lc->now,
 	    dmarc_obs_none_since(obs, v), &d);
 	for (i = 0; i < d.n; i++)
 		if (!d.f[i].ok || strncmp(d.f[i].what, "warning: ", 9) == 0)
@@ -46,6 +46,7 @@ rotate_dmarc(struct run *run)
 {
 	const struct config *cfg = run->lc->cfg;
 	struct dmarc_obs_set obs = { 0 };
+	struct dmarc_cache *cache = NULL;
 	struct psl *psl = NULL;
 	bool loaded = false;
 	size_t i;
@@ -59,10 +60,12 @@ rotate_dmarc(struct run *run)
 		if (!loaded) {
 			psl = dmarc_psl_load(cfg);
 			dmarc_obs_load(run->lc, &obs);
+			cache = dmarc_cache_new();
 			loaded = true;
 		}
-		judge(run, psl, &obs, &cfg->vendors[i]);
+		judge(run, psl, cache, &obs, &cfg->vendors[i]);
 	}
+	dmarc_cache_free(cache);
 	psl_free(psl);
 	dmarc_obs_save(run->lc, &obs);
 	dmarc_obs_free(&obs);

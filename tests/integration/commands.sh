@@ -89,6 +89,20 @@ check "  esp" test "$(state e1)" = active
 check "the delegated key was observed" sh -c "'$DK' -c '$T/dkimkeys.conf' status 2>/dev/null | grep -q 's1 -> s1.dk.vendor.test'"
 check "check: every record as the keystore says" run 0 dk check
 check "check --json parses" sh -c "'$DK' -c '$T/dkimkeys.conf' check --json 2>/dev/null | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d[\"ok\"] and len(d[\"records\"]) >= 3'"
+# no zone here has a DMARC record: a warning for each vendor, exit 0
+check "check judges every vendor's DMARC record: none, a warning each" \
+    sh -c "'$DK' -c '$T/dkimkeys.conf' check --json 2>/dev/null | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [o[\"vendor\"] for o in d[\"dmarc\"]] == [\"esp\", \"crm\", \"sg\"], d
+assert all(o[\"ok\"] and o[\"warnings\"] == 1 and o[\"record\"] is None
+    for o in d[\"dmarc\"]), d
+w = [r[\"what\"] for r in d[\"records\"] if \"DMARC\" in r[\"what\"]]
+assert w == [\"warning: no DMARC record applies to \" + n + \": DMARC cannot pass (none at _dmarc.\" + n + m + \")\"
+    for n, m in ((\"esp.c.test\", \" nor at its organizational domain _dmarc.c.test\"),
+        (\"crm.c.test\", \" nor at its organizational domain _dmarc.c.test\"),
+        (\"c.test\", \"\"))], w
+'"
 
 # the delegated vendor rotates its key: recorded; a wrong target: failure
 upd "zone vendor.test

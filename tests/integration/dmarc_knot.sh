@@ -8,7 +8,12 @@
 # records and with none, a from_domain that aligns only under relaxed
 # adkim, p=none older than dmarc_none_max (remembered in dmarc.obs), and
 # status, --json and --prometheus showing the last observations. One
-# line per finding; check exits 1 on errors.
+# line per finding; check exits 1 on errors. Vendors without any DMARC
+# setting (managed, delegated, a domains_file's) get the record that
+# applies judged too: found, none (a warning; an error with
+# from_domain), invalid (an error); a line shared by vendors is said
+# once; without the public suffix list (one warning) the organizational
+# domain is the last two labels. rotate judges only the opted-in.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/knot.inc"
 need knotd kdig
@@ -44,6 +49,10 @@ two TXT "v=spf1 include:mailgun.test -all"
 two TXT "v=spf1 ip4:192.0.2.1 -all"
 none TXT "some other record"
 badinc TXT "v=spf1 include:a..b include:mailgun.test -all"
+_dmarc.junk TXT "v=DMARC1; p=maybe"
+ZONE
+zone nodmarc.test <<'ZONE'
+mg TXT "v=spf1 -all"
 ZONE
 zone strict.test <<'ZONE'
 _dmarc TXT "v=DMARC1; p=reject; adkim=s"
@@ -58,7 +67,9 @@ ZONE
 zone example.co.uk <<'ZONE'
 _dmarc TXT "v=DMARC1; p=reject; sp=reject"
 ZONE
-knot_primary example.com strict.test mailgun.test co.uk example.co.uk
+knot_primary example.com strict.test mailgun.test co.uk example.co.uk \
+    nodmarc.test
+printf 'shop1.example.com\nshop2.example.com\n' >shops.txt
 
 # vendor NAME DOMAIN [KEY = VALUE...]: a managed vendor section
 vendor() {
@@ -87,6 +98,14 @@ vendor() {
 	vendor strict mg.strict.test "from_domain = strict.test"
 	vendor foreign mg.example.com "from_domain = strict.test"
 	vendor plain plain.example.com
+	vendor plainbad junk.example.com
+	vendor plainnone mg.nodmarc.test
+	vendor fromnone nodmarc.test "from_domain = nodmarc.test"
+	vendor twin junk.example.com
+	printf '\n[vendor:deleg]\nmode = delegated\ndomain = dg.strict.test\n'
+	printf 'selectors = s1\nstandby_selectors = s1\n'
+	printf '\n[vendor:shops]\ndomains_file = %s/shops.txt\n' "$T"
+	printf 'selector = s%%n\n'
 } | setup 'dmarc passphrase'
 dkinit DKIMKEYS_NOW=$NOW
 
@@ -150,13 +169,96 @@ check "and not under strict adkim" judged strict 1 0 \
     "PROBLEM mg.strict.test: DKIM d=mg.strict.test does not align with From strict.test under adkim=s; it would under adkim=r"
 check "another organizational domain never aligns" judged foreign 1 0 \
     "PROBLEM mg.example.com: DKIM d=mg.example.com does not align with From strict.test: sign with a domain under strict.test"
-check "a vendor without DMARC settings is not judged" \
-    judged plain 0 1 "nothing to check"
+# vendors without any DMARC setting: the record that applies, judged
+check "a vendor without DMARC settings: the record found (was: nothing)" \
+    judged plain 0 1 \
+    "ok      _dmarc.example.com: DMARC for plain.example.com (vendor plain, inherited from the organizational domain, sp= applies): p=reject sp=quarantine adkim=r aspf=r pct=100 rua=mailto:d@example.com"
+check "  in --json: p=, sp=, adkim, aspf, pct, rua" sh -c "DKIMKEYS_NOW=$NOW \
+    '$DK' -c '$CONF' --json check plain 2>/dev/null | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"ok\"] and len(d[\"dmarc\"]) == 1, d
+o = d[\"dmarc\"][0]
+assert o[\"vendor\"] == \"plain\" and o[\"domain\"] == \"plain.example.com\", o
+assert o[\"record\"] == \"_dmarc.example.com.\" and o[\"inherited\"], o
+assert o[\"valid\"] and o[\"applies\"] == \"quarantine\", o
+assert (o[\"p\"], o[\"sp\"], o[\"adkim\"], o[\"aspf\"], o[\"pct\"]) == \\
+    (\"reject\", \"quarantine\", \"r\", \"r\", 100), o
+assert o[\"rua\"] == \"mailto:d@example.com\" and o[\"ok\"], o
+'"
+check "  none applying is a warning, check exits 0" judged plainnone 0 1 \
+    "ok      mg.nodmarc.test: warning: no DMARC record applies to mg.nodmarc.test: DMARC cannot pass (none at _dmarc.mg.nodmarc.test nor at its organizational domain _dmarc.nodmarc.test)"
+check "  and an error with from_domain" judged fromnone 1 0 \
+    "PROBLEM nodmarc.test: no DMARC record applies to nodmarc.test: DMARC cannot pass (none at _dmarc.nodmarc.test)"
+check "  an invalid record is an error" judged plainbad 1 1 \
+    "PROBLEM _dmarc.junk.example.com: invalid DMARC record: p= is not none, quarantine or reject"
+check "  --json says the record is not valid" sh -c "DKIMKEYS_NOW=$NOW \
+    '$DK' -c '$CONF' --json check plainbad 2>/dev/null | $PY -c '
+import json, sys
+o = json.load(sys.stdin)[\"dmarc\"][0]
+assert o[\"record\"] == \"_dmarc.junk.example.com.\" and not o[\"valid\"], o
+assert not o[\"ok\"] and \"p\" not in o, o
+'"
+check "  two vendors on one record: the problem said once, both fail" \
+    run 1 env DKIMKEYS_NOW=$NOW "$DK" -c "$CONF" --json check plainbad twin
+check "  (one line, two vendors not ok)" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["records"]) == 1, d
+assert [o["vendor"] for o in d["dmarc"] if not o["ok"]] == ["plainbad", "twin"], d
+' "$T/out"
+check "  a delegated vendor" judged deleg 0 2 \
+    "ok      s1._domainkey.dg.strict.test: standby selector, no key served" \
+    "ok      _dmarc.strict.test: DMARC for dg.strict.test (vendor deleg, inherited from the organizational domain, sp= applies): p=reject adkim=s"
+check "  a domains_file's vendors, each" judged shops 0 2 \
+    "ok      _dmarc.example.com: DMARC for shop1.example.com (vendor shops/shop1.example.com, inherited" \
+    "ok      _dmarc.example.com: DMARC for shop2.example.com (vendor shops/shop2.example.com, inherited"
+sed 's|^resolver = |public_suffix_list = /nonexistent/psl.dat\nresolver = |' \
+    "$CONF" >"${CONF%/*}/nopsl.conf"
+chmod 600 "${CONF%/*}/nopsl.conf"
+check "without the public suffix list: one warning, the last two labels" \
+    run 0 env DKIMKEYS_NOW=$NOW "$DK" -c "${CONF%/*}/nopsl.conf" check uk \
+    plain
+check "  the warning, once" test "$(grep -c 'public suffix list' \
+    "$T/out")" -eq 3 -a "$(grep -c '^ok      /nonexistent/psl.dat: warning: public suffix list /nonexistent/psl.dat: No such file or directory; install publicsuffix or set public_suffix_list; no public suffix list: the organizational domain taken as the last two labels' "$T/out")" -eq 1
+check "  mg.example.co.uk falls back to co.uk, and says so" grep -qF \
+    "ok      _dmarc.co.uk: DMARC for mg.example.co.uk (vendor uk, inherited from the organizational domain, sp= applies; no public suffix list: the organizational domain taken as the last two labels): p=none" \
+    "$T/out"
 check "check of them all exits 1" run 1 env DKIMKEYS_NOW=$NOW "$DK" \
     -c "$CONF" check
-check "  one line per finding, none twice, 9 problems" \
+check "  one line per finding, none twice, 11 problems" \
     test "$(sort "$T/out" | uniq -d | wc -l)" -eq 0 -a \
-    "$(grep -c '^PROBLEM' "$T/out")" -eq 9
+    "$(grep -c '^PROBLEM' "$T/out")" -eq 11
+check "  every vendor's record judged (managed, delegated, domains_file)" \
+    test "$(grep -c ': DMARC for ' "$T/out")" -eq 15
+
+# a server that never answers: the selector's lookup waits dns_timeout,
+# the DMARC lookup does not wait again (it did: twice the time)
+DARK=$(free_port)
+"$PY" -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+time.sleep(120)' "$DARK" &
+PIDS="$PIDS $!"
+writeconf "${CONF%/*}/dark.conf" <<DARKCONF
+resolver = 127.0.0.1:$DARK
+dns_timeout = 2s
+
+[vendor:dark]
+mode = delegated
+domain = dg.dark.test
+selectors = s1
+DARKCONF
+sleep 0.3
+t0=$(date +%s%N)
+check "a dark server: check exits 69" run 69 "$DK" -c "${CONF%/*}/dark.conf" \
+    check
+t1=$(date +%s%N)
+check "  the DMARC lookup fails at once, as unreachable" grep -qF \
+    "PROBLEM _dmarc.dg.dark.test: lookup failed: unreachable: timeout after 2s earlier in this run" \
+    "$T/out"
+check "  one wait of dns_timeout, not two" \
+    test $(((t1 - t0) / 1000000)) -lt 3500
 
 NOW=$((NOW + 2 * DAY))
 check "p=none longer than dmarc_none_max is a warning" judged own 0 4 \
@@ -177,6 +279,11 @@ check "  and a warning as one" sh -c "DKIMKEYS_NOW=$NOW '$DK' -c '$CONF' \
 check "  and keeps what it saw for status" \
     grep -q "^strict	$NOW	0	1	0	_dmarc.strict.test	reject	-	no	" \
     store/dmarc.obs
+check "rotate judges only vendors with DMARC settings (issue 11's scale)" \
+    sh -c "DKIMKEYS_NOW=$NOW '$DK' -c '$CONF' rotate plainbad 2>&1 |
+    grep -c dmarc | grep -qx 0"
+check "  status notes only them: check did not note plainbad either" \
+    sh -c "! grep -q '^plainbad	' store/dmarc.obs"
 check "rotate -n asks nothing of DMARC" sh -c "DKIMKEYS_NOW=$NOW \
     '$DK' -c '$CONF' rotate -n strict 2>&1 | grep -c dmarc | grep -qx 0"
 NOW=$((NOW - DAY))
@@ -197,7 +304,7 @@ check "status --json carries them" sh -c "'$DK' -c '$CONF' --json status \
     2>/dev/null | $PY -c '
 import json, sys
 d = {o[\"vendor\"]: o for o in json.load(sys.stdin)[\"dmarc\"]}
-assert len(d) == 13, d
+assert len(d) == 14, d  # with DMARC settings: 13 + fromnone
 o = d[\"own\"]
 assert o[\"record\"] == \"_dmarc.own.example.com.\" and o[\"policy\"] == \"none\"
 assert o[\"none_since\"] == \"2027-01-15T08:00:00Z\" and o[\"warnings\"] == 1

@@ -69,7 +69,10 @@ def walk(x):
         for k, v in x.items():
             if k == "key" and v is not None:
                 seen += 1
-                if not v.endswith("._domainkey.esp.example.test."):
+                # check says of DMARC too: the record of esp.example.test
+                if not v.endswith("._domainkey.esp.example.test.") and \
+                    v not in ("_dmarc.esp.example.test.",
+                        "_dmarc.example.test."):
                     bad += 1
                     print("  no final dot: %s" % v)
             elif k == "orphans":
