@@ -2,7 +2,11 @@
 #
 #   make deps     install the Debian packages the project needs (as root)
 #   make          build ./dkimkeys
-#   make check    build and run every test (unit, integration, man lint)
+#   make check    build and run every test (unit, integration, man lint,
+#                 the fuzz corpora once, the unit's exposure)
+#   make fuzz     run each libFuzzer harness of fuzz/ FUZZ_SECONDS (60)
+#   make analyze  clang's static analyzer over the whole build, clean
+#   make reliability  regenerate RELIABILITY.md (runs the abuse suites)
 #   make run      build and run the main job on etc/dkimkeys.conf
 #   make install  PREFIX=/usr/local DESTDIR= MANDIR= SYSCONFDIR= LIBEXECDIR=
 #                 UNITDIR= BASHCOMPDIR=
@@ -30,7 +34,8 @@ DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils \
 	   unbound openssl iproute2 python3-dnspython opendkim miltertest \
 	   rspamd awscli shellcheck curl pyflakes3 pdns-server \
-	   pdns-backend-sqlite3 sqlite3 strace
+	   pdns-backend-sqlite3 sqlite3 strace clang libclang-rt-dev \
+	   clang-tools systemd
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \
@@ -75,7 +80,8 @@ DEPS = $(LIB_OBJS:.o=.d) src/main.d $(TEST_BINS:=.d) tests/fault_on.d \
 MANS = man/dkimkeys.8 man/dkimkeys.conf.5 $(wildcard man/dkimkeys-hooks.7)
 
 .PHONY: all deps check style layers unit integration manlint run install \
-	uninstall clean bench
+	uninstall clean bench fuzz fuzz-regress analyze unit-security \
+	reliability
 
 all: dkimkeys
 
@@ -143,6 +149,8 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory manlint
+	$(Q)$(MAKE) --no-print-directory fuzz-regress
+	$(Q)$(MAKE) --no-print-directory unit-security
 
 # the long suites first, so that they do not end last
 UNIT_LONG = tests/check_keystore tests/check_hooks tests/check_keygen
@@ -186,6 +194,59 @@ bench: dkimkeys bench/keygen_bench
 manlint:
 	@[ -n "$(Q)" ] && echo "  MANDOC  $(MANS)" || true
 	$(Q)mandoc -Tlint -W warning $(MANS)
+
+# Fuzzing (fuzz/README): libFuzzer harnesses built with clang, the sources
+# compiled again into fuzz/obj/ (the gcc build is untouched), ASan and UBSan
+# always on. fuzz-regress runs each harness once over its corpus (make
+# check); fuzz runs each FUZZ_SECONDS, two at a time, figures in
+# fuzz/last-run.txt.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
+FUZZ_NAMES    = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS     = $(addprefix fuzz/bin/fuzz_,$(FUZZ_NAMES))
+FUZZ_OBJS     = $(patsubst src/%.c,fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_CFLAGS   = -O1 -g -std=c11 -D_GNU_SOURCE -Isrc $(PC_CFLAGS) $(WARN) \
+		-Wno-error -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=all
+
+fuzz/obj/%.o: src/%.c
+	@[ -n "$(Q)" ] && echo "  FUZZCC  $@" || true
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+fuzz/obj/libdkimkeys.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $(FUZZ_OBJS)
+
+fuzz/bin/%: fuzz/%.c fuzz/obj/libdkimkeys.a
+	@[ -n "$(Q)" ] && echo "  FUZZLD  $@" || true
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) \
+		-Wno-missing-prototypes -fsanitize=fuzzer -o $@ $< \
+		fuzz/obj/libdkimkeys.a $(PC_LIBS)
+
+fuzz/bin/mkseeds: fuzz/mkseeds.c fuzz/obj/libdkimkeys.a
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
+		fuzz/obj/libdkimkeys.a $(PC_LIBS)
+
+fuzz-regress: $(FUZZ_BINS)
+	$(Q)sh fuzz/run.sh regress $(FUZZ_NAMES)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) \
+		sh fuzz/run.sh fuzz $(FUZZ_NAMES)
+
+# scan-build over a build of its own (objects in /tmp, nothing here
+# changes); any report fails. Not in check: it takes minutes.
+analyze:
+	$(Q)sh tests/analyze.sh
+
+# systemd-analyze security --offline on etc/dkimkeys.service: <= 3.0
+unit-security:
+	$(Q)sh tests/unit_security.sh
+
+reliability: dkimkeys tests/dkimkeys-faults
+	$(Q)sh tests/reliability.sh > RELIABILITY.md.tmp && \
+		mv RELIABILITY.md.tmp RELIABILITY.md
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -236,6 +297,6 @@ uninstall:
 clean:
 	rm -f dkimkeys libdkimkeys.a src/*.o src/*/*.o $(DEPS) $(TEST_BINS) \
 		tests/*.o tests/dkimkeys-faults bench/keygen_bench
-	rm -rf tests/tmp
+	rm -rf tests/tmp fuzz/obj fuzz/bin
 
--include $(DEPS)
+-include $(DEPS) $(wildcard fuzz/obj/*/*.d fuzz/bin/*.d)
