@@ -3,13 +3,13 @@
 #   make deps     install the Debian packages the project needs (as root)
 #   make          build ./dkimkeys
 #   make check    build and run every test (unit, integration, man lint,
-#                 the fuzz corpora once, the unit's exposure)
+#                 the fuzz corpora once)
 #   make fuzz     run each libFuzzer harness of fuzz/ FUZZ_SECONDS (60)
 #   make analyze  clang's static analyzer over the whole build, clean
 #   make reliability  regenerate RELIABILITY.md (runs the abuse suites)
 #   make run      build and run the main job on etc/dkimkeys.conf
 #   make install  PREFIX=/usr/local DESTDIR= MANDIR= SYSCONFDIR= LIBEXECDIR=
-#                 UNITDIR= BASHCOMPDIR=
+#                 UNITDIR= BASHCOMPDIR= SYSUSERSDIR= DOCDIR=
 #
 # Variants: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
 # V=1 (show commands).
@@ -21,6 +21,8 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 HOOKDIR    ?= $(LIBEXECDIR)/dkimkeys/hooks
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR     ?= $(PREFIX)/share/doc/dkimkeys
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -80,8 +82,7 @@ DEPS = $(LIB_OBJS:.o=.d) src/main.d $(TEST_BINS:=.d) tests/fault_on.d \
 MANS = man/dkimkeys.8 man/dkimkeys.conf.5 $(wildcard man/dkimkeys-hooks.7)
 
 .PHONY: all deps check style layers unit integration manlint run install \
-	uninstall clean bench fuzz fuzz-regress analyze unit-security \
-	reliability
+	uninstall clean bench fuzz fuzz-regress analyze reliability
 
 all: dkimkeys
 
@@ -150,7 +151,6 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory manlint
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
-	$(Q)$(MAKE) --no-print-directory unit-security
 
 # the long suites first, so that they do not end last
 UNIT_LONG = tests/check_keystore tests/check_hooks tests/check_keygen
@@ -240,10 +240,6 @@ fuzz: $(FUZZ_BINS)
 analyze:
 	$(Q)sh tests/analyze.sh
 
-# systemd-analyze security --offline on etc/dkimkeys.service: <= 3.0
-unit-security:
-	$(Q)sh tests/unit_security.sh
-
 reliability: dkimkeys tests/dkimkeys-faults
 	$(Q)sh tests/reliability.sh > RELIABILITY.md.tmp && \
 		mv RELIABILITY.md.tmp RELIABILITY.md
@@ -262,7 +258,8 @@ install: dkimkeys
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(SYSCONFDIR)/dkimkeys $(DESTDIR)$(HOOKDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(DOCDIR)/dkimkeys.service.d
 	install -m 0755 dkimkeys $(DESTDIR)$(BINDIR)/dkimkeys
 	install -m 0644 etc/dkimkeys.bash-completion \
 		$(DESTDIR)$(BASHCOMPDIR)/dkimkeys
@@ -274,6 +271,10 @@ install: dkimkeys
 	for u in dkimkeys.service dkimkeys.timer; do \
 		$(SUBST) etc/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 0644 etc/dkimkeys.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/dkimkeys.conf
+	install -m 0644 etc/dkimkeys.service.d/*.conf.example \
+		$(DESTDIR)$(DOCDIR)/dkimkeys.service.d/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys ] || { \
 		$(SUBST) etc/dkimkeys.cron > \
 		    $(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys && \
@@ -281,6 +282,15 @@ install: dkimkeys
 	[ -e $(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf ] || \
 		install -m 0600 etc/dkimkeys.conf.sample \
 		$(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf
+	@# a real install as root: the dkimkeys user now, and a config it may
+	@# read (root:dkimkeys 0640), as a package's postinst would do
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && \
+	    command -v systemd-sysusers >/dev/null && \
+	    systemd-sysusers $(SYSUSERSDIR)/dkimkeys.conf && \
+	    [ "$$(stat -c %U:%G:%a $(SYSCONFDIR)/dkimkeys/dkimkeys.conf)" = \
+	    root:root:600 ]; then \
+		chgrp dkimkeys $(SYSCONFDIR)/dkimkeys/dkimkeys.conf && \
+		chmod 0640 $(SYSCONFDIR)/dkimkeys/dkimkeys.conf; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dkimkeys \
@@ -289,10 +299,14 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man7/dkimkeys-hooks.7 \
 		$(DESTDIR)$(UNITDIR)/dkimkeys.service \
 		$(DESTDIR)$(UNITDIR)/dkimkeys.timer \
+		$(DESTDIR)$(SYSUSERSDIR)/dkimkeys.conf \
+		$(addprefix $(DESTDIR)$(DOCDIR)/dkimkeys.service.d/, \
+		    $(notdir $(wildcard etc/dkimkeys.service.d/*.example))) \
 		$(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys \
 		$(DESTDIR)$(BASHCOMPDIR)/dkimkeys \
 		$(addprefix $(DESTDIR)$(HOOKDIR)/,$(notdir $(HOOKS)))
-	-rmdir $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(LIBEXECDIR)/dkimkeys
+	-rmdir $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(LIBEXECDIR)/dkimkeys \
+		$(DESTDIR)$(DOCDIR)/dkimkeys.service.d $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -f dkimkeys libdkimkeys.a src/*.o src/*/*.o $(DEPS) $(TEST_BINS) \
