@@ -240,7 +240,9 @@ fuzz: $(FUZZ_BINS)
 analyze:
 	$(Q)sh tests/analyze.sh
 
-reliability: dkimkeys tests/dkimkeys-faults
+reliability: dkimkeys tests/dkimkeys-faults tests/check_config \
+	tests/check_ksformat tests/check_ksstate tests/check_dnswire \
+	tests/check_dnsrec
 	$(Q)sh tests/reliability.sh > RELIABILITY.md.tmp && \
 		mv RELIABILITY.md.tmp RELIABILITY.md
 
