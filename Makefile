@@ -150,7 +150,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory manlint
-	$(Q)$(MAKE) --no-print-directory fuzz-regress
+	$(Q)$(MAKE) --no-print-directory $(PAR) fuzz-regress
 
 # the long suites first, so that they do not end last
 UNIT_LONG = tests/check_keystore tests/check_hooks tests/check_keygen
