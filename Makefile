@@ -2,10 +2,14 @@
 #
 #   make deps     install the Debian packages the project needs (as root)
 #   make          build ./dkimkeys
-#   make check    build and run every test (unit, integration, man lint)
+#   make check    build and run every test (unit, integration, man lint,
+#                 the fuzz corpora once)
+#   make fuzz     run each libFuzzer harness of fuzz/ FUZZ_SECONDS (60)
+#   make analyze  clang's static analyzer over the whole build, clean
+#   make reliability  regenerate RELIABILITY.md (runs the abuse suites)
 #   make run      build and run the main job on etc/dkimkeys.conf
 #   make install  PREFIX=/usr/local DESTDIR= MANDIR= SYSCONFDIR= LIBEXECDIR=
-#                 UNITDIR= BASHCOMPDIR=
+#                 UNITDIR= BASHCOMPDIR= SYSUSERSDIR= DOCDIR=
 #
 # Variants: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
 # V=1 (show commands).
@@ -17,6 +21,8 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 HOOKDIR    ?= $(LIBEXECDIR)/dkimkeys/hooks
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR     ?= $(PREFIX)/share/doc/dkimkeys
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -30,7 +36,8 @@ DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   python3-nacl opendkim-tools bind9-dnsutils knot knot-dnsutils \
 	   unbound openssl iproute2 python3-dnspython opendkim miltertest \
 	   rspamd awscli shellcheck curl pyflakes3 pdns-server \
-	   pdns-backend-sqlite3 sqlite3 strace publicsuffix
+	   pdns-backend-sqlite3 sqlite3 strace publicsuffix clang \
+	   libclang-rt-dev clang-tools systemd
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \
@@ -75,7 +82,7 @@ DEPS = $(LIB_OBJS:.o=.d) src/main.d $(TEST_BINS:=.d) tests/fault_on.d \
 MANS = man/dkimkeys.8 man/dkimkeys.conf.5 $(wildcard man/dkimkeys-hooks.7)
 
 .PHONY: all deps check style layers unit integration manlint run install \
-	uninstall clean bench
+	uninstall clean bench fuzz fuzz-regress analyze reliability
 
 all: dkimkeys
 
@@ -143,6 +150,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory manlint
+	$(Q)$(MAKE) --no-print-directory $(PAR) fuzz-regress
 
 # the long suites first, so that they do not end last
 UNIT_LONG = tests/check_keystore tests/check_hooks tests/check_keygen
@@ -187,6 +195,58 @@ manlint:
 	@[ -n "$(Q)" ] && echo "  MANDOC  $(MANS)" || true
 	$(Q)mandoc -Tlint -W warning $(MANS)
 
+# Fuzzing (fuzz/README): libFuzzer harnesses built with clang, the sources
+# compiled again into fuzz/obj/ (the gcc build is untouched), ASan and UBSan
+# always on. fuzz-regress runs each harness once over its corpus (make
+# check); fuzz runs each FUZZ_SECONDS, two at a time, figures in
+# fuzz/last-run.txt. Warnings never stop it (clang's differ from gcc's:
+# -Wformat-nonliteral flags log.c's vsnprintf of its va_list).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
+FUZZ_NAMES    = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS     = $(addprefix fuzz/bin/fuzz_,$(FUZZ_NAMES))
+FUZZ_OBJS     = $(patsubst src/%.c,fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_CFLAGS   = -O1 -g -std=c11 -D_GNU_SOURCE -Isrc $(PC_CFLAGS) $(WARN) \
+		-Wno-error -Wno-format-nonliteral -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=all
+
+fuzz/obj/%.o: src/%.c
+	@[ -n "$(Q)" ] && echo "  FUZZCC  $@" || true
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+fuzz/obj/libdkimkeys.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $(FUZZ_OBJS)
+
+fuzz/bin/%: fuzz/%.c fuzz/obj/libdkimkeys.a
+	@[ -n "$(Q)" ] && echo "  FUZZLD  $@" || true
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) \
+		-Wno-missing-prototypes -fsanitize=fuzzer -o $@ $< \
+		fuzz/obj/libdkimkeys.a $(PC_LIBS)
+
+fuzz/bin/mkseeds: fuzz/mkseeds.c fuzz/obj/libdkimkeys.a
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
+		fuzz/obj/libdkimkeys.a $(PC_LIBS)
+
+fuzz-regress: $(FUZZ_BINS)
+	$(Q)sh fuzz/run.sh regress $(FUZZ_NAMES)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) \
+		sh fuzz/run.sh fuzz $(FUZZ_NAMES)
+
+# scan-build over a build of its own (objects in /tmp, nothing here
+# changes); any report fails. Not in check: it takes minutes.
+analyze:
+	$(Q)sh tests/analyze.sh
+
+reliability: dkimkeys tests/dkimkeys-faults tests/check_config \
+	tests/check_ksformat tests/check_ksstate tests/check_dnswire \
+	tests/check_dnsrec
+	$(Q)sh tests/reliability.sh > RELIABILITY.md.tmp && \
+		mv RELIABILITY.md.tmp RELIABILITY.md
+
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh etc/demo.sh
@@ -201,7 +261,8 @@ install: dkimkeys
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(SYSCONFDIR)/dkimkeys $(DESTDIR)$(HOOKDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(DOCDIR)/dkimkeys.service.d
 	install -m 0755 dkimkeys $(DESTDIR)$(BINDIR)/dkimkeys
 	install -m 0644 etc/dkimkeys.bash-completion \
 		$(DESTDIR)$(BASHCOMPDIR)/dkimkeys
@@ -213,6 +274,10 @@ install: dkimkeys
 	for u in dkimkeys.service dkimkeys.timer; do \
 		$(SUBST) etc/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 0644 etc/dkimkeys.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/dkimkeys.conf
+	install -m 0644 etc/dkimkeys.service.d/*.conf.example \
+		$(DESTDIR)$(DOCDIR)/dkimkeys.service.d/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys ] || { \
 		$(SUBST) etc/dkimkeys.cron > \
 		    $(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys && \
@@ -220,6 +285,15 @@ install: dkimkeys
 	[ -e $(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf ] || \
 		install -m 0600 etc/dkimkeys.conf.sample \
 		$(DESTDIR)$(SYSCONFDIR)/dkimkeys/dkimkeys.conf
+	@# a real install as root: the dkimkeys user now, and a config it may
+	@# read (root:dkimkeys 0640), as a package's postinst would do
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && \
+	    command -v systemd-sysusers >/dev/null && \
+	    systemd-sysusers $(SYSUSERSDIR)/dkimkeys.conf && \
+	    [ "$$(stat -c %U:%G:%a $(SYSCONFDIR)/dkimkeys/dkimkeys.conf)" = \
+	    root:root:600 ]; then \
+		chgrp dkimkeys $(SYSCONFDIR)/dkimkeys/dkimkeys.conf && \
+		chmod 0640 $(SYSCONFDIR)/dkimkeys/dkimkeys.conf; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dkimkeys \
@@ -228,14 +302,18 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man7/dkimkeys-hooks.7 \
 		$(DESTDIR)$(UNITDIR)/dkimkeys.service \
 		$(DESTDIR)$(UNITDIR)/dkimkeys.timer \
+		$(DESTDIR)$(SYSUSERSDIR)/dkimkeys.conf \
+		$(addprefix $(DESTDIR)$(DOCDIR)/dkimkeys.service.d/, \
+		    $(notdir $(wildcard etc/dkimkeys.service.d/*.example))) \
 		$(DESTDIR)$(SYSCONFDIR)/cron.d/dkimkeys \
 		$(DESTDIR)$(BASHCOMPDIR)/dkimkeys \
 		$(addprefix $(DESTDIR)$(HOOKDIR)/,$(notdir $(HOOKS)))
-	-rmdir $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(LIBEXECDIR)/dkimkeys
+	-rmdir $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(LIBEXECDIR)/dkimkeys \
+		$(DESTDIR)$(DOCDIR)/dkimkeys.service.d $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -f dkimkeys libdkimkeys.a src/*.o src/*/*.o $(DEPS) $(TEST_BINS) \
 		tests/*.o tests/dkimkeys-faults bench/keygen_bench
-	rm -rf tests/tmp
+	rm -rf tests/tmp fuzz/obj fuzz/bin
 
--include $(DEPS)
+-include $(DEPS) $(wildcard fuzz/obj/*/*.d fuzz/bin/*.d)

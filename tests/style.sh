@@ -6,7 +6,7 @@
 # of split string literals, so .clang-format guides editors and this
 # script is what make check enforces.
 cd "$(dirname "$0")/.." || exit 1
-files=$(find src tests bench -name "*.[ch]" | sort)
+files=$(find src tests bench fuzz -name "*.[ch]" | sort)
 bad=0
 for f in $files; do
 	out=$(expand -t 8 "$f" | awk -v f="$f" '

@@ -6,7 +6,9 @@
 # libexec/dkimkeys/hooks, the systemd units where systemd looks
 # (lib/systemd/system) and the cron file in /etc/cron.d, both naming the
 # installed binary, the bash completion where bash-completion looks
-# (share/bash-completion/completions), the sample configuration (0600);
+# (share/bash-completion/completions), the sysusers.d file of the
+# service's user (lib/sysusers.d), the drop-in examples
+# (share/doc/dkimkeys), the sample configuration (0600);
 # a second install
 # keeps an edited configuration; make uninstall removes every file but
 # the configuration. With PREFIX=/opt/dkimkeys the units and the cron file
@@ -78,6 +80,17 @@ for u in dkimkeys.service dkimkeys.timer; do
 done
 check "the service runs /usr/local/sbin/dkimkeys rotate" \
     grep -qx 'ExecStart=/usr/local/sbin/dkimkeys rotate' "$U/dkimkeys.service"
+S=$R/usr/local/lib/sysusers.d/dkimkeys.conf
+check "the dkimkeys user's sysusers.d file in lib/sysusers.d, mode 0644" \
+    sh -c "cmp -s '$ROOT/etc/dkimkeys.sysusers' '$S' &&
+        [ \$(stat -c %a '$S') = 644 ]"
+check "  and the service runs as that user" \
+    grep -qx 'User=dkimkeys' "$U/dkimkeys.service"
+for x in hooks.conf.example hook-user.conf.example; do
+	check "drop-in example $x in share/doc/dkimkeys/dkimkeys.service.d" \
+	    cmp -s "$ROOT/etc/dkimkeys.service.d/$x" \
+	    "$R/usr/local/share/doc/dkimkeys/dkimkeys.service.d/$x"
+done
 C=$R/etc/cron.d/dkimkeys
 check "the cron file in etc/cron.d, mode 0644" \
     sh -c "[ -f '$C' ] && [ \$(stat -c %a '$C') = 644 ]"

@@ -1,0 +1,22 @@
+/*
+ * fuzz.h - what the libFuzzer harnesses of fuzz/ share (fuzz/README).
+ * Each fuzz_NAME.c defines LLVMFuzzerTestOneInput over one parser.
+ */
+#ifndef DKIMKEYS_FUZZ_H
+#define DKIMKEYS_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Stops the run the way a sanitizer would: libFuzzer keeps the input. */
+#define FUZZ_ASSERT(c) \
+	do { \
+		if (!(c)) \
+			abort(); \
+	} while (0)
+
+#endif
