@@ -208,6 +208,7 @@ static const char small_list[] =
     "blogspot.com   trailing words are ignored\r\n"
     "\n";
 
+#define DOTS50 ".................................................."
 static const struct {
 	const char *name, *org; /* NULL: a public suffix */
 } psl_cases[] = {
@@ -228,6 +229,12 @@ static const struct {
 	{ "a.example.test", "example.test" },
 	{ "test", NULL },
 	{ "", NULL },
+	/* empty labels are no name; 250 dots overran the label table (a
+	 * fuzz_dmarc finding, fuzz/corpus/dmarc/crash-psl-many-labels) */
+	{ "a..example.com", NULL },
+	{ ".example.com", NULL },
+	{ "example.com.", NULL },
+	{ DOTS50 DOTS50 DOTS50 DOTS50 DOTS50, NULL },
 };
 
 START_TEST(test_psl_finds_the_organizational_domain)

@@ -118,7 +118,7 @@ long
 psl_org_domain(const struct psl *p, const char *name)
 {
 	size_t len = strlen(name), labels = 1, i, suffix_at = 0;
-	size_t at[PSL_NAME_MAX / 2 + 2]; /* where each label starts */
+	size_t at[PSL_NAME_MAX + 1]; /* where each label starts */
 	size_t best = 1, k; /* labels in the public suffix */
 	const char *dot;
 
@@ -128,6 +128,10 @@ psl_org_domain(const struct psl *p, const char *name)
 	for (i = 0; i < len; i++)
 		if (name[i] == '.')
 			at[labels++] = i + 1;
+	/* an empty label (a leading, trailing or doubled dot) is no name */
+	for (k = 0; k < labels; k++)
+		if (name[at[k]] == '.' || name[at[k]] == '\0')
+			return -1;
 	/* suffixes from the longest (the whole name) down to one label */
 	for (k = 0; k < labels; k++) {
 		size_t n = labels - k; /* labels of name + at[k] */

@@ -32,7 +32,8 @@ size_t psl_nrules(const struct psl *p);
 /*
  * The organizational domain of name (lowercase, no final dot): the public
  * suffix and one label more. Returns its offset in name, or -1 when name
- * is itself a public suffix, or is empty or longer than 253 octets.
+ * is itself a public suffix, is empty or longer than 253 octets, or has
+ * an empty label.
  */
 long psl_org_domain(const struct psl *p, const char *name);
 
