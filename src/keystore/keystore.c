@@ -37,7 +37,7 @@ ks_new(const char *dir)
 	struct ks *ks = xcalloc(1, sizeof(*ks));
 
 	ks->dir = xstrdup(dir);
-	ks->dfd = ks->kfd = ks->lockfd = -1;
+	ks->dfd = ks->kfd = ks->lockfd = ks->logfd = -1;
 	ks->audit_path = xasprintf("%s/audit.log", dir);
 	return ks;
 }
@@ -47,6 +47,8 @@ ks_close(struct ks *ks)
 {
 	if (ks == NULL)
 		return;
+	if (ks->logfd != -1)
+		close(ks->logfd);
 	/* the head goes to the log as a witness outside the keystore */
 	if (ks->audited)
 		log_info("keystore: audit head %lu sha256:%s", ks->head.seq,
@@ -84,8 +86,100 @@ load_header(struct ks *ks)
 	return 0;
 }
 
+/* The binding (SPEC section 7): the state must be this keystore's, and
+ * audit.log may be past the head it records only by its journal's
+ * entries and by entries made outside commits. Sets ks->head. */
 static int
-load_state(struct ks *ks)
+check_binding(struct ks *ks)
+{
+	static const char *const outside[] = { "export", NULL };
+	struct ksaudit_head at;
+	char why[200];
+	int rc;
+
+	if (ks->st.has_ksid && memcmp(ks->st.ksid, ks->hdr.id,
+	    sizeof(ks->hdr.id)) != 0) {
+		log_fail(EX_DATAERR, "keystore: %s: belongs to another "
+		    "keystore (its keystore id is not the header's); refused",
+		    ks_at(ks, "state"));
+		return -1;
+	}
+	at.seq = ks->st.audit_seq;
+	memcpy(at.hash, ks->st.audit_hash, sizeof(at.hash));
+	rc = ksaudit_bound(ks->dfd, ks->dir, ks->st.has_ksid ? &at : NULL,
+	    ks->st.journal, ks->st.njournal, outside, &ks->head, why,
+	    sizeof(why));
+	if (rc == 1)
+		log_fail(EX_DATAERR, "keystore: %s: behind the audit log (%s): "
+		    "an old or foreign copy put back; refused",
+		    ks_at(ks, "state"), why);
+	return rc == 0 ? 0 : -1;
+}
+
+/* state.log onto the checkpoint read (text len octets, ending with its
+ * end line); with the lock, a torn last group is cut off. */
+static int
+load_log(struct ks *ks, const unsigned char *ckpt, size_t clen, bool locked)
+{
+	unsigned char *buf = NULL;
+	char err[300], seed[KSSTATE_SUM_HEX + 1];
+	struct stat sb;
+	size_t len, good;
+	int rc = -1, r;
+
+	memcpy(seed, ckpt + clen - KSSTATE_SUM_HEX - 1, KSSTATE_SUM_HEX);
+	seed[KSSTATE_SUM_HEX] = '\0';
+	if (fstatat(ks->dfd, "state.log", &sb, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT) {
+		if (ks->st.version >= 3)
+			memcpy(ks->st.logsum, seed, sizeof(seed));
+		return 0; /* not yet upgraded, or killed during it */
+	}
+	if (ks->st.version < 3) {
+		log_fail(EX_DATAERR, "keystore: %s: version %u beside %s.log "
+		    "(an old state put back?); refused", ks_at(ks, "state"),
+		    ks->st.version, ks->dir);
+		return -1;
+	}
+	if (ksfile_read(ks->dfd, "state.log", ks_at(ks, "state.log"),
+	    STATE_MAX, &buf, &len) == -1)
+		return -1;
+	r = ksstate_log_decode(&ks->st, (char *)buf, len, seed, &good,
+	    &ks->groups, err, sizeof(err));
+	if (r == -1) {
+		log_fail(EX_DATAERR, "keystore: %s: damaged: %s",
+		    ks_at(ks, "state.log"), err);
+		goto out;
+	}
+	ks->log_len = good;
+	if (r == 1) {
+		/* absorbed by the checkpoint already: the next locked open
+		 * starts a new one */
+		memcpy(ks->st.logsum, seed, sizeof(seed));
+		ks->log_len = 0;
+	} else if (good < len && locked) {
+		if ((ks->logfd = ksfile_open(ks->dfd, "state.log",
+		    ks_at(ks, "state.log"), O_RDWR)) == -1)
+			goto out;
+		if (ftruncate(ks->logfd, (off_t)good) == -1 ||
+		    fsync(ks->logfd) == -1) {
+			log_fail(EX_IOERR, "keystore: %s: %s",
+			    ks_at(ks, "state.log"), strerror(errno));
+			goto out;
+		}
+		log_warn("keystore: %s: removed an incomplete last commit "
+		    "(left by a crash)", ks_at(ks, "state.log"));
+		close(ks->logfd);
+		ks->logfd = -1;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static int
+load_state(struct ks *ks, bool locked)
 {
 	unsigned char *buf = NULL;
 	char err[300];
@@ -96,11 +190,33 @@ load_state(struct ks *ks)
 	    &len) == -1)
 		return -1;
 	rc = ksstate_decode((char *)buf, len, &ks->st, err, sizeof(err));
-	free(buf);
 	if (rc != 0)
 		log_fail(EX_DATAERR, "keystore: %s: %s%s", ks_at(ks, "state"),
 		    rc == -1 ? "damaged: " : "", err);
+	ks->ckpt_len = len;
+	if (rc == 0)
+		rc = load_log(ks, buf, len, locked);
+	free(buf);
+	if (rc == 0)
+		rc = check_binding(ks);
+	if (rc == 0)
+		ksstate_mark_stored(&ks->st);
 	return rc == 0 ? 0 : -1;
+}
+
+/* With the lock: a state of an older version is upgraded, a missing or
+ * absorbed state.log started again, and one grown past a quarter of the
+ * checkpoint (the runs before) folded into it, by a checkpoint; else
+ * state.log is opened for appends. */
+static int
+ready_log(struct ks *ks)
+{
+	if (ks->st.version < KSSTATE_VERSION || ks->log_len == 0 ||
+	    ks->log_len > ks->ckpt_len / 4)
+		return ks_checkpoint(ks);
+	ks->logfd = ksfile_open(ks->dfd, "state.log", ks_at(ks, "state.log"),
+	    O_RDWR | O_APPEND);
+	return ks->logfd == -1 ? -1 : 0;
 }
 
 /* The lock: 75 at once when another run holds it, unless wait. */
@@ -165,6 +281,7 @@ stale_temp(const char *name, const void *arg)
 {
 	(void)arg;
 	return ksfile_is_temp(name) && (strncmp(name, "state.", 6) == 0 ||
+	    strncmp(name, "state.log.", 10) == 0 ||
 	    strncmp(name, "header.", 7) == 0);
 }
 
@@ -178,7 +295,9 @@ ks_open(const char *dir, int flags, struct ks **out)
 	if (open_folders(ks) == -1 || ((flags & KS_LOCK) &&
 	    (take_lock(ks, (flags & KS_WAIT) != 0) == -1 ||
 	    ksfile_prune(ks->dfd, ks->dir, stale_temp, NULL) == -1)) ||
-	    load_header(ks) == -1 || load_state(ks) == -1)
+	    load_header(ks) == -1 ||
+	    load_state(ks, (flags & KS_LOCK) != 0) == -1 ||
+	    ((flags & KS_LOCK) && ready_log(ks) == -1))
 		goto out;
 	/* a commit interrupted between its rename and its audit append */
 	if ((flags & KS_LOCK) && ks->st.njournal > 0 &&
@@ -226,8 +345,8 @@ make_folder(const char *dir)
 static int
 write_body(struct ks *ks, int64_t now)
 {
-	struct buf b = { NULL, 0, 0 };
-	char err[300];
+	struct buf b = { NULL, 0, 0 }, h = { NULL, 0, 0 };
+	char err[300], seed[KSSTATE_SUM_HEX + 1];
 	int rc = -1;
 
 	if (mkdirat(ks->dfd, "keys", 0700) == -1) {
@@ -239,19 +358,27 @@ write_body(struct ks *ks, int64_t now)
 	if (ks->kfd == -1)
 		return -1;
 	ks->st.now = now;
+	ks->st.has_ksid = true;
+	memcpy(ks->st.ksid, ks->hdr.id, sizeof(ks->hdr.id));
 	if (ksstate_encode(&ks->st, &b, err, sizeof(err)) == -1) {
 		log_fail(EX_SOFTWARE, "keystore: %s: %s", ks_at(ks, "state"),
 		    err);
 		goto out;
 	}
+	memcpy(seed, b.data + b.len - KSSTATE_SUM_HEX - 1, KSSTATE_SUM_HEX);
+	seed[KSSTATE_SUM_HEX] = '\0';
+	ksstate_log_header(&h, seed);
 	if (ksfile_put(ks->dfd, "state", ks_at(ks, "state"), b.data,
 	    b.len) == -1 ||
+	    ksfile_put(ks->dfd, "state.log", ks_at(ks, "state.log"), h.data,
+	    h.len) == -1 ||
 	    ksfile_put(ks->dfd, "lock", ks_at(ks, "lock"), "", 0) == -1 ||
 	    ksaudit_init(ks->dfd, ks->dir) == -1)
 		goto out;
 	rc = 0;
 out:
 	buf_free(&b);
+	buf_free(&h);
 	return rc;
 }
 

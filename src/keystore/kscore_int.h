@@ -35,6 +35,10 @@ struct ks {
 	struct secret *mk; /* NULL until ks_unlock */
 	char *audit_path;
 	struct ksaudit_head head; /* after this run's last entry */
+	int logfd;          /* state.log for appends (with the lock), or -1 */
+	uint64_t ckpt_len;  /* octets of state (the checkpoint) */
+	uint64_t log_len;   /* octets of state.log (its valid part) */
+	unsigned long groups; /* commit groups in state.log */
 	bool audited;
 	char shown[KS_SHOWN_LEN]; /* the last name formatted for a message */
 };

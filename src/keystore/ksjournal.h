@@ -43,7 +43,10 @@ int ks_commit(struct ks *ks, int64_t now);
  * Appends one audit entry: {"seq", "time", "event", "key", "vendor",
  * "fingerprint", extra fields..., "simulated", "prev"} with prev the SHA-256
  * of the previous line. extra_json is "" or more members starting with ","
- * (already JSON-escaped). Durable when it returns.
+ * (already JSON-escaped). Durable when it returns. Through a handle opened
+ * with KS_LOCK it is journaled and committed (ks_journal, ks_commit with
+ * now), so that the state records the head; read-only runs (export)
+ * append it directly, and the binding check accepts those events.
  */
 int ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
     const struct ks_key *key, const char *extra_json);
@@ -51,6 +54,14 @@ int ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
 int ks_audit_verify(struct ks *ks, unsigned long *entries);
 /* The audit log's path, for `log` to print. */
 const char *ks_audit_path(const struct ks *ks);
+
+/*
+ * For ks_open and ks_close: writes the whole state as a new checkpoint
+ * (atomic replacement of state), then starts an empty state.log after it
+ * (keystore/FORMAT section 7.2). Also the upgrade of a version 1 or 2
+ * state.
+ */
+int ks_checkpoint(struct ks *ks);
 
 /* For ks_open only: appends a journal found in the state at open (a crash
  * between a commit's rename and its audit append), then forgets it. */
