@@ -136,9 +136,9 @@ load_log(struct ks *ks, const unsigned char *ckpt, size_t clen, bool locked)
 		return 0; /* not yet upgraded, or killed during it */
 	}
 	if (ks->st.version < 3) {
-		log_fail(EX_DATAERR, "keystore: %s: version %u beside %s.log "
-		    "(an old state put back?); refused", ks_at(ks, "state"),
-		    ks->st.version, ks->dir);
+		log_fail(EX_DATAERR, "keystore: %s: version %u beside "
+		    "state.log (an old state put back?); refused",
+		    ks_at(ks, "state"), ks->st.version);
 		return -1;
 	}
 	if (ksfile_read(ks->dfd, "state.log", ks_at(ks, "state.log"),
