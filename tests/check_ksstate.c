@@ -982,6 +982,14 @@ START_TEST(test_log_torn_last_group_is_cut_off)
 		ck_assert_int_eq(back.run_at, 0);
 		ksstate_free(&back);
 	}
+	/* zeros where the group should be (a power loss): torn too */
+	memset(log.data + mid, 0, log.len - mid);
+	ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ksstate_log_decode(&back, log.data, log.len, seed,
+	    &good, &groups, err, sizeof(err)), 0);
+	ck_assert_uint_eq(good, mid);
+	ksstate_free(&back);
 	ksstate_free(&st);
 	buf_free(&ckpt);
 	buf_free(&log);

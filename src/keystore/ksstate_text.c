@@ -1031,7 +1031,7 @@ ksstate_log_decode(struct ksstate *st, const char *text, size_t len,
 	*groups = 0;
 	if (len < hlen ||
 	    memcmp(text, LOG_MAGIC "3 ", hlen - KSSTATE_SUM_HEX) != 0 ||
-	    text[hlen] != '\n' || memchr(text, '\0', len) != NULL)
+	    text[hlen] != '\n')
 		return fail(&p, "not a state.log of version 3");
 	memcpy(start, text + hlen - KSSTATE_SUM_HEX, KSSTATE_SUM_HEX);
 	start[KSSTATE_SUM_HEX] = '\0';
@@ -1053,6 +1053,9 @@ ksstate_log_decode(struct ksstate *st, const char *text, size_t len,
 		gstart = e + 1;
 	}
 	*good = (size_t)(gstart - text);
+	/* a torn group may hold anything (zeros after a power loss) */
+	if (memchr(text, '\0', *good) != NULL)
+		return fail(&p, "not text");
 	if (strcmp(start, seed) != 0) {
 		if (strcmp(cur, sum_or_zeros(st->logsum)) == 0)
 			return 1; /* absorbed already */
