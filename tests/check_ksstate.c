@@ -1035,7 +1035,7 @@ START_TEST(test_log_edits_reorders_and_foreign_logs_are_refused)
 	ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(ksstate_log_decode(&back, log.data, log.len, other,
-	    &good, &groups, err, sizeof(err)), -1);
+	    &good, &groups, err, sizeof(err)), -2);
 	ck_assert_ptr_nonnull(strstr(err, "line 1: does not start at this "
 	    "state"));
 	/* unless the checkpoint absorbed it: a crash during a compaction */

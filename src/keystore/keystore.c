@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -30,6 +31,7 @@
 #include "support/log.h"
 
 #define STATE_MAX ((size_t)1 << 29)
+#define LOAD_TRIES 5
 
 static struct ks *
 ks_new(const char *dir)
@@ -88,9 +90,10 @@ load_header(struct ks *ks)
 
 /* The binding (SPEC section 7): the state must be this keystore's, and
  * audit.log may be past the head it records only by its journal's
- * entries and by entries made outside commits. Sets ks->head. */
+ * entries and by entries made outside commits. Sets ks->head. -2
+ * (nothing logged) when it does not hold and this is not the last try. */
 static int
-check_binding(struct ks *ks)
+check_binding(struct ks *ks, bool last)
 {
 	static const char *const outside[] = { "export", NULL };
 	struct ksaudit_head at;
@@ -109,6 +112,8 @@ check_binding(struct ks *ks)
 	rc = ksaudit_bound(ks->dfd, ks->dir, ks->st.has_ksid ? &at : NULL,
 	    ks->st.journal, ks->st.njournal, outside, &ks->head, why,
 	    sizeof(why));
+	if (rc == 1 && !last)
+		return -2;
 	if (rc == 1)
 		log_fail(EX_DATAERR, "keystore: %s: behind the audit log (%s): "
 		    "an old or foreign copy put back; refused",
@@ -117,9 +122,11 @@ check_binding(struct ks *ks)
 }
 
 /* state.log onto the checkpoint read (text len octets, ending with its
- * end line); with the lock, a torn last group is cut off. */
+ * end line); with the lock, a torn last group is cut off. -2 (nothing
+ * logged) for a state.log of another checkpoint, unless last. */
 static int
-load_log(struct ks *ks, const unsigned char *ckpt, size_t clen, bool locked)
+load_log(struct ks *ks, const unsigned char *ckpt, size_t clen, bool locked,
+    bool last)
 {
 	unsigned char *buf = NULL;
 	char err[300], seed[KSSTATE_SUM_HEX + 1];
@@ -146,7 +153,11 @@ load_log(struct ks *ks, const unsigned char *ckpt, size_t clen, bool locked)
 		return -1;
 	r = ksstate_log_decode(&ks->st, (char *)buf, len, seed, &good,
 	    &ks->groups, err, sizeof(err));
-	if (r == -1) {
+	if (r == -2 && !last) {
+		rc = -2;
+		goto out;
+	}
+	if (r < 0) {
 		log_fail(EX_DATAERR, "keystore: %s: damaged: %s",
 		    ks_at(ks, "state.log"), err);
 		goto out;
@@ -179,7 +190,7 @@ out:
 }
 
 static int
-load_state(struct ks *ks, bool locked)
+load_state_once(struct ks *ks, bool locked, bool last)
 {
 	unsigned char *buf = NULL;
 	char err[300];
@@ -190,18 +201,43 @@ load_state(struct ks *ks, bool locked)
 	    &len) == -1)
 		return -1;
 	rc = ksstate_decode((char *)buf, len, &ks->st, err, sizeof(err));
-	if (rc != 0)
+	if (rc != 0) {
 		log_fail(EX_DATAERR, "keystore: %s: %s%s", ks_at(ks, "state"),
 		    rc == -1 ? "damaged: " : "", err);
+		rc = -1;
+	}
 	ks->ckpt_len = len;
 	if (rc == 0)
-		rc = load_log(ks, buf, len, locked);
+		rc = load_log(ks, buf, len, locked, last);
 	free(buf);
 	if (rc == 0)
-		rc = check_binding(ks);
+		rc = check_binding(ks, last);
 	if (rc == 0)
 		ksstate_mark_stored(&ks->st);
-	return rc == 0 ? 0 : -1;
+	return rc == 0 || rc == -2 ? rc : -1;
+}
+
+/*
+ * The state, state.log and the binding. A read-only run reads them while
+ * a changing run may commit or compact: what does not fit together is
+ * read again a few times before it is refused (a copy put back fails
+ * every time).
+ */
+static int
+load_state(struct ks *ks, bool locked)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int rc, tries = 0;
+
+	while ((rc = load_state_once(ks, locked, tries == LOAD_TRIES - 1)) ==
+	    -2) {
+		ksstate_free(&ks->st);
+		ks->groups = 0;
+		ks->log_len = 0;
+		tries++;
+		nanosleep(&pause, NULL);
+	}
+	return rc;
 }
 
 /* With the lock: a state of an older version is upgraded, a missing or
@@ -281,7 +317,6 @@ stale_temp(const char *name, const void *arg)
 {
 	(void)arg;
 	return ksfile_is_temp(name) && (strncmp(name, "state.", 6) == 0 ||
-	    strncmp(name, "state.log.", 10) == 0 ||
 	    strncmp(name, "header.", 7) == 0);
 }
 

@@ -207,7 +207,9 @@ bool ksstate_changed(struct ksstate *st);
  * no complete commit line) and *groups their number, st->logsum the last
  * chain value; 1 when the log does not start at seed but its chain ends
  * at st->logsum (a log the checkpoint absorbed already: a crash during a
- * compaction), nothing applied; -1 for damage (err: "line N: ...").
+ * compaction), nothing applied; -2 when it starts at another state and
+ * was not absorbed (another checkpoint's, or one that replaced it since
+ * it was read); -1 for damage (err: "line N: ...").
  */
 int ksstate_log_decode(struct ksstate *st, const char *text, size_t len,
     const char *seed, size_t *good, unsigned long *groups, char *err,

@@ -1060,8 +1060,9 @@ ksstate_log_decode(struct ksstate *st, const char *text, size_t len,
 		if (strcmp(cur, sum_or_zeros(st->logsum)) == 0)
 			return 1; /* absorbed already */
 		p.line = 1;
-		return fail(&p, "does not start at this state (another "
+		fail(&p, "does not start at this state (another "
 		    "state's log)");
+		return -2;
 	}
 	/* then each group onto the checkpoint */
 	gline = 2;
