@@ -169,19 +169,7 @@ load_log(struct ks *ks, const unsigned char *ckpt, size_t clen, bool locked,
 		memcpy(ks->st.logsum, seed, sizeof(seed));
 		ks->log_len = 0;
 	} else if (good < len && locked) {
-		if ((ks->logfd = ksfile_open(ks->dfd, "state.log",
-		    ks_at(ks, "state.log"), O_RDWR)) == -1)
-			goto out;
-		if (ftruncate(ks->logfd, (off_t)good) == -1 ||
-		    fsync(ks->logfd) == -1) {
-			log_fail(EX_IOERR, "keystore: %s: %s",
-			    ks_at(ks, "state.log"), strerror(errno));
-			goto out;
-		}
-		log_warn("keystore: %s: removed an incomplete last commit "
-		    "(left by a crash)", ks_at(ks, "state.log"));
-		close(ks->logfd);
-		ks->logfd = -1;
+		ks->torn = true; /* cut by the first commit */
 	}
 	rc = 0;
 out:
@@ -240,16 +228,19 @@ load_state(struct ks *ks, bool locked)
 	return rc;
 }
 
-/* With the lock: a state of an older version is upgraded, a missing or
- * absorbed state.log started again, and one grown past a quarter of the
- * checkpoint (the runs before) folded into it, by a checkpoint; else
- * state.log is opened for appends. */
+/* With the lock: the first commit of the run upgrades a state of an
+ * older version, starts a missing or absorbed state.log again, and folds
+ * one grown past a quarter of the checkpoint (the runs before) into it,
+ * by a checkpoint; else state.log is opened for appends. Nothing is
+ * written here: a run that commits nothing changes nothing. */
 static int
 ready_log(struct ks *ks)
 {
-	if (ks->st.version < KSSTATE_VERSION || ks->log_len == 0 ||
-	    ks->log_len > ks->ckpt_len / 4)
-		return ks_checkpoint(ks);
+	if (ks->st.version < KSSTATE_VERSION || ks->log_len == 0) {
+		ks->fold = true;
+		return 0;
+	}
+	ks->fold = ks->log_len > ks->ckpt_len / 4;
 	ks->logfd = ksfile_open(ks->dfd, "state.log", ks_at(ks, "state.log"),
 	    O_RDWR | O_APPEND);
 	return ks->logfd == -1 ? -1 : 0;

@@ -164,6 +164,7 @@ ks_checkpoint(struct ks *ks)
 	if (ksfile_replace(ks->dfd, "state", ks_at(ks, "state"), b.data,
 	    b.len) == -1)
 		goto out;
+	ks->commits++; /* all the state is in, whatever comes next */
 	/* kill -9 tests: the old state.log is then absorbed already */
 	fault_point("checkpoint-renamed");
 	memcpy(seed, b.data + b.len - KSSTATE_SUM_HEX - 1, KSSTATE_SUM_HEX);
@@ -174,6 +175,7 @@ ks_checkpoint(struct ks *ks)
 		goto out;
 	st->version = KSSTATE_VERSION;
 	memcpy(st->logsum, seed, sizeof(seed));
+	ks->fold = ks->torn = false;
 	ks->groups = 0;
 	ks->ckpt_len = b.len;
 	ks->log_len = h.len;
@@ -192,6 +194,19 @@ write_group(struct ks *ks, const struct buf *b)
 {
 	size_t off = 0, half = b->len / 2, upto;
 	ssize_t w;
+
+	if (ks->torn) {
+		/* a group a crash cut short: no commit, cut off first */
+		if (ftruncate(ks->logfd, (off_t)ks->log_len) == -1 ||
+		    fsync(ks->logfd) == -1) {
+			log_fail(EX_IOERR, "keystore: %s: %s",
+			    ks_at(ks, "state.log"), strerror(errno));
+			return -1;
+		}
+		log_warn("keystore: %s: removed an incomplete last commit "
+		    "(left by a crash)", ks_at(ks, "state.log"));
+		ks->torn = false;
+	}
 
 	while (off < b->len) {
 		/* kill -9 tests: a group torn in the middle */
@@ -231,6 +246,7 @@ ks_commit(struct ks *ks, int64_t now)
 	struct buf b = { NULL, 0, 0 };
 	char err[300], sum[KSSTATE_SUM_HEX + 1];
 	int64_t before = st->now;
+	unsigned long commits = ks->commits;
 	int rc = -1, n;
 
 	if (ks_need_write(ks, false) == -1)
@@ -241,6 +257,18 @@ ks_commit(struct ks *ks, int64_t now)
 		st->has_base = true;
 	}
 	st->now = now;
+	if (ks->fold) {
+		/* the first commit of the run is a checkpoint (ready_log) */
+		if (!ksstate_changed(st)) {
+			rc = 0;
+			goto out;
+		}
+		if (ks_checkpoint(ks) == 0) {
+			fault_point("commit-renamed");
+			rc = append_journal(ks, false);
+		}
+		goto out;
+	}
 	st->audit_seq = ks->head.seq;
 	memcpy(st->audit_hash, ks->head.hash, sizeof(st->audit_hash));
 	if ((n = ksstate_encode_group(st, ks->groups + 1, st->logsum, &b, sum,
@@ -255,7 +283,7 @@ ks_commit(struct ks *ks, int64_t now)
 	}
 	if (write_group(ks, &b) == -1)
 		goto out;
-	before = now; /* the commit point */
+	ks->commits++; /* the commit point */
 	ks->groups++;
 	ks->log_len += b.len;
 	memcpy(st->logsum, sum, sizeof(sum));
@@ -266,8 +294,8 @@ ks_commit(struct ks *ks, int64_t now)
 	    ks_checkpoint(ks) == -1)
 		rc = -1;
 out:
-	if (rc == -1)
-		st->now = before;
+	if (rc == -1 && ks->commits == commits)
+		st->now = before; /* nothing committed */
 	buf_free(&b);
 	return rc;
 }
@@ -276,18 +304,19 @@ int
 ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
     const struct ks_key *key, const char *extra_json)
 {
-	unsigned long groups = ks->groups;
+	unsigned long commits = ks->commits;
 	struct ksaudit_head head;
 	struct ksstate_entry e;
 	int rc;
 
 	/* a changing run commits it like a transition's, so that the state
 	 * stays bound to the audit head (SPEC section 7, Binding) */
-	if (ks->logfd != -1) {
+	if (ks->lockfd != -1) {
 		ks_journal(ks, now, simulated, event, key, KS_EV_COUNT,
 		    extra_json);
 		rc = ks_commit(ks, now);
-		if (rc == -1 && ks->groups == groups)
+		if (rc == -1 && ks->commits == commits &&
+		    ks->st.njournal > 0)
 			ksstate_entry_free(&ks->st.journal[--ks->st.njournal]);
 		return rc;
 	}

@@ -114,14 +114,27 @@ if [ -x "$FDK" ]; then
 	check "  appending the entry" grep -q "appended 1 entry of a commit" \
 	    "$T/err"
 	check "  once" test "$(grep -c '"event":"hold"' store/audit.log)" -eq 1
-	check "killed in the middle of a commit group (hold)" run 137 \
-	    env DKIMKEYS_FAULT=log-torn:1 "$FDK" -c "$CONF" hold esp
-	check "  list reads it" run 0 dk list
-	check "  the next changing run cuts the torn group" run 0 dk rotate
-	check "  saying so" grep -q "state.log: removed an incomplete last" \
-	    "$T/err"
-	check "  the hold was not committed" \
-	    test "$(grep -c '"event":"hold"' store/audit.log)" -eq 1
+	# the first commit of a run whose state.log has grown is a checkpoint
+	# (no group written): a few runs get to one that appends a group
+	i=0 killed=
+	while [ $i -lt 8 ] && [ -z "$killed" ]; do
+		cmd=hold
+		[ $((i % 2)) -eq 1 ] && cmd=release
+		DKIMKEYS_FAULT=log-torn:1 "$FDK" -c "$CONF" $cmd esp \
+		    >/dev/null 2>&1
+		[ $? -eq 137 ] && killed=$cmd
+		i=$((i + 1))
+	done
+	check "killed in the middle of a commit group ($killed)" \
+	    test -n "$killed"
+	check "  list reads the rest" run 0 dk list
+	n=$(grep -c '"event":"'"$killed"'"' store/audit.log)
+	check "  $killed again" run 0 dk "$killed" esp
+	check "  has cut the torn group" sh -c \
+	    'tail -n 1 store/state.log | grep -q "^commit \|^dkimkeys-log "'
+	check "  which was not committed: $killed audited once" \
+	    test "$(grep -c '"event":"'"$killed"'"' store/audit.log)" -eq \
+	    $((n + 1))
 	check "  log --verify" run 0 dk log --verify
 	# a locked open folds state.log into a new checkpoint once it has
 	# grown past a quarter of it: a few runs get there
@@ -196,9 +209,8 @@ check "state.log restored: rotate" run 0 dk rotate
 check "  log --verify" run 0 dk log --verify
 printf 'key vendor=esp domain=mg.exa' >>store/state.log
 check "a torn last group: list reads the rest" run 0 dk list
-check "  a changing run cuts it" run 0 dk hold esp
-check "  saying so" grep -q "removed an incomplete last commit" "$T/err"
-check "  state.log ends with a commit line" \
-    sh -c 'tail -n 1 store/state.log | grep -q "^commit "'
+check "  a changing run" run 0 dk hold esp
+check "  cuts it, or starts a new state.log" sh -c \
+    'tail -n 1 store/state.log | grep -q "^commit \|^dkimkeys-log "'
 check "  log --verify" run 0 dk log --verify
 finish
