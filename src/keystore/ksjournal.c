@@ -144,7 +144,12 @@ open_log(struct ks *ks)
 	return ks->logfd == -1 ? -1 : 0;
 }
 
-int
+/*
+ * Writes the whole state as a new checkpoint (atomic replacement of
+ * state), then starts an empty state.log after it (keystore/FORMAT
+ * section 5.5). Also the upgrade of a version 1 or 2 state.
+ */
+static int
 ks_checkpoint(struct ks *ks)
 {
 	struct ksstate *st = &ks->st;

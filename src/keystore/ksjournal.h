@@ -55,14 +55,6 @@ int ks_audit_verify(struct ks *ks, unsigned long *entries);
 /* The audit log's path, for `log` to print. */
 const char *ks_audit_path(const struct ks *ks);
 
-/*
- * For ks_open and ks_close: writes the whole state as a new checkpoint
- * (atomic replacement of state), then starts an empty state.log after it
- * (keystore/FORMAT section 7.2). Also the upgrade of a version 1 or 2
- * state.
- */
-int ks_checkpoint(struct ks *ks);
-
 /* For ks_open only: appends a journal found in the state at open (a crash
  * between a commit's rename and its audit append), then forgets it. */
 int ks_journal_complete(struct ks *ks);
