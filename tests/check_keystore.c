@@ -850,6 +850,10 @@ START_TEST(test_invalid_record_names_are_refused)
 END_TEST
 
 /* Error and reason texts go through the state escaped and cut. */
+#define ESCAPED " error=dns:%20192.0.2.1%20said%20\"p%3D\"%20%3D%20100%25" \
+    "%20wrong%0Asecond%20line,%20caf%C3%A9 reason=key%20pasted%20into%20" \
+    "ticket%204711\n"
+
 START_TEST(test_errors_and_reasons_persist_escaped_and_bounded)
 {
 	static const char text[] = "dns: 192.0.2.1 said \"p=\" = 100% wrong\n"
@@ -874,9 +878,9 @@ START_TEST(test_errors_and_reasons_persist_escaped_and_bounded)
 	ck_assert_int_eq(k2->error_at, 0);
 	ck_assert_int_eq(ks_commit(ks, NOW), 0);
 	ks_close(ks);
-	ck_assert_uint_eq(occurrences("state", " error=dns:%20192.0.2.1%20said"
-	    "%20\"p%3D\"%20%3D%20100%25%20wrong%0Asecond%20line,%20caf%C3%A9 "
-	    "reason=key%20pasted%20into%20ticket%204711\n"), 1);
+	/* stored escaped: in the checkpoint, or in the group after it */
+	ck_assert_uint_eq(occurrences("state", ESCAPED) +
+	    occurrences("state.log", ESCAPED), 1);
 	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
 	k1 = ks_find(ks, domain_name, "s1");
 	ck_assert_str_eq(k1->error, text);
@@ -897,14 +901,24 @@ downgrade_state(void)
 {
 	static const char v2[] = " hooks_done=0 max_ttl=0 neg_ttl=0 error_at=- "
 	    "error= reason=";
-	char *p = path("state"), *text = tu_slurp(p, NULL), *s, hex[65];
+	char *p = path("state"), *l = path("state.log"), *text, *s, hex[65];
 	unsigned char sum[32];
 	struct buf b = { NULL, 0, 0 };
+	struct ksstate st;
 
-	ck_assert_int_eq(strncmp(text, "dkimkeys-state 2\n", 17), 0);
+	/* the whole state as one checkpoint, without state.log */
+	read_whole_state(&st);
+	write_whole_state(&st);
+	ksstate_free(&st);
+	ck_assert_int_eq(unlink(l), 0);
+	free(l);
+	text = tu_slurp(p, NULL);
+	ck_assert_int_eq(strncmp(text, "dkimkeys-state 3\nkeystore ", 26), 0);
 	*strstr(text, "\nend ") = '\0';
 	buf_puts(&b, "dkimkeys-state 1");
-	for (s = text + 16; *s != '\0'; s++)
+	/* without the keystore, log and audit lines of version 3 */
+	s = strstr(text, "\nnow ");
+	for (; *s != '\0'; s++)
 		if (strncmp(s, v2, strlen(v2)) == 0)
 			s += strlen(v2) - 1;
 		else
@@ -941,7 +955,7 @@ START_TEST(test_version_1_state_is_read_and_upgraded_by_the_next_commit)
 	ck_assert_int_eq(ks_commit(ks, NOW + 1), 0);
 	ks_close(ks);
 	text = tu_slurp(p, NULL);
-	ck_assert_int_eq(strncmp(text, "dkimkeys-state 2\n", 17), 0);
+	ck_assert_int_eq(strncmp(text, "dkimkeys-state 3\n", 17), 0);
 	ck_assert_uint_eq(occurrences("state", " hooks_done=0 "), 2);
 	free(text);
 	ks = open_unlocked(pass1);
@@ -1280,7 +1294,7 @@ START_TEST(test_failed_writes_leave_old_files_and_no_temp_files)
 	limit_file_size(len2 + 20);
 	ck_assert_int_eq(ks_commit(ks, NOW + 1), -1);
 	ck_assert_int_eq(log_status(), EX_IOERR);
-	ck_assert(logged("cannot write"));
+	ck_assert(logged("state.log: cannot append"));
 	log_status_reset();
 	ck_assert_int_eq(ks_audit(ks, NOW, false, "a-rather-long-event-name",
 	    NULL, ""), -1);
@@ -1326,6 +1340,131 @@ START_TEST(test_write_atomic_replaces_whole_with_its_mode_whatever_the_umask)
 	free(text);
 	free(missing);
 	free(out);
+}
+END_TEST
+
+/* Copies of state and state.log kept aside (in tmp) and put back. */
+static void
+keep_state(const char *suffix, bool back)
+{
+	static const char *const names[] = { "state", "state.log" };
+	char *from, *to, *text;
+	size_t i, len;
+
+	for (i = 0; i < ARRAY_LEN(names); i++) {
+		from = path(names[i]);
+		to = xasprintf("%s/%s.%s", tmp, names[i], suffix);
+		if (back) {
+			text = tu_slurp(to, &len);
+			tu_spit(from, text, len, 0600);
+		} else {
+			text = tu_slurp(from, &len);
+			tu_spit(to, text, len, 0600);
+		}
+		free(text);
+		free(from);
+		free(to);
+	}
+}
+
+/* SPEC section 7, Binding: an old copy put back after a commit that was
+ * audited is refused by every open; a crash's journal is not. */
+START_TEST(test_a_replayed_state_is_refused_with_65)
+{
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+
+	ks_close(ks);
+	keep_state("old", false);
+	ks = open_unlocked(pass1);
+	k1 = ks_find(ks, domain_name, "s1");
+	k1->compromised = true;
+	ks_journal(ks, NOW + 1, false, "compromised", k1, KS_EV_COUNT, NULL);
+	ck_assert_int_eq(ks_commit(ks, NOW + 1), 0);
+	ks_close(ks);
+	keep_state("new", false);
+	keep_state("old", true);
+	assert_open_fails(EX_DATAERR);
+	ck_assert(logged("state: behind the audit log (audit.log line "));
+	log_status_reset();
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), -1);
+	ck_assert_int_eq(log_status(), EX_DATAERR);
+	keep_state("new", true);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ck_assert(ks_find(ks, domain_name, "s1")->compromised);
+	ks_close(ks);
+	secret_free(p1);
+	secret_free(p2);
+}
+END_TEST
+
+START_TEST(test_another_keystores_state_is_refused_with_65)
+{
+	char *other = xasprintf("%s/other", tmp), *from, *to, *text;
+	const char *const names[] = { "state", "state.log" };
+	size_t i, len;
+
+	ck_assert_int_eq(ks_create(other, KS_KDF_INTERACTIVE, pass1, NOW,
+	    false), 0);
+	for (i = 0; i < ARRAY_LEN(names); i++) {
+		from = xasprintf("%s/%s", other, names[i]);
+		to = path(names[i]);
+		text = tu_slurp(from, &len);
+		tu_spit(to, text, len, 0600);
+		free(text);
+		free(from);
+		free(to);
+	}
+	assert_open_fails(EX_DATAERR);
+	ck_assert(logged("state: belongs to another keystore"));
+	free(other);
+}
+END_TEST
+
+/* A group cut short by a crash is no commit: read past, then cut off by
+ * the next commit; an edited group is 65. */
+START_TEST(test_state_log_torn_group_is_cut_and_edited_one_refused)
+{
+	char *p = path("state.log"), *good, *text, *s;
+	struct secret *p1, *p2;
+	struct ks_key *k1, *k2;
+	struct ks *ks = two_keys(&k1, &k2, &p1, &p2);
+	size_t len, len2;
+	FILE *f;
+
+	k1->max_ttl = 600;
+	ck_assert_int_eq(ks_commit(ks, NOW + 1), 0);
+	ks_close(ks);
+	good = tu_slurp(p, &len);
+	ck_assert_ptr_nonnull(f = fopen(p, "a"));
+	fputs("key vendor=mailgun domain=mg.exam", f);
+	fclose(f);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ck_assert_uint_eq(ks_find(ks, domain_name, "s1")->max_ttl, 600);
+	ks_close(ks);
+	ks = open_unlocked(pass1);
+	ks_find(ks, domain_name, "s2")->max_ttl = 700;
+	ck_assert_int_eq(ks_commit(ks, NOW + 2), 0);
+	ks_close(ks);
+	/* the torn bytes are gone (cut, or the commit was a checkpoint) */
+	text = tu_slurp(p, &len2);
+	for (s = text; (s = strstr(s, "mg.exam")) != NULL; s++)
+		ck_assert_int_eq(strncmp(s, "mg.example.com", 14), 0);
+	free(text);
+	ck_assert_int_eq(ks_open(store, 0, &ks), 0);
+	ck_assert_uint_eq(ks_find(ks, domain_name, "s2")->max_ttl, 700);
+	ks_close(ks);
+	/* a group edited */
+	ck_assert_ptr_nonnull(strstr(good, " max_ttl=600 "));
+	memcpy(strstr(good, " max_ttl=600 "), " max_ttl=900 ", 13);
+	tu_spit(p, good, len, 0600);
+	assert_open_fails(EX_DATAERR);
+	ck_assert(logged("state.log: damaged: line"));
+	free(good);
+	free(p);
+	secret_free(p1);
+	secret_free(p2);
 }
 END_TEST
 
@@ -1388,6 +1527,10 @@ main(void)
 	    test_failed_writes_leave_old_files_and_no_temp_files);
 	tcase_add_test(tc,
 	    test_write_atomic_replaces_whole_with_its_mode_whatever_the_umask);
+	tcase_add_test(tc, test_a_replayed_state_is_refused_with_65);
+	tcase_add_test(tc, test_another_keystores_state_is_refused_with_65);
+	tcase_add_test(tc,
+	    test_state_log_torn_group_is_cut_and_edited_one_refused);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

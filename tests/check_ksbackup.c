@@ -10,8 +10,8 @@
 
 #include "kstest.h"
 
-static const char *const top_files[] = { "header", "state", "lock",
-	"audit.log", "audit.head" };
+static const char *const top_files[] = { "header", "state", "state.log",
+	"lock", "audit.log", "audit.head" };
 
 /* Runs argv with standard output into the file out; its exit status. */
 static int

@@ -113,7 +113,11 @@ sample_state(struct ksstate *st, struct buf *b)
 
 START_TEST(test_state_round_trips_byte_for_byte)
 {
-	static const char head[] = "dkimkeys-state 2\n"
+	static const char head[] = "dkimkeys-state 3\n"
+	    "keystore 00000000000000000000000000000000\n"
+	    "log 00000000000000000000000000000000"
+	    "00000000000000000000000000000000\naudit 0 "
+	    "0000000000000000000000000000000000000000000000000000000000000000\n"
 	    "now 2025-11-29T07:06:40Z\ncounter mailgun 3\n"
 	    "counter customers/example.org 1\n"
 	    "vendor name=mailgun hold=yes decommission=no "
@@ -130,7 +134,7 @@ START_TEST(test_state_round_trips_byte_for_byte)
 	ck_assert_int_eq(ksstate_decode(b.data, b.len, &back, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
-	ck_assert_uint_eq(back.version, 2);
+	ck_assert_uint_eq(back.version, 3);
 	ck_assert_uint_eq(back.nkeys, 2);
 	ck_assert_uint_eq(back.ncounters, 2);
 	ck_assert_int_eq(back.now, 1764400000);
@@ -229,7 +233,7 @@ static const struct {
 	/* version 1 */
 	{ HEAD K1 "\n", 0, NULL },
 	{ HEAD "counter mailgun 4\n" K1 "\n", 0, NULL },
-	{ "dkimkeys-state 3\nnow -\n", -2, "unsupported version 3" },
+	{ "dkimkeys-state 4\nnow -\n", -2, "unsupported version 4" },
 	{ "dkimkeys-state 0\nnow -\n", -2, "unsupported version 0" },
 	{ "dkimkeys-state x\nnow -\n", -1, "bad version line" },
 	{ "dkimkeys-stat 1\nnow -\n", -1, "not a state file" },
@@ -517,7 +521,8 @@ START_TEST(test_the_last_run_and_rotations_are_optional_and_round_trip)
 	    false));
 	ck_assert_uint_eq(o->rotations, 0);
 	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
-	ck_assert_ptr_nonnull(strstr(b.data, old));
+	ck_assert_ptr_nonnull(strstr(b.data, O "\n"));
+	ck_assert_ptr_null(strstr(b.data, "run "));
 	ksstate_free(&st);
 	buf_free(&b);
 	framed(&in, with);
@@ -530,14 +535,16 @@ START_TEST(test_the_last_run_and_rotations_are_optional_and_round_trip)
 	    false));
 	ck_assert_uint_eq(o->rotations, 2);
 	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
-	ck_assert_str_eq(b.data, in.data);
+	ck_assert_ptr_nonnull(strstr(b.data, "\nrun at=2025-11-29T07:06:40Z "
+	    "ok=no\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, O " rotations=2\n"));
 	buf_free(&in);
 	ksstate_free(&st);
 	buf_free(&b);
 }
 END_TEST
 
-START_TEST(test_version_1_state_is_read_then_written_as_version_2)
+START_TEST(test_version_1_state_is_read_then_written_as_version_3)
 {
 	static const char v2key[] = K2 "\n";
 	struct ksstate st, again;
@@ -554,11 +561,11 @@ START_TEST(test_version_1_state_is_read_then_written_as_version_2)
 	ck_assert_ptr_null(st.keys[0]->error);
 	ck_assert_uint_eq(st.nvendors + st.nobs + st.njournal, 0);
 	ck_assert_int_eq(ksstate_encode(&st, &v2, err, sizeof(err)), 0);
-	ck_assert_int_eq(strncmp(v2.data, "dkimkeys-state 2\n", 17), 0);
+	ck_assert_int_eq(strncmp(v2.data, "dkimkeys-state 3\n", 17), 0);
 	ck_assert_ptr_nonnull(strstr(v2.data, v2key));
 	ck_assert_int_eq(ksstate_decode(v2.data, v2.len, &again, err,
 	    sizeof(err)), 0);
-	ck_assert_uint_eq(again.version, 2);
+	ck_assert_uint_eq(again.version, 3);
 	ck_assert_int_eq(ksstate_encode(&again, &v2b, err, sizeof(err)), 0);
 	ck_assert_str_eq(v2.data, v2b.data);
 	ksstate_free(&st);
@@ -859,6 +866,217 @@ setup(void)
 	ck_assert_int_eq(secret_setup(), 0);
 }
 
+/*
+ * state.log (keystore/FORMAT section 5.5): sample_state as a checkpoint
+ * (its end line's hex in seed), then a log of two groups: a changed key
+ * and counter, a new key and the run; *mid is where the second starts.
+ */
+static void
+sample_log(struct ksstate *st, struct buf *ckpt, struct buf *log,
+    char seed[65], size_t *mid)
+{
+	char err[200] = "", sum[65];
+	struct ks_key k, *k0;
+
+	sample_state(st, ckpt);
+	memcpy(seed, ckpt->data + ckpt->len - 65, 64);
+	seed[64] = '\0';
+	memcpy(st->logsum, seed, 65);
+	ksstate_mark_stored(st);
+	memset(log, 0, sizeof(*log));
+	ksstate_log_header(log, seed);
+	/* nothing changed, journal included: only the audit line */
+	ck_assert_int_eq(ksstate_encode_group(st, 1, seed, log, sum, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(log->data, "\naudit 0 "));
+	ck_assert_ptr_nonnull(strstr(log->data, "\njournal-base 123456\n"));
+	log->len = 0;
+	ksstate_log_header(log, seed);
+	ksstate_journal_clear(st);
+	k0 = st->keys[0];
+	k0->state = KS_RETIRED;
+	k0->retired = 1764400100;
+	ksstate_text_set(&k0->error, "a new error", KSSTATE_TEXT_MAX);
+	ksstate_counter(st, "mailgun")->value = 4;
+	st->audit_seq = 7;
+	memcpy(st->audit_hash, seed, 65);
+	ck_assert_int_eq(ksstate_encode_group(st, 1, seed, log, sum, err,
+	    sizeof(err)), 2);
+	ksstate_group_stored(st);
+	memcpy(st->logsum, sum, 65);
+	*mid = log->len;
+	/* fields added later (simulated keystores, the published record's
+	 * ttl and testing) are carried like the others */
+	st->simulated_since = 1764400200;
+	k0->record_ttl = 3601;
+	k0->record_testing = true;
+	memset(&k, 0, sizeof(k));
+	k.vendor = (char *)(uintptr_t)"mailgun";
+	k.domain = (char *)(uintptr_t)"mg.example.com";
+	k.selector = (char *)(uintptr_t)"s9";
+	k.alg = DK_ALG_ED25519;
+	k.bits = 256;
+	k.publen = 32;
+	randombytes_buf(k.pub, 32);
+	crypto_hash_sha256(k.fpr, k.pub, 32);
+	k.created = 1764400200;
+	ck_assert_ptr_nonnull(ksstate_append(st, &k));
+	st->run_at = 1764400200;
+	st->run_ok = true;
+	ck_assert_int_eq(ksstate_encode_group(st, 2, sum, log, sum, err,
+	    sizeof(err)), 3); /* the new key, k0, the head */
+	ksstate_group_stored(st);
+	memcpy(st->logsum, sum, 65);
+	ck_assert_str_eq(err, "");
+}
+
+/* Both states encode to the same checkpoint. */
+static void
+assert_same_state(const struct ksstate *a, const struct ksstate *b)
+{
+	struct buf ea = { NULL, 0, 0 }, eb = { NULL, 0, 0 };
+	char err[200];
+
+	ck_assert_int_eq(ksstate_encode(a, &ea, err, sizeof(err)), 0);
+	ck_assert_int_eq(ksstate_encode(b, &eb, err, sizeof(err)), 0);
+	ck_assert_str_eq(ea.data, eb.data);
+	buf_free(&ea);
+	buf_free(&eb);
+}
+
+START_TEST(test_log_groups_carry_only_the_changes_and_replay_exactly)
+{
+	struct buf ckpt, log;
+	struct ksstate st, back;
+	char seed[65], err[300] = "";
+	unsigned long groups;
+	size_t mid, good;
+
+	sample_log(&st, &ckpt, &log, seed, &mid);
+	/* the first group: the changed key and counter, not the others */
+	ck_assert_ptr_nonnull(strstr(log.data, "\ncounter mailgun 4\n"));
+	ck_assert_ptr_null(strstr(log.data, "counter customers"));
+	ck_assert_ptr_nonnull(strstr(log.data, " state=retired "));
+	ck_assert_ptr_null(strstr(log.data, "state=destroyed"));
+	ck_assert_ptr_null(strstr(log.data, "\nvendor "));
+	ck_assert_ptr_nonnull(strstr(log.data, "\ncommit 1 "));
+	ck_assert_ptr_nonnull(strstr(log.data + mid, "selector=s9 "));
+	ck_assert_ptr_nonnull(strstr(log.data + mid, "\nrun at="));
+	ck_assert_ptr_nonnull(strstr(log.data + mid, "\nsimulated since="));
+	ck_assert_ptr_nonnull(strstr(log.data + mid, " record_ttl=3601"));
+	ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ksstate_log_decode(&back, log.data, log.len, seed,
+	    &good, &groups, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(good, log.len);
+	ck_assert_uint_eq(groups, 2);
+	ck_assert_str_eq(back.logsum, st.logsum);
+	ck_assert_uint_eq(back.audit_seq, 7);
+	ck_assert_uint_eq(back.njournal, 0); /* the last group's: none */
+	assert_same_state(&st, &back);
+	ksstate_free(&back);
+	ksstate_free(&st);
+	buf_free(&ckpt);
+	buf_free(&log);
+}
+END_TEST
+
+/* A group cut anywhere (a crash in its write) is left out, not refused;
+ * the groups before it are read. */
+START_TEST(test_log_torn_last_group_is_cut_off)
+{
+	struct buf ckpt, log;
+	struct ksstate st, back;
+	char seed[65], err[300];
+	unsigned long groups;
+	size_t mid, good, cut;
+
+	sample_log(&st, &ckpt, &log, seed, &mid);
+	for (cut = mid; cut < log.len; cut += 7) {
+		err[0] = '\0';
+		ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
+		    sizeof(err)), 0);
+		ck_assert_msg(ksstate_log_decode(&back, log.data, cut, seed,
+		    &good, &groups, err, sizeof(err)) == 0, "cut at %zu: %s",
+		    cut, err);
+		ck_assert_uint_eq(good, mid);
+		ck_assert_uint_eq(groups, 1);
+		ck_assert_uint_eq(ksstate_find(&back, "mg.example.com", "s9"),
+		    KSSTATE_NONE);
+		ck_assert_int_eq(back.run_at, 0);
+		ksstate_free(&back);
+	}
+	/* zeros where the group should be (a power loss): torn too */
+	memset(log.data + mid, 0, log.len - mid);
+	ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ksstate_log_decode(&back, log.data, log.len, seed,
+	    &good, &groups, err, sizeof(err)), 0);
+	ck_assert_uint_eq(good, mid);
+	ksstate_free(&back);
+	ksstate_free(&st);
+	buf_free(&ckpt);
+	buf_free(&log);
+}
+END_TEST
+
+/* Edited, reordered or foreign: 65 (-1), the line named. */
+START_TEST(test_log_edits_reorders_and_foreign_logs_are_refused)
+{
+	struct buf ckpt, log, bad = { NULL, 0, 0 };
+	struct ksstate st, back;
+	char seed[65], other[65], err[300], *p;
+	unsigned long groups;
+	size_t mid, good, hl;
+
+	sample_log(&st, &ckpt, &log, seed, &mid);
+	hl = (size_t)(strchr(log.data, '\n') - log.data) + 1;
+	/* a value changed in the first group */
+	buf_add(&bad, log.data, log.len);
+	buf_add(&bad, "", 1);
+	p = strstr(bad.data, "state=retired");
+	memcpy(p, "state=revoked", 13);
+	ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ksstate_log_decode(&back, bad.data, log.len, seed,
+	    &good, &groups, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "checksum mismatch"));
+	ksstate_free(&back);
+	/* the two groups swapped */
+	bad.len = 0;
+	buf_add(&bad, log.data, hl);
+	buf_add(&bad, log.data + mid, log.len - mid);
+	buf_add(&bad, log.data + hl, mid - hl);
+	ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ksstate_log_decode(&back, bad.data, bad.len, seed,
+	    &good, &groups, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ": commit line out of order"));
+	ksstate_free(&back);
+	/* another checkpoint's log (its chain does not end at ours) */
+	memcpy(other, seed, 65);
+	other[0] = other[0] == '0' ? '1' : '0';
+	ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ksstate_log_decode(&back, log.data, log.len, other,
+	    &good, &groups, err, sizeof(err)), -2);
+	ck_assert_ptr_nonnull(strstr(err, "line 1: does not start at this "
+	    "state"));
+	/* unless the checkpoint absorbed it: a crash during a compaction */
+	memcpy(back.logsum, st.logsum, 65);
+	ck_assert_int_eq(ksstate_log_decode(&back, log.data, log.len, other,
+	    &good, &groups, err, sizeof(err)), 1);
+	ck_assert_uint_eq(ksstate_find(&back, "mg.example.com", "s9"),
+	    KSSTATE_NONE);
+	ksstate_free(&back);
+	ksstate_free(&st);
+	buf_free(&ckpt);
+	buf_free(&log);
+	buf_free(&bad);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -874,7 +1092,7 @@ main(void)
 	    test_state_parser_refuses_bad_lines_with_their_number, 0,
 	    (int)ARRAY_LEN(state_cases));
 	tcase_add_test(tc,
-	    test_version_1_state_is_read_then_written_as_version_2);
+	    test_version_1_state_is_read_then_written_as_version_3);
 	tcase_add_test(tc, test_a_vendor_stall_is_optional_and_round_trips);
 	tcase_add_test(tc,
 	    test_vendor_decommission_algs_is_optional_and_round_trips);
@@ -892,6 +1110,11 @@ main(void)
 	    test_state_index_finds_many_keys_and_refuses_duplicates);
 	tcase_add_test(tc,
 	    test_vendors_observations_and_counters_are_indexed_and_stay_put);
+	tcase_add_test(tc,
+	    test_log_groups_carry_only_the_changes_and_replay_exactly);
+	tcase_add_test(tc, test_log_torn_last_group_is_cut_off);
+	tcase_add_test(tc,
+	    test_log_edits_reorders_and_foreign_logs_are_refused);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -15,6 +15,7 @@
 
 #include "testutil.h"
 #include "keystore/keystore.h"
+#include "keystore/ksstate.h"
 #include "secret/secret.h"
 #include "support/dkim.h"
 #include "support/log.h"
@@ -180,6 +181,49 @@ sha256_hex(const char *s, size_t len, char out[65])
 
 	crypto_hash_sha256(h, (const unsigned char *)s, len);
 	util_hex(h, sizeof(h), out);
+}
+
+/* The state as a run reads it: the checkpoint state, then state.log. */
+static inline void
+read_whole_state(struct ksstate *st)
+{
+	char *p = path("state"), *l = path("state.log"), *text, *log;
+	char err[300], seed[65];
+	unsigned long groups;
+	size_t len, llen, good;
+
+	text = tu_slurp(p, &len);
+	ck_assert_msg(ksstate_decode(text, len, st, err, sizeof(err)) == 0,
+	    "%s", err);
+	memcpy(seed, text + len - 65, 64);
+	seed[64] = '\0';
+	log = tu_slurp(l, &llen);
+	ck_assert_msg(ksstate_log_decode(st, log, llen, seed, &good, &groups,
+	    err, sizeof(err)) == 0, "%s", err);
+	free(log);
+	free(text);
+	free(l);
+	free(p);
+}
+
+/* Writes st as the checkpoint, with an empty state.log after it. */
+static inline void
+write_whole_state(const struct ksstate *st)
+{
+	struct buf b = { NULL, 0, 0 }, h = { NULL, 0, 0 };
+	char *p = path("state"), *l = path("state.log"), err[300], seed[65];
+
+	ck_assert_msg(ksstate_encode(st, &b, err, sizeof(err)) == 0, "%s",
+	    err);
+	memcpy(seed, b.data + b.len - 65, 64);
+	seed[64] = '\0';
+	ksstate_log_header(&h, seed);
+	tu_spit(p, b.data, b.len, 0600);
+	tu_spit(l, h.data, h.len, 0600);
+	buf_free(&b);
+	buf_free(&h);
+	free(p);
+	free(l);
 }
 
 #endif

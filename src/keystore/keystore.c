@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -30,6 +31,7 @@
 #include "support/log.h"
 
 #define STATE_MAX ((size_t)1 << 29)
+#define LOAD_TRIES 5
 
 static struct ks *
 ks_new(const char *dir)
@@ -37,7 +39,7 @@ ks_new(const char *dir)
 	struct ks *ks = xcalloc(1, sizeof(*ks));
 
 	ks->dir = xstrdup(dir);
-	ks->dfd = ks->kfd = ks->lockfd = -1;
+	ks->dfd = ks->kfd = ks->lockfd = ks->logfd = -1;
 	ks->audit_path = xasprintf("%s/audit.log", dir);
 	return ks;
 }
@@ -47,6 +49,8 @@ ks_close(struct ks *ks)
 {
 	if (ks == NULL)
 		return;
+	if (ks->logfd != -1)
+		close(ks->logfd);
 	/* the head goes to the log as a witness outside the keystore */
 	if (ks->audited)
 		log_info("keystore: audit head %lu sha256:%s", ks->head.seq,
@@ -84,8 +88,97 @@ load_header(struct ks *ks)
 	return 0;
 }
 
+/* The binding (SPEC section 7): the state must be this keystore's, and
+ * audit.log may be past the head it records only by its journal's
+ * entries and by entries made outside commits. Sets ks->head. -2
+ * (nothing logged) when it does not hold and this is not the last try. */
 static int
-load_state(struct ks *ks)
+check_binding(struct ks *ks, bool last)
+{
+	static const char *const outside[] = { "export", NULL };
+	struct ksaudit_head at;
+	char why[200];
+	int rc;
+
+	if (ks->st.has_ksid && memcmp(ks->st.ksid, ks->hdr.id,
+	    sizeof(ks->hdr.id)) != 0) {
+		log_fail(EX_DATAERR, "keystore: %s: belongs to another "
+		    "keystore (its keystore id is not the header's); refused",
+		    ks_at(ks, "state"));
+		return -1;
+	}
+	at.seq = ks->st.audit_seq;
+	memcpy(at.hash, ks->st.audit_hash, sizeof(at.hash));
+	rc = ksaudit_bound(ks->dfd, ks->dir, ks->st.has_ksid ? &at : NULL,
+	    ks->st.journal, ks->st.njournal, outside, &ks->head, why,
+	    sizeof(why));
+	if (rc == 1 && !last)
+		return -2;
+	if (rc == 1)
+		log_fail(EX_DATAERR, "keystore: %s: behind the audit log (%s): "
+		    "an old or foreign copy put back; refused",
+		    ks_at(ks, "state"), why);
+	return rc == 0 ? 0 : -1;
+}
+
+/* state.log onto the checkpoint read (text len octets, ending with its
+ * end line); with the lock, a torn last group is cut off. -2 (nothing
+ * logged) for a state.log of another checkpoint, unless last. */
+static int
+load_log(struct ks *ks, const unsigned char *ckpt, size_t clen, bool locked,
+    bool last)
+{
+	unsigned char *buf = NULL;
+	char err[300], seed[KSSTATE_SUM_HEX + 1];
+	struct stat sb;
+	size_t len, good;
+	int rc = -1, r;
+
+	memcpy(seed, ckpt + clen - KSSTATE_SUM_HEX - 1, KSSTATE_SUM_HEX);
+	seed[KSSTATE_SUM_HEX] = '\0';
+	if (fstatat(ks->dfd, "state.log", &sb, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT) {
+		if (ks->st.version >= 3)
+			memcpy(ks->st.logsum, seed, sizeof(seed));
+		return 0; /* not yet upgraded, or killed during it */
+	}
+	if (ks->st.version < 3) {
+		log_fail(EX_DATAERR, "keystore: %s: version %u beside "
+		    "state.log (an old state put back?); refused",
+		    ks_at(ks, "state"), ks->st.version);
+		return -1;
+	}
+	if (ksfile_read(ks->dfd, "state.log", ks_at(ks, "state.log"),
+	    STATE_MAX, &buf, &len) == -1)
+		return -1;
+	r = ksstate_log_decode(&ks->st, (char *)buf, len, seed, &good,
+	    &ks->groups, err, sizeof(err));
+	if (r == -2 && !last) {
+		rc = -2;
+		goto out;
+	}
+	if (r < 0) {
+		log_fail(EX_DATAERR, "keystore: %s: damaged: %s",
+		    ks_at(ks, "state.log"), err);
+		goto out;
+	}
+	ks->log_len = good;
+	if (r == 1) {
+		/* absorbed by the checkpoint already: the next locked open
+		 * starts a new one */
+		memcpy(ks->st.logsum, seed, sizeof(seed));
+		ks->log_len = 0;
+	} else if (good < len && locked) {
+		ks->torn = true; /* cut by the first commit */
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static int
+load_state_once(struct ks *ks, bool locked, bool last)
 {
 	unsigned char *buf = NULL;
 	char err[300];
@@ -96,11 +189,61 @@ load_state(struct ks *ks)
 	    &len) == -1)
 		return -1;
 	rc = ksstate_decode((char *)buf, len, &ks->st, err, sizeof(err));
-	free(buf);
-	if (rc != 0)
+	if (rc != 0) {
 		log_fail(EX_DATAERR, "keystore: %s: %s%s", ks_at(ks, "state"),
 		    rc == -1 ? "damaged: " : "", err);
-	return rc == 0 ? 0 : -1;
+		rc = -1;
+	}
+	ks->ckpt_len = len;
+	if (rc == 0)
+		rc = load_log(ks, buf, len, locked, last);
+	free(buf);
+	if (rc == 0)
+		rc = check_binding(ks, last);
+	if (rc == 0)
+		ksstate_mark_stored(&ks->st);
+	return rc == 0 || rc == -2 ? rc : -1;
+}
+
+/*
+ * The state, state.log and the binding. A read-only run reads them while
+ * a changing run may commit or compact: what does not fit together is
+ * read again a few times before it is refused (a copy put back fails
+ * every time).
+ */
+static int
+load_state(struct ks *ks, bool locked)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int rc, tries = 0;
+
+	while ((rc = load_state_once(ks, locked, tries == LOAD_TRIES - 1)) ==
+	    -2) {
+		ksstate_free(&ks->st);
+		ks->groups = 0;
+		ks->log_len = 0;
+		tries++;
+		nanosleep(&pause, NULL);
+	}
+	return rc;
+}
+
+/* With the lock: the first commit of the run upgrades a state of an
+ * older version, starts a missing or absorbed state.log again, and folds
+ * one grown past a quarter of the checkpoint (the runs before) into it,
+ * by a checkpoint; else state.log is opened for appends. Nothing is
+ * written here: a run that commits nothing changes nothing. */
+static int
+ready_log(struct ks *ks)
+{
+	if (ks->st.version < KSSTATE_VERSION || ks->log_len == 0) {
+		ks->fold = true;
+		return 0;
+	}
+	ks->fold = ks->log_len > ks->ckpt_len / 4;
+	ks->logfd = ksfile_open(ks->dfd, "state.log", ks_at(ks, "state.log"),
+	    O_RDWR | O_APPEND);
+	return ks->logfd == -1 ? -1 : 0;
 }
 
 /* The lock: 75 at once when another run holds it, unless wait. */
@@ -178,7 +321,9 @@ ks_open(const char *dir, int flags, struct ks **out)
 	if (open_folders(ks) == -1 || ((flags & KS_LOCK) &&
 	    (take_lock(ks, (flags & KS_WAIT) != 0) == -1 ||
 	    ksfile_prune(ks->dfd, ks->dir, stale_temp, NULL) == -1)) ||
-	    load_header(ks) == -1 || load_state(ks) == -1)
+	    load_header(ks) == -1 ||
+	    load_state(ks, (flags & KS_LOCK) != 0) == -1 ||
+	    ((flags & KS_LOCK) && ready_log(ks) == -1))
 		goto out;
 	/* a commit interrupted between its rename and its audit append */
 	if ((flags & KS_LOCK) && ks->st.njournal > 0 &&
@@ -226,8 +371,8 @@ make_folder(const char *dir)
 static int
 write_body(struct ks *ks, int64_t now, bool simulated)
 {
-	struct buf b = { NULL, 0, 0 };
-	char err[300];
+	struct buf b = { NULL, 0, 0 }, h = { NULL, 0, 0 };
+	char err[300], seed[KSSTATE_SUM_HEX + 1];
 	int rc = -1;
 
 	if (mkdirat(ks->dfd, "keys", 0700) == -1) {
@@ -240,19 +385,27 @@ write_body(struct ks *ks, int64_t now, bool simulated)
 		return -1;
 	ks->st.now = now;
 	ks->st.simulated_since = simulated ? now : 0;
+	ks->st.has_ksid = true;
+	memcpy(ks->st.ksid, ks->hdr.id, sizeof(ks->hdr.id));
 	if (ksstate_encode(&ks->st, &b, err, sizeof(err)) == -1) {
 		log_fail(EX_SOFTWARE, "keystore: %s: %s", ks_at(ks, "state"),
 		    err);
 		goto out;
 	}
+	memcpy(seed, b.data + b.len - KSSTATE_SUM_HEX - 1, KSSTATE_SUM_HEX);
+	seed[KSSTATE_SUM_HEX] = '\0';
+	ksstate_log_header(&h, seed);
 	if (ksfile_put(ks->dfd, "state", ks_at(ks, "state"), b.data,
 	    b.len) == -1 ||
+	    ksfile_put(ks->dfd, "state.log", ks_at(ks, "state.log"), h.data,
+	    h.len) == -1 ||
 	    ksfile_put(ks->dfd, "lock", ks_at(ks, "lock"), "", 0) == -1 ||
 	    ksaudit_init(ks->dfd, ks->dir) == -1)
 		goto out;
 	rc = 0;
 out:
 	buf_free(&b);
+	buf_free(&h);
 	return rc;
 }
 

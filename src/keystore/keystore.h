@@ -4,7 +4,10 @@
  *   DIR/          0700, owned by root or the effective user
  *     header      master key (MK) sealed under Argon2id(passphrase)
  *     state       metadata of every key ever made (destroyed ones are the
- *                 tombstones), %n counters, latest now; text, checksummed
+ *                 tombstones), %n counters, latest now, the keystore id
+ *                 and audit head it is bound to; text, checksummed: a
+ *                 checkpoint
+ *     state.log   the commits since: groups of changed records, chained
  *     lock        flock(2) target for changing runs
  *     audit.log   hash-chained JSON lines; audit.head holds the head
  *     keys/       one sealed private key per file, FPRHEX-EPOCH.key
@@ -16,7 +19,8 @@
  * ksjournal.h, ksbackup.h.
  * Every file is 0600, opened beneath the folder's descriptor with
  * O_NOFOLLOW; anything looser or a symlink is refused (77), never fixed.
- * Every change is a temp file, fsync, rename, fsync of the folder.
+ * Every change is a temp file, fsync, rename, fsync of the folder, but a
+ * commit: one append to state.log and one fsync (ksjournal.h).
  *
  * No function here derives a key from the passphrase except ks_unlock()
  * and ks_create()/ks_passwd(); listing and state changes need none.

@@ -681,3 +681,124 @@ out_free:
 	free(shown);
 	return rc;
 }
+
+/* Whether the line's "event" is one of outside. */
+static bool
+outside_event(const char *line, size_t len, const char *const *outside)
+{
+	static const char pre[] = ",\"event\":\"";
+	const char *p = memmem(line, len, pre, sizeof(pre) - 1), *q;
+	size_t i;
+
+	if (p == NULL)
+		return false;
+	p += sizeof(pre) - 1;
+	if ((q = memchr(p, '"', len - (size_t)(p - line))) == NULL)
+		return false;
+	for (i = 0; outside[i] != NULL; i++)
+		if (strlen(outside[i]) == (size_t)(q - p) &&
+		    memcmp(outside[i], p, (size_t)(q - p)) == 0)
+			return true;
+	return false;
+}
+
+/* Walks the tail text (complete lines; the log's start when at_start):
+ * line at->seq must have at->hash; each later line must be accounted for. */
+static int
+bound_walk(const char *text, size_t len, bool at_start,
+    const struct ksaudit_head *at, struct idref *refs, size_t n,
+    const char *const *outside, struct ksaudit_head *cur, char *why,
+    size_t whylen)
+{
+	char hash[KSAUDIT_HASH_HEX], prev[KSAUDIT_HASH_HEX];
+	char id[KSSTATE_ID_HEX + 1];
+	struct idref key = { id, 0 };
+	bool found = at == NULL || (at_start && at->seq == 0 &&
+	    strcmp(at->hash, ZERO_HASH) == 0);
+	const char *s, *nl;
+	unsigned long seq;
+
+	for (s = text; s < text + len; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(text + len - s));
+		if (line_fields(s, (size_t)(nl - s), &seq, prev) == -1)
+			seq = 0;
+		line_hash(s, (size_t)(nl - s), hash);
+		cur->seq = seq;
+		memcpy(cur->hash, hash, sizeof(hash));
+		if (at == NULL)
+			continue; /* only the last line is wanted */
+		if (!found) {
+			if (seq == at->seq && strcmp(hash, at->hash) == 0)
+				found = true;
+			else if (seq >= at->seq)
+				break;
+			continue;
+		}
+		if (!(line_id(s, (size_t)(nl - s), id) && bsearch(&key, refs, n,
+		    sizeof(*refs), by_id) != NULL) &&
+		    !outside_event(s, (size_t)(nl - s), outside)) {
+			snprintf(why, whylen, "audit.log line %lu was appended "
+			    "after it", seq);
+			return 1;
+		}
+	}
+	if (!found) {
+		snprintf(why, whylen, "audit.log has no line %lu with the "
+		    "hash it records", at->seq);
+		return 1;
+	}
+	return 0;
+}
+
+int
+ksaudit_bound(int dfd, const char *dir, const struct ksaudit_head *at,
+    const struct ksstate_entry *e, size_t n, const char *const *outside,
+    struct ksaudit_head *cur, char *why, size_t whylen)
+{
+	struct idref *refs = xcalloc(n + 1, sizeof(*refs));
+	char *shown = xasprintf("%s/" LOG_NAME, dir), *buf = NULL, *nl;
+	size_t chunk = TAIL_CHUNK, skip = 0, i;
+	struct stat sb;
+	off_t size, off;
+	unsigned long s;
+	int fd, rc = -1;
+
+	for (i = 0; i < n; i++)
+		refs[i].id = e[i].id;
+	qsort(refs, n, sizeof(*refs), by_id);
+	cur->seq = 0;
+	memcpy(cur->hash, ZERO_HASH, sizeof(ZERO_HASH));
+	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
+		goto out_free;
+	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
+		continue;
+	if (fstat(fd, &sb) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (complete_end(fd, shown, sb.st_size, false, &size) == -1)
+		goto out;
+	/* back from the end to a line at or before at->seq */
+	for (;;) {
+		off = (off_t)chunk < size ? size - (off_t)chunk : 0;
+		free(buf);
+		if ((buf = read_span(fd, shown, off, size)) == NULL)
+			goto out;
+		s = first_seq(buf, (size_t)(size - off), off);
+		if (off == 0 || at == NULL || (s != 0 && s <= at->seq) ||
+		    chunk > LOG_MAX)
+			break;
+		chunk *= 2;
+	}
+	if (off > 0 && (nl = memchr(buf, '\n', (size_t)(size - off))) != NULL)
+		skip = (size_t)(nl - buf) + 1;
+	rc = bound_walk(buf + skip, (size_t)(size - off) - skip, off == 0, at,
+	    refs, n, outside, cur, why, whylen);
+out:
+	close(fd);
+out_free:
+	free(buf);
+	free(refs);
+	free(shown);
+	return rc;
+}

@@ -52,6 +52,19 @@ int ksaudit_end(int dfd, const char *dir, uint64_t *end);
 int ksaudit_append(int dfd, const char *dir, const struct ksstate_entry *e,
     size_t n, const uint64_t *base, struct ksaudit_head *head,
     size_t *appended);
+/*
+ * The binding of a state (SPEC section 7): whether audit.log holds line
+ * at->seq with hash at->hash, and every line after it carries the id of
+ * one of the n entries e (the state's journal) or one of the events in
+ * outside (NULL-terminated: entries appended outside commits, such as
+ * export); with at NULL (a state from before the binding) nothing is
+ * checked. Reads the log's tail under flock(LOCK_SH). Returns 0, with
+ * *cur the log's last complete line (0 and zeros when empty); 1 when it
+ * does not hold, with why saying which line; -1 after logging an error.
+ */
+int ksaudit_bound(int dfd, const char *dir, const struct ksaudit_head *at,
+    const struct ksstate_entry *e, size_t n, const char *const *outside,
+    struct ksaudit_head *cur, char *why, size_t whylen);
 /* Checks the whole chain and its end against audit.head (65 naming the
  * line when broken); *entries is the number of entries. */
 int ksaudit_verify(int dfd, const char *dir, unsigned long *entries);

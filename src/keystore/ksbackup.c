@@ -238,7 +238,8 @@ put_keys(struct tar *t, struct ks *ks)
 static int
 put_top(struct tar *t, struct ks *ks)
 {
-	static const char *const plain[] = { "header", "state", "lock" };
+	static const char *const plain[] = { "header", "state", "state.log",
+		"lock" };
 	size_t i;
 	int fd, rc = -1;
 

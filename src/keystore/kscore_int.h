@@ -35,6 +35,15 @@ struct ks {
 	struct secret *mk; /* NULL until ks_unlock */
 	char *audit_path;
 	struct ksaudit_head head; /* after this run's last entry */
+	int logfd;          /* state.log for appends (with the lock), or -1 */
+	uint64_t ckpt_len;  /* octets of state (the checkpoint) */
+	uint64_t log_len;   /* octets of state.log (its valid part) */
+	unsigned long groups; /* commit groups in state.log */
+	bool fold;          /* the next commit is a checkpoint (with the lock:
+			       an upgrade, no usable state.log, or one grown
+			       past a quarter of the state) */
+	bool torn;          /* state.log ends with a torn group to cut */
+	unsigned long commits; /* commit points passed through this handle */
 	bool audited;
 	char shown[KS_SHOWN_LEN]; /* the last name formatted for a message */
 };

@@ -43,7 +43,10 @@ int ks_commit(struct ks *ks, int64_t now);
  * Appends one audit entry: {"seq", "time", "event", "key", "vendor",
  * "fingerprint", extra fields..., "simulated", "prev"} with prev the SHA-256
  * of the previous line. extra_json is "" or more members starting with ","
- * (already JSON-escaped). Durable when it returns.
+ * (already JSON-escaped). Durable when it returns. Through a handle opened
+ * with KS_LOCK it is journaled and committed (ks_journal, ks_commit with
+ * now), so that the state records the head; read-only runs (export)
+ * append it directly, and the binding check accepts those events.
  */
 int ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
     const struct ks_key *key, const char *extra_json);

@@ -16,6 +16,9 @@
 #include "ksstate.h"
 #include "support/dkim.h"
 
+struct ksstate_shadow;
+static void shadow_free(struct ksstate_shadow *sh);
+
 enum ix_kind {
 	IX_KEYS,     /* (domain, selector) */
 	IX_VENDORS,  /* (name) */
@@ -472,6 +475,7 @@ ksstate_free(struct ksstate *st)
 	free(st->journal);
 	for (i = 0; i < KSSTATE_NINDEX; i++)
 		free(st->ix[i].slots);
+	shadow_free(st->shadow);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -600,4 +604,373 @@ ksstate_entry_invalid(const struct ksstate_entry *e)
 	    !text_ok(e->extra, KSSTATE_EXTRA_MAX)))
 		return "invalid extra members of an entry";
 	return NULL;
+}
+
+/*
+ * Changes since the last store: a copy of what each record held when it
+ * was last stored (the fields that change after a record is made; a key's
+ * names, pub and fpr never do), compared at each commit. Comparing is a
+ * few loads per record, so callers keep changing records in place.
+ */
+struct kshadow {
+	int64_t t[9]; /* created .. destroyed, error_at */
+	unsigned state, hooks_done, bits, alg;
+	uint32_t max_ttl, neg_ttl;
+	unsigned record_ttl;
+	bool compromised, record_testing;
+	char *error, *reason, *vendor;
+};
+
+struct vshadow {
+	bool hold, decommission;
+	unsigned algs;
+	int64_t error_at, stall_since;
+	char *error, *stall;
+};
+
+struct idxlist {
+	size_t *v;
+	size_t n, cap;
+};
+
+struct ksstate_shadow {
+	struct kshadow *k;
+	struct vshadow *v;
+	struct ks_observation *o;
+	unsigned *c;
+	size_t nk, capk, nv, capv, no, capo, nc, capc;
+	int64_t now, run_at, simulated_since;
+	bool run_ok;
+	struct idxlist dk, dv, dobs, dc; /* found by ksstate_find_changes */
+	bool head;
+};
+
+static bool
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static void
+set_str(char **dst, const char *src)
+{
+	if (same_str(*dst, src))
+		return;
+	free(*dst);
+	*dst = src != NULL ? xstrdup(src) : NULL;
+}
+
+static void
+key_times(const struct ks_key *k, int64_t t[9])
+{
+	t[0] = k->created;
+	t[1] = k->published;
+	t[2] = k->visible;
+	t[3] = k->activated;
+	t[4] = k->retired;
+	t[5] = k->revoked;
+	t[6] = k->withdrawn;
+	t[7] = k->destroyed;
+	t[8] = k->error_at;
+}
+
+static bool
+key_same(const struct kshadow *s, const struct ks_key *k)
+{
+	int64_t t[9];
+
+	key_times(k, t);
+	return memcmp(s->t, t, sizeof(t)) == 0 &&
+	    s->state == (unsigned)k->state &&
+	    s->hooks_done == k->hooks_done && s->bits == k->bits &&
+	    s->alg == (unsigned)k->alg && s->max_ttl == k->max_ttl &&
+	    s->neg_ttl == k->neg_ttl && s->compromised == k->compromised &&
+	    s->record_ttl == k->record_ttl &&
+	    s->record_testing == k->record_testing &&
+	    same_str(s->error, k->error) && same_str(s->reason, k->reason) &&
+	    same_str(s->vendor, k->vendor);
+}
+
+static void
+key_store(struct kshadow *s, const struct ks_key *k)
+{
+	key_times(k, s->t);
+	s->state = (unsigned)k->state;
+	s->hooks_done = k->hooks_done;
+	s->bits = k->bits;
+	s->alg = (unsigned)k->alg;
+	s->max_ttl = k->max_ttl;
+	s->neg_ttl = k->neg_ttl;
+	s->compromised = k->compromised;
+	s->record_ttl = k->record_ttl;
+	s->record_testing = k->record_testing;
+	set_str(&s->error, k->error);
+	set_str(&s->reason, k->reason);
+	set_str(&s->vendor, k->vendor);
+}
+
+static bool
+vendor_same(const struct vshadow *s, const struct ks_vendor *v)
+{
+	return s->hold == v->hold && s->decommission == v->decommission &&
+	    s->algs == v->decommission_algs && s->error_at == v->error_at &&
+	    s->stall_since == v->stall_since && same_str(s->error, v->error) &&
+	    same_str(s->stall, v->stall);
+}
+
+static void
+vendor_store(struct vshadow *s, const struct ks_vendor *v)
+{
+	s->hold = v->hold;
+	s->decommission = v->decommission;
+	s->algs = v->decommission_algs;
+	s->error_at = v->error_at;
+	s->stall_since = v->stall_since;
+	set_str(&s->error, v->error);
+	set_str(&s->stall, v->stall);
+}
+
+static bool
+obs_same(const struct ks_observation *s, const struct ks_observation *o)
+{
+	return s->alg == o->alg && s->bits == o->bits &&
+	    memcmp(s->fpr, o->fpr, KS_FPR_LEN) == 0 &&
+	    s->revoked == o->revoked && s->first_seen == o->first_seen &&
+	    s->last_seen == o->last_seen && s->rotations == o->rotations &&
+	    same_str(s->target, o->target);
+}
+
+static void
+obs_store(struct ks_observation *s, const struct ks_observation *o)
+{
+	char *target = s->target;
+
+	*s = *o;
+	s->vendor = s->selector = NULL; /* names are not compared */
+	s->target = target;
+	set_str(&s->target, o->target);
+}
+
+static struct ksstate_shadow *
+shadow(struct ksstate *st)
+{
+	if (st->shadow == NULL)
+		st->shadow = xcalloc(1, sizeof(*st->shadow));
+	return st->shadow;
+}
+
+/* Makes room for n elements in the shadow array *arr of *cap. */
+static void *
+reserve(void *arr, size_t n, size_t *cap, size_t size)
+{
+	size_t old = *cap;
+
+	if (n <= *cap)
+		return arr;
+	while (*cap < n)
+		*cap = *cap == 0 ? 16 : 2 * *cap;
+	arr = xrealloc(arr, *cap * size);
+	memset((char *)arr + old * size, 0, (*cap - old) * size);
+	return arr;
+}
+
+static void
+list_add(struct idxlist *l, size_t i)
+{
+	l->v = grow(l->v, l->n, &l->cap, sizeof(*l->v));
+	l->v[l->n++] = i;
+}
+
+void
+ksstate_find_changes(struct ksstate *st, struct ksstate_changes *c)
+{
+	struct ksstate_shadow *sh = shadow(st);
+	size_t i;
+
+	sh->dk.n = sh->dv.n = sh->dobs.n = sh->dc.n = 0;
+	for (i = 0; i < st->nkeys; i++)
+		if (i >= sh->nk || !key_same(&sh->k[i], st->keys[i]))
+			list_add(&sh->dk, i);
+	for (i = 0; i < st->nvendors; i++)
+		if (i >= sh->nv || !vendor_same(&sh->v[i], st->vendors[i]))
+			list_add(&sh->dv, i);
+	for (i = 0; i < st->nobs; i++)
+		if (i >= sh->no || !obs_same(&sh->o[i], st->obs[i]))
+			list_add(&sh->dobs, i);
+	for (i = 0; i < st->ncounters; i++)
+		if (i >= sh->nc || sh->c[i] != st->counters[i].value)
+			list_add(&sh->dc, i);
+	sh->head = sh->now != st->now || sh->run_at != st->run_at ||
+	    sh->run_ok != st->run_ok ||
+	    sh->simulated_since != st->simulated_since;
+	c->keys = sh->dk.v;
+	c->nkeys = sh->dk.n;
+	c->vendors = sh->dv.v;
+	c->nvendors = sh->dv.n;
+	c->obs = sh->dobs.v;
+	c->nobs = sh->dobs.n;
+	c->counters = sh->dc.v;
+	c->ncounters = sh->dc.n;
+	c->head = sh->head;
+}
+
+bool
+ksstate_changed(struct ksstate *st)
+{
+	struct ksstate_changes c;
+
+	ksstate_find_changes(st, &c);
+	return c.head || c.nkeys > 0 || c.nvendors > 0 || c.nobs > 0 ||
+	    c.ncounters > 0 || st->njournal > 0;
+}
+
+/* Takes the copies of the records listed (all when all). */
+static void
+store_listed(struct ksstate *st, bool all)
+{
+	struct ksstate_shadow *sh = shadow(st);
+	size_t i, j;
+
+	sh->k = reserve(sh->k, st->nkeys, &sh->capk, sizeof(*sh->k));
+	sh->v = reserve(sh->v, st->nvendors, &sh->capv, sizeof(*sh->v));
+	sh->o = reserve(sh->o, st->nobs, &sh->capo, sizeof(*sh->o));
+	sh->c = reserve(sh->c, st->ncounters, &sh->capc, sizeof(*sh->c));
+	for (j = 0; j < (all ? st->nkeys : sh->dk.n); j++) {
+		i = all ? j : sh->dk.v[j];
+		key_store(&sh->k[i], st->keys[i]);
+	}
+	for (j = 0; j < (all ? st->nvendors : sh->dv.n); j++) {
+		i = all ? j : sh->dv.v[j];
+		vendor_store(&sh->v[i], st->vendors[i]);
+	}
+	for (j = 0; j < (all ? st->nobs : sh->dobs.n); j++) {
+		i = all ? j : sh->dobs.v[j];
+		obs_store(&sh->o[i], st->obs[i]);
+	}
+	for (j = 0; j < (all ? st->ncounters : sh->dc.n); j++) {
+		i = all ? j : sh->dc.v[j];
+		sh->c[i] = st->counters[i].value;
+	}
+	/* every record listed is stored, and those before them were */
+	sh->nk = st->nkeys;
+	sh->nv = st->nvendors;
+	sh->no = st->nobs;
+	sh->nc = st->ncounters;
+	sh->now = st->now;
+	sh->run_at = st->run_at;
+	sh->run_ok = st->run_ok;
+	sh->simulated_since = st->simulated_since;
+	sh->dk.n = sh->dv.n = sh->dobs.n = sh->dc.n = 0;
+}
+
+void
+ksstate_mark_stored(struct ksstate *st)
+{
+	store_listed(st, true);
+}
+
+void
+ksstate_group_stored(struct ksstate *st)
+{
+	store_listed(st, false);
+}
+
+static void
+shadow_free(struct ksstate_shadow *sh)
+{
+	size_t i;
+
+	if (sh == NULL)
+		return;
+	for (i = 0; i < sh->capk; i++) {
+		free(sh->k[i].error);
+		free(sh->k[i].reason);
+		free(sh->k[i].vendor);
+	}
+	for (i = 0; i < sh->capv; i++) {
+		free(sh->v[i].error);
+		free(sh->v[i].stall);
+	}
+	for (i = 0; i < sh->capo; i++)
+		free(sh->o[i].target);
+	free(sh->k);
+	free(sh->v);
+	free(sh->o);
+	free(sh->c);
+	free(sh->dk.v);
+	free(sh->dv.v);
+	free(sh->dobs.v);
+	free(sh->dc.v);
+	free(sh);
+}
+
+struct ks_key *
+ksstate_key_put(struct ksstate *st, const struct ks_key *k)
+{
+	size_t i = k->domain != NULL && k->selector != NULL ?
+	    ksstate_find(st, k->domain, k->selector) : KSSTATE_NONE;
+	struct ks_key *d;
+	char *vendor, *domain, *selector, *error, *reason;
+
+	if (i == KSSTATE_NONE)
+		return ksstate_append(st, k);
+	d = st->keys[i];
+	vendor = d->vendor;
+	domain = d->domain;
+	selector = d->selector;
+	error = d->error;
+	reason = d->reason;
+	*d = *k;
+	d->vendor = vendor;
+	d->domain = domain;
+	d->selector = selector;
+	d->error = error;
+	d->reason = reason;
+	set_str(&d->vendor, k->vendor);
+	ksstate_text_set(&d->error, k->error, KSSTATE_TEXT_MAX);
+	ksstate_text_set(&d->reason, k->reason, KSSTATE_TEXT_MAX);
+	return d;
+}
+
+struct ks_vendor *
+ksstate_vendor_put(struct ksstate *st, const struct ks_vendor *v)
+{
+	struct ks_vendor *d = v->name != NULL ?
+	    ksstate_vendor(st, v->name, false) : NULL;
+	char *name, *error, *stall;
+
+	if (d == NULL)
+		return ksstate_vendor_append(st, v);
+	name = d->name;
+	error = d->error;
+	stall = d->stall;
+	*d = *v;
+	d->name = name;
+	d->error = error;
+	d->stall = stall;
+	ksstate_text_set(&d->error, v->error, KSSTATE_TEXT_MAX);
+	ksstate_text_set(&d->stall, v->stall, KSSTATE_TEXT_MAX);
+	return d;
+}
+
+struct ks_observation *
+ksstate_observation_put(struct ksstate *st, const struct ks_observation *o)
+{
+	struct ks_observation *d = o->vendor != NULL && o->selector != NULL ?
+	    ksstate_observation(st, o->vendor, o->selector, false) : NULL;
+	char *vendor, *selector, *target;
+
+	if (d == NULL)
+		return ksstate_observation_append(st, o);
+	vendor = d->vendor;
+	selector = d->selector;
+	target = d->target;
+	*d = *o;
+	d->vendor = vendor;
+	d->selector = selector;
+	d->target = target;
+	ksstate_text_set(&d->target, o->target, KSSTATE_TARGET_MAX);
+	return d;
 }

@@ -23,7 +23,7 @@
 #include "kstypes.h"
 #include "support/util.h"
 
-#define KSSTATE_VERSION 2     /* the version written */
+#define KSSTATE_VERSION 3     /* the version written */
 #define KSSTATE_VERSION_MIN 1 /* the oldest version read (then upgraded) */
 #define KSSTATE_NONE ((size_t)-1)
 #define KSSTATE_NINDEX 4
@@ -34,6 +34,8 @@
 #define KSSTATE_EVENT_MAX 64    /* a journal entry's event name */
 #define KSSTATE_EXTRA_MAX 8192  /* a journal entry's extra JSON members */
 #define KSSTATE_ID_HEX 32       /* entry ids and event ids, hex digits */
+#define KSSTATE_KSID_LEN 16     /* the keystore id of the header */
+#define KSSTATE_SUM_HEX 64      /* BLAKE2b-256 and SHA-256, hex digits */
 
 struct ksstate_counter {
 	char *vendor;
@@ -56,6 +58,8 @@ struct ksstate_entry {
 	char *fpr;      /* 64 lowercase hex digits */
 	char *extra;    /* NULL, or JSON members each starting with "," */
 };
+
+struct ksstate_shadow; /* ksstate.c's own */
 
 /* Open addressing over one kind of record: slot = index + 1, 0 = empty. */
 struct ksstate_index {
@@ -86,6 +90,16 @@ struct ksstate {
 	bool has_base;
 	uint64_t journal_base;
 	struct ksstate_index ix[KSSTATE_NINDEX]; /* kept by ksstate.c */
+	/* version 3: the binding (SPEC section 7) */
+	bool has_ksid;    /* false: read from a version 1 or 2 file */
+	unsigned char ksid[KSSTATE_KSID_LEN]; /* the header's keystore id */
+	unsigned long audit_seq; /* the audit head committed with it */
+	char audit_hash[KSSTATE_SUM_HEX + 1];
+	/* the chain value of the state.log a checkpoint absorbed (zeros:
+	 * none); after ksstate_log_decode, that of the log read */
+	char logsum[KSSTATE_SUM_HEX + 1];
+	/* the records as last stored (ksstate.c): what a group must carry */
+	struct ksstate_shadow *shadow;
 };
 
 /* Vendor names as stored: NAME, or NAME/DOMAIN (a domains_file entry). */
@@ -151,6 +165,60 @@ const char *ksstate_journal_twice(const struct ksstate *st);
 void ksstate_journal_clear(struct ksstate *st);
 /* Frees the strings of one entry. */
 void ksstate_entry_free(struct ksstate_entry *e);
+
+/* Adds a copy of k, or when (domain, selector) is there already, sets
+ * every field of that key to k's (the pointer stays). Likewise vendors by
+ * name and observations by (vendor, selector). */
+struct ks_key *ksstate_key_put(struct ksstate *st, const struct ks_key *k);
+struct ks_vendor *ksstate_vendor_put(struct ksstate *st,
+    const struct ks_vendor *v);
+struct ks_observation *ksstate_observation_put(struct ksstate *st,
+    const struct ks_observation *o);
+
+/*
+ * Changes since the last store (keystore/FORMAT section 5.5). Every record
+ * is compared with its copy as last stored, so callers change records in
+ * place as before. ksstate_mark_stored() takes those copies of everything
+ * (after a decode or a checkpoint); ksstate_encode_group() appends to out
+ * the group of lines of what differs (and the journal), ending with the
+ * line "commit SEQ SUM" chained after prev (64 hex digits), and puts SUM
+ * in sum; ksstate_group_stored() then takes the copies of what that group
+ * carried, once it is durable. Returns the number of records changed,
+ * -1 as ksstate_encode.
+ */
+void ksstate_mark_stored(struct ksstate *st);
+int ksstate_encode_group(struct ksstate *st, unsigned long seq,
+    const char *prev, struct buf *out, char sum[KSSTATE_SUM_HEX + 1],
+    char *err, size_t errlen);
+void ksstate_group_stored(struct ksstate *st);
+/* For ksstate_text.c: the indexes of the records that differ from their
+ * stored copies (arrays owned by st->shadow, valid until the next call),
+ * and whether now or the run differ. */
+struct ksstate_changes {
+	const size_t *keys, *vendors, *obs, *counters;
+	size_t nkeys, nvendors, nobs, ncounters;
+	bool head;
+};
+void ksstate_find_changes(struct ksstate *st, struct ksstate_changes *c);
+/* Whether anything differs from the last store (journal included). */
+bool ksstate_changed(struct ksstate *st);
+
+/*
+ * Reads state.log (text, len octets) onto st, a decoded checkpoint whose
+ * end line holds seed (64 hex). Returns 0 with its groups applied, *good
+ * the length of the valid prefix (octets after it are a torn last group:
+ * no complete commit line) and *groups their number, st->logsum the last
+ * chain value; 1 when the log does not start at seed but its chain ends
+ * at st->logsum (a log the checkpoint absorbed already: a crash during a
+ * compaction), nothing applied; -2 when it starts at another state and
+ * was not absorbed (another checkpoint's, or one that replaced it since
+ * it was read); -1 for damage (err: "line N: ...").
+ */
+int ksstate_log_decode(struct ksstate *st, const char *text, size_t len,
+    const char *seed, size_t *good, unsigned long *groups, char *err,
+    size_t errlen);
+/* The first line of a state.log starting at seed. */
+void ksstate_log_header(struct buf *out, const char *seed);
 
 /*
  * Appends the state file's text (the newest version) to out. -1 when a

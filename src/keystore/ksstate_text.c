@@ -27,6 +27,8 @@
 #define END_LINE_LEN (sizeof(END_TAG) - 1 + 2 * crypto_generichash_BYTES + 1)
 #define LINE_MAX_LEN 32768
 #define BASE_MAX ((uint64_t)1 << 53)
+#define LOG_MAGIC "dkimkeys-log "
+#define SEQ_MAX 1000000000000UL
 
 enum ftype {
 	T_VENDOR,   /* char *: NAME or NAME/DOMAIN */
@@ -252,37 +254,104 @@ enc_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* Every record but the counters, each checked first. */
+
+#define ZEROS \
+    "0000000000000000000000000000000000000000000000000000000000000000"
+
+static const char *
+sum_or_zeros(const char *s)
+{
+	return s[0] != '\0' ? s : ZEROS;
+}
+
+/* "audit SEQ HASH": the audit head the state is committed with. */
+static void
+put_audit(struct buf *out, const struct ksstate *st)
+{
+	buf_printf(out, "audit %lu %s\n", st->audit_seq,
+	    sum_or_zeros(st->audit_hash));
+}
+
+/* The now line, the simulated line and the run line. */
 static int
-encode_records(const struct ksstate *st, struct buf *out, char *err,
+put_head(const struct ksstate *st, struct buf *out, char *err, size_t errlen)
+{
+	char ts[UTIL_TIME_LEN];
+
+	if (!ksstate_time_ok(st->now))
+		return enc_fail(err, errlen, "now: time out of range");
+	buf_printf(out, "now %s\n", fmt_time(st->now, ts));
+	if (st->simulated_since != 0) {
+		if (!ksstate_time_ok(st->simulated_since))
+			return enc_fail(err, errlen, "simulated: time out of "
+			    "range");
+		put_line(out, "simulated", simulated_fields,
+		    ARRAY_LEN(simulated_fields), st);
+	}
+	if (st->run_at != 0) {
+		if (!ksstate_time_ok(st->run_at))
+			return enc_fail(err, errlen, "run: time out of range");
+		put_line(out, "run", run_fields, ARRAY_LEN(run_fields), st);
+	}
+	return 0;
+}
+
+static int
+put_counter(const struct ksstate *st, size_t i, struct buf *out, char *err,
+    size_t errlen)
+{
+	if (!ksstate_valid_vendor(st->counters[i].vendor))
+		return enc_fail(err, errlen, "counter: invalid vendor name");
+	buf_printf(out, "counter %s %u\n", st->counters[i].vendor,
+	    st->counters[i].value);
+	return 0;
+}
+
+static int
+put_vendor(const struct ks_vendor *v, struct buf *out, char *err,
+    size_t errlen)
+{
+	const char *why;
+
+	if ((why = ksstate_vendor_invalid(v)) != NULL)
+		return enc_fail(err, errlen, "vendor %.80s: %s",
+		    v->name ? v->name : "?", why);
+	put_line(out, "vendor", vendor_fields, ARRAY_LEN(vendor_fields), v);
+	return 0;
+}
+
+static int
+put_key(const struct ks_key *k, struct buf *out, char *err, size_t errlen)
+{
+	const char *why;
+
+	if ((why = ksstate_key_invalid(k)) != NULL)
+		return enc_fail(err, errlen, "key %s._domainkey.%s: %s",
+		    k->selector, k->domain, why);
+	put_line(out, "key", key_fields, ARRAY_LEN(key_fields), k);
+	return 0;
+}
+
+static int
+put_observation(const struct ks_observation *o, struct buf *out, char *err,
+    size_t errlen)
+{
+	const char *why;
+
+	if ((why = ksstate_observation_invalid(o)) != NULL)
+		return enc_fail(err, errlen, "observation %.80s %.80s: %s",
+		    o->vendor, o->selector, why);
+	put_line(out, "observation", obs_fields, ARRAY_LEN(obs_fields), o);
+	return 0;
+}
+
+static int
+put_journal(const struct ksstate *st, struct buf *out, char *err,
     size_t errlen)
 {
 	const char *why;
 	size_t i;
 
-	for (i = 0; i < st->nvendors; i++) {
-		if ((why = ksstate_vendor_invalid(st->vendors[i])) != NULL)
-			return enc_fail(err, errlen, "vendor %.80s: %s",
-			    st->vendors[i]->name ? st->vendors[i]->name : "?",
-			    why);
-		put_line(out, "vendor", vendor_fields,
-		    ARRAY_LEN(vendor_fields), st->vendors[i]);
-	}
-	for (i = 0; i < st->nkeys; i++) {
-		if ((why = ksstate_key_invalid(st->keys[i])) != NULL)
-			return enc_fail(err, errlen, "key %s._domainkey.%s: %s",
-			    st->keys[i]->selector, st->keys[i]->domain, why);
-		put_line(out, "key", key_fields, ARRAY_LEN(key_fields),
-		    st->keys[i]);
-	}
-	for (i = 0; i < st->nobs; i++) {
-		if ((why = ksstate_observation_invalid(st->obs[i])) != NULL)
-			return enc_fail(err, errlen, "observation %.80s "
-			    "%.80s: %s", st->obs[i]->vendor,
-			    st->obs[i]->selector, why);
-		put_line(out, "observation", obs_fields,
-		    ARRAY_LEN(obs_fields), st->obs[i]);
-	}
 	if (st->njournal == 0)
 		return 0;
 	if (!st->has_base || st->journal_base > BASE_MAX)
@@ -298,37 +367,42 @@ encode_records(const struct ksstate *st, struct buf *out, char *err,
 	return 0;
 }
 
+/* Every record but the counters, each checked first. */
+static int
+encode_records(const struct ksstate *st, struct buf *out, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < st->nvendors; i++)
+		if (put_vendor(st->vendors[i], out, err, errlen) == -1)
+			return -1;
+	for (i = 0; i < st->nkeys; i++)
+		if (put_key(st->keys[i], out, err, errlen) == -1)
+			return -1;
+	for (i = 0; i < st->nobs; i++)
+		if (put_observation(st->obs[i], out, err, errlen) == -1)
+			return -1;
+	return put_journal(st, out, err, errlen);
+}
+
 int
 ksstate_encode(const struct ksstate *st, struct buf *out, char *err,
     size_t errlen)
 {
 	unsigned char sum[crypto_generichash_BYTES];
-	char hex[2 * sizeof(sum) + 1], ts[UTIL_TIME_LEN];
+	char hex[2 * sizeof(sum) + 1], id[2 * KSSTATE_KSID_LEN + 1];
 	size_t start = out->len, i;
 
-	if (!ksstate_time_ok(st->now))
-		return enc_fail(err, errlen, "now: time out of range");
-	buf_printf(out, "dkimkeys-state %d\nnow %s\n", KSSTATE_VERSION,
-	    fmt_time(st->now, ts));
-	if (st->simulated_since != 0) {
-		if (!ksstate_time_ok(st->simulated_since))
-			return enc_fail(err, errlen, "simulated: time out of "
-			    "range");
-		put_line(out, "simulated", simulated_fields,
-		    ARRAY_LEN(simulated_fields), st);
-	}
-	if (st->run_at != 0) {
-		if (!ksstate_time_ok(st->run_at))
-			return enc_fail(err, errlen, "run: time out of range");
-		put_line(out, "run", run_fields, ARRAY_LEN(run_fields), st);
-	}
-	for (i = 0; i < st->ncounters; i++) {
-		if (!ksstate_valid_vendor(st->counters[i].vendor))
-			return enc_fail(err, errlen, "counter: invalid vendor "
-			    "name");
-		buf_printf(out, "counter %s %u\n", st->counters[i].vendor,
-		    st->counters[i].value);
-	}
+	util_hex(st->ksid, KSSTATE_KSID_LEN, id);
+	buf_printf(out, "dkimkeys-state %d\nkeystore %s\nlog %s\n",
+	    KSSTATE_VERSION, id, sum_or_zeros(st->logsum));
+	put_audit(out, st);
+	if (put_head(st, out, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < st->ncounters; i++)
+		if (put_counter(st, i, out, err, errlen) == -1)
+			return -1;
 	if (encode_records(st, out, err, errlen) == -1)
 		return -1;
 	crypto_generichash(sum, sizeof(sum), (unsigned char *)out->data + start,
@@ -338,6 +412,62 @@ ksstate_encode(const struct ksstate *st, struct buf *out, char *err,
 	return 0;
 }
 
+/* sum = BLAKE2b-256 of prev (hex) || the octets of a group up to and
+ * including "commit SEQ ", in hex. */
+static void
+group_sum(const char *prev, const char *text, size_t len,
+    char sum[KSSTATE_SUM_HEX + 1])
+{
+	unsigned char h[crypto_generichash_BYTES];
+	crypto_generichash_state s;
+
+	crypto_generichash_init(&s, NULL, 0, sizeof(h));
+	crypto_generichash_update(&s, (const unsigned char *)prev,
+	    KSSTATE_SUM_HEX);
+	crypto_generichash_update(&s, (const unsigned char *)text, len);
+	crypto_generichash_final(&s, h, sizeof(h));
+	util_hex(h, sizeof(h), sum);
+}
+
+void
+ksstate_log_header(struct buf *out, const char *seed)
+{
+	buf_printf(out, LOG_MAGIC "%d %s\n", KSSTATE_VERSION, seed);
+}
+
+int
+ksstate_encode_group(struct ksstate *st, unsigned long seq, const char *prev,
+    struct buf *out, char sum[KSSTATE_SUM_HEX + 1], char *err, size_t errlen)
+{
+	struct ksstate_changes c;
+	size_t start = out->len, i;
+
+	ksstate_find_changes(st, &c);
+	if (c.head && put_head(st, out, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < c.ncounters; i++)
+		if (put_counter(st, c.counters[i], out, err, errlen) == -1)
+			return -1;
+	for (i = 0; i < c.nvendors; i++)
+		if (put_vendor(st->vendors[c.vendors[i]], out, err,
+		    errlen) == -1)
+			return -1;
+	for (i = 0; i < c.nkeys; i++)
+		if (put_key(st->keys[c.keys[i]], out, err, errlen) == -1)
+			return -1;
+	for (i = 0; i < c.nobs; i++)
+		if (put_observation(st->obs[c.obs[i]], out, err, errlen) == -1)
+			return -1;
+	put_audit(out, st);
+	if (put_journal(st, out, err, errlen) == -1)
+		return -1;
+	buf_printf(out, "commit %lu ", seq);
+	group_sum(prev, out->data + start, out->len - start, sum);
+	buf_printf(out, "%s\n", sum);
+	return (int)(c.nkeys + c.nvendors + c.nobs + c.ncounters +
+	    (c.head ? 1 : 0));
+}
+
 struct parser {
 	struct ksstate *st;
 	unsigned version;
@@ -345,6 +475,8 @@ struct parser {
 	size_t rank; /* kinds[] index of the last record line */
 	char *err;
 	size_t errlen;
+	bool log;      /* a state.log group: records replace records */
+	unsigned once; /* kinds[] bits of the lines a group has once */
 };
 
 static int __attribute__((format(printf, 2, 3)))
@@ -535,6 +667,8 @@ parse_key(struct parser *p, char *rest)
 		goto out;
 	if ((why = ksstate_key_invalid(&k)) != NULL)
 		fail(p, "%s", why);
+	else if (p->log)
+		rc = ksstate_key_put(p->st, &k) != NULL ? 0 : -1;
 	else if (ksstate_append(p->st, &k) == NULL)
 		fail(p, "%s._domainkey.%s listed twice", k.selector, k.domain);
 	else
@@ -557,6 +691,8 @@ parse_vendor(struct parser *p, char *rest)
 		goto out;
 	if ((why = ksstate_vendor_invalid(&v)) != NULL)
 		fail(p, "%s", why);
+	else if (p->log)
+		rc = ksstate_vendor_put(p->st, &v) != NULL ? 0 : -1;
 	else if (ksstate_vendor_append(p->st, &v) == NULL)
 		fail(p, "vendor %s listed twice", v.name);
 	else
@@ -578,6 +714,8 @@ parse_observation(struct parser *p, char *rest)
 		goto out;
 	if ((why = ksstate_observation_invalid(&o)) != NULL)
 		fail(p, "%s", why);
+	else if (p->log)
+		rc = ksstate_observation_put(p->st, &o) != NULL ? 0 : -1;
 	else if (ksstate_observation_append(p->st, &o) == NULL)
 		fail(p, "observation %s %s listed twice", o.vendor,
 		    o.selector);
@@ -629,8 +767,6 @@ parse_base(struct parser *p, char *rest)
 static int
 parse_simulated(struct parser *p, char *rest)
 {
-	if (p->st->simulated_since != 0)
-		return fail(p, "simulated listed twice");
 	if (parse_fields(p, simulated_fields, ARRAY_LEN(simulated_fields),
 	    rest, p->st) == -1)
 		return -1;
@@ -642,7 +778,7 @@ parse_simulated(struct parser *p, char *rest)
 static int
 parse_run(struct parser *p, char *rest)
 {
-	if (p->st->run_at != 0)
+	if (p->st->run_at != 0 && !p->log)
 		return fail(p, "run listed twice");
 	if (parse_fields(p, run_fields, ARRAY_LEN(run_fields), rest,
 	    p->st) == -1)
@@ -664,50 +800,121 @@ parse_counter(struct parser *p, char *rest)
 	    util_parse_uint(rest, 0, UINT_MAX, &n) == -1)
 		return fail(p, "invalid counter");
 	c = ksstate_counter(p->st, name);
-	if (p->st->ncounters == before)
+	if (p->st->ncounters == before && !p->log)
 		return fail(p, "counter %s listed twice", name);
 	c->value = (unsigned)n;
 	return 0;
 }
 
-/* Record lines, in the order they must come. */
+static int
+parse_now(struct parser *p, char *rest)
+{
+	if (parse_time(rest, &p->st->now) == -1)
+		return fail(p, "expected \"now TIME\"");
+	return 0;
+}
+
+/* "SEQ HEX": the audit head the state was committed with. */
+static int
+parse_audit(struct parser *p, char *rest)
+{
+	char *seq = strsep(&rest, " ");
+	uint64_t n;
+
+	if (rest == NULL || util_parse_uint(seq, 0, SEQ_MAX, &n) == -1 ||
+	    !is_hex(rest, KSSTATE_SUM_HEX))
+		return fail(p, "expected \"audit SEQ HASH\"");
+	p->st->audit_seq = (unsigned long)n;
+	memcpy(p->st->audit_hash, rest, KSSTATE_SUM_HEX + 1);
+	return 0;
+}
+
+/* Record lines, in the order they must come; the LOG ones only in a
+ * state.log group (a checkpoint has them in its first lines). */
+#define K_LOG 0x1  /* only in state.log */
+#define K_ONCE 0x2 /* at most once a group */
 static const struct {
 	const char *word;
 	unsigned since; /* the first version that has them */
 	int (*parse)(struct parser *, char *);
+	unsigned flags;
 } kinds[] = {
-	{ "simulated", 2, parse_simulated },
-	{ "run", 2, parse_run },
-	{ "counter", 1, parse_counter },
-	{ "vendor", 2, parse_vendor },
-	{ "key", 1, parse_key },
-	{ "observation", 2, parse_observation },
-	{ "journal-base", 2, parse_base },
-	{ "journal", 2, parse_entry },
+	{ "now", 3, parse_now, K_LOG | K_ONCE },
+	{ "simulated", 2, parse_simulated, K_ONCE },
+	{ "run", 2, parse_run, K_ONCE },
+	{ "counter", 1, parse_counter, 0 },
+	{ "vendor", 2, parse_vendor, 0 },
+	{ "key", 1, parse_key, 0 },
+	{ "observation", 2, parse_observation, 0 },
+	{ "audit", 3, parse_audit, K_LOG | K_ONCE },
+	{ "journal-base", 2, parse_base, 0 },
+	{ "journal", 2, parse_entry, 0 },
 };
+#define KIND_AUDIT 7 /* kinds[7] */
 
-/* Line 2 is "now TIME"; then record lines, in the order of kinds[]. */
+/* The first lines of a version 3 checkpoint: keystore, log, audit, now. */
+static int
+parse_first(struct parser *p, char *line)
+{
+	size_t i;
+
+	if (p->line == 2) {
+		if (strncmp(line, "keystore ", 9) != 0 ||
+		    !is_hex(line + 9, 2 * KSSTATE_KSID_LEN))
+			return fail(p, "expected \"keystore ID\"");
+		for (i = 0; i < KSSTATE_KSID_LEN; i++)
+			p->st->ksid[i] = (unsigned char)(hexval(line[9 + 2 * i])
+			    << 4 | hexval(line[10 + 2 * i]));
+		p->st->has_ksid = true;
+		return 0;
+	}
+	if (p->line == 3) {
+		if (strncmp(line, "log ", 4) != 0 ||
+		    !is_hex(line + 4, KSSTATE_SUM_HEX))
+			return fail(p, "expected \"log HASH\"");
+		memcpy(p->st->logsum, line + 4, KSSTATE_SUM_HEX + 1);
+		return 0;
+	}
+	if (p->line == 4)
+		return strncmp(line, "audit ", 6) != 0 ?
+		    fail(p, "expected \"audit SEQ HASH\"") :
+		    parse_audit(p, line + 6);
+	if (strncmp(line, "now ", 4) != 0)
+		return fail(p, "expected \"now TIME\"");
+	return parse_now(p, line + 4);
+}
+
+/* The first lines (1 in version 1 and 2, 4 in version 3). */
+static unsigned
+first_lines(const struct parser *p)
+{
+	return p->log ? 0 : p->version >= 3 ? 4 : 1;
+}
+
+/* The first lines, then record lines in the order of kinds[]. */
 static int
 parse_line(struct parser *p, char *line)
 {
 	size_t len = strcspn(line, " "), i;
 
-	if (p->line == 2) {
-		if (strncmp(line, "now ", 4) != 0 ||
-		    parse_time(line + 4, &p->st->now) == -1)
-			return fail(p, "expected \"now TIME\"");
-		return 0;
-	}
+	if (p->line <= first_lines(p) + 1)
+		return p->version >= 3 ? parse_first(p, line) :
+		    strncmp(line, "now ", 4) != 0 ?
+		    fail(p, "expected \"now TIME\"") : parse_now(p, line + 4);
 	for (i = 0; i < ARRAY_LEN(kinds); i++)
 		if (strlen(kinds[i].word) == len &&
 		    strncmp(line, kinds[i].word, len) == 0)
 			break;
 	if (i == ARRAY_LEN(kinds) || line[len] != ' ' ||
-	    kinds[i].since > p->version)
+	    kinds[i].since > p->version ||
+	    ((kinds[i].flags & K_LOG) && !p->log))
 		return fail(p, "unknown line");
 	if (i < p->rank)
 		return fail(p, "%s after the %s lines", kinds[i].word,
 		    kinds[p->rank].word);
+	if ((kinds[i].flags & K_ONCE) && (p->once & 1U << i))
+		return fail(p, "%s listed twice", kinds[i].word);
+	p->once |= 1U << i;
 	p->rank = i;
 	return kinds[i].parse(p, line + len + 1);
 }
@@ -750,7 +957,7 @@ int
 ksstate_decode(const char *text, size_t len, struct ksstate *st, char *err,
     size_t errlen)
 {
-	struct parser p = { st, 0, 0, 0, err, errlen };
+	struct parser p = { st, 0, 0, 0, err, errlen, false, 0 };
 	const char *s, *e, *end, *dup;
 	char *line;
 	int rc;
@@ -774,11 +981,135 @@ ksstate_decode(const char *text, size_t len, struct ksstate *st, char *err,
 		if (rc == -1)
 			return -1;
 	}
-	if (p.line < 3)
+	if (p.line < first_lines(&p) + 2)
 		return fail(&p, "no now line");
 	if (st->has_base && st->njournal == 0)
 		return fail(&p, "journal-base without journal lines");
 	if ((dup = ksstate_journal_twice(st)) != NULL)
 		return fail(&p, "journal entry %s listed twice", dup);
+	return 0;
+}
+
+/* Applies one group (its lines, commit line excluded) onto p->st. */
+static int
+apply_group(struct parser *p, const char *s, const char *end)
+{
+	const char *e, *dup;
+	char *line;
+	int rc;
+
+	/* a group lists the whole journal: the entries not known to be in
+	 * audit.log when it was committed */
+	ksstate_journal_clear(p->st);
+	p->rank = 0;
+	p->once = 0;
+	for (; s < end; s = e + 1, p->line++) {
+		e = memchr(s, '\n', (size_t)(end - s));
+		line = xstrndup(s, (size_t)(e - s));
+		rc = parse_line(p, line);
+		free(line);
+		if (rc == -1)
+			return -1;
+	}
+	if ((p->once & 1U << KIND_AUDIT) == 0)
+		return fail(p, "group without an audit line");
+	if (p->st->has_base && p->st->njournal == 0)
+		return fail(p, "journal-base without journal lines");
+	if ((dup = ksstate_journal_twice(p->st)) != NULL)
+		return fail(p, "journal entry %s listed twice", dup);
+	return 0;
+}
+
+/* "commit SEQ HEX" ending a group of text from gstart: checks seq and
+ * the chain from *cur, which becomes HEX. */
+static int
+check_commit(struct parser *p, const char *gstart, const char *s,
+    const char *e, unsigned long groups, char cur[KSSTATE_SUM_HEX + 1])
+{
+	char sum[KSSTATE_SUM_HEX + 1], want[32];
+	const char *hex;
+	int n;
+
+	n = snprintf(want, sizeof(want), "commit %lu ", groups + 1);
+	if ((size_t)(e - s) != (size_t)n + KSSTATE_SUM_HEX ||
+	    memcmp(s, want, (size_t)n) != 0)
+		return fail(p, "commit line out of order or malformed "
+		    "(expected group %lu)", groups + 1);
+	hex = s + n;
+	group_sum(cur, gstart, (size_t)(hex - gstart), sum);
+	if (memcmp(sum, hex, KSSTATE_SUM_HEX) != 0)
+		return fail(p, "checksum mismatch (edited, reordered or "
+		    "not of this state)");
+	memcpy(cur, sum, sizeof(sum));
+	return 0;
+}
+
+int
+ksstate_log_decode(struct ksstate *st, const char *text, size_t len,
+    const char *seed, size_t *good, unsigned long *groups, char *err,
+    size_t errlen)
+{
+	struct parser p = { st, KSSTATE_VERSION, 1, 0, err, errlen, true, 0 };
+	char cur[KSSTATE_SUM_HEX + 1], start[KSSTATE_SUM_HEX + 1];
+	const char *s, *e, *end = text + len, *gstart, *body;
+	size_t hlen = sizeof(LOG_MAGIC) - 1 + 2 + KSSTATE_SUM_HEX;
+	unsigned long n = 0;
+	unsigned gline, cline;
+
+	*good = 0;
+	*groups = 0;
+	if (len < hlen ||
+	    memcmp(text, LOG_MAGIC "3 ", hlen - KSSTATE_SUM_HEX) != 0 ||
+	    text[hlen] != '\n')
+		return fail(&p, "not a state.log of version 3");
+	memcpy(start, text + hlen - KSSTATE_SUM_HEX, KSSTATE_SUM_HEX);
+	start[KSSTATE_SUM_HEX] = '\0';
+	if (!is_hex(start, KSSTATE_SUM_HEX))
+		return fail(&p, "bad first line");
+	memcpy(cur, start, sizeof(cur));
+	/* the chain first, applying nothing: a torn last group is cut */
+	body = gstart = text + hlen + 1;
+	for (s = body, p.line = 2; s < end &&
+	    (e = memchr(s, '\n', (size_t)(end - s))) != NULL;
+	    s = e + 1, p.line++) {
+		if (e - s > LINE_MAX_LEN)
+			return fail(&p, "overlong line");
+		if (strncmp(s, "commit ", 7) != 0)
+			continue;
+		if (check_commit(&p, gstart, s, e, n, cur) == -1)
+			return -1;
+		n++;
+		gstart = e + 1;
+	}
+	*good = (size_t)(gstart - text);
+	/* a torn group may hold anything (zeros after a power loss) */
+	if (memchr(text, '\0', *good) != NULL)
+		return fail(&p, "not text");
+	if (strcmp(start, seed) != 0) {
+		if (strcmp(cur, sum_or_zeros(st->logsum)) == 0)
+			return 1; /* absorbed already */
+		p.line = 1;
+		fail(&p, "does not start at this state (another "
+		    "state's log)");
+		return -2;
+	}
+	/* then each group onto the checkpoint */
+	gline = 2;
+	for (s = gstart = body, p.line = 2; s < text + *good; s = e + 1,
+	    p.line++) {
+		e = memchr(s, '\n', (size_t)(text + *good - s));
+		if (strncmp(s, "commit ", 7) != 0)
+			continue;
+		cline = p.line;
+		p.line = gline;
+		if (apply_group(&p, gstart, s) == -1)
+			return -1;
+		p.line = cline;
+		gstart = e + 1;
+		gline = p.line + 1;
+	}
+
+	memcpy(st->logsum, cur, sizeof(cur));
+	*groups = n;
 	return 0;
 }
