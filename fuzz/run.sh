@@ -71,8 +71,8 @@ fuzz)
 		wait
 	done
 	{
-		echo "# make fuzz, $(date -u '+%Y-%m-%d %H:%M UTC'), FUZZ_SECONDS=$secs FUZZ_RUNS=$runs, $(nproc) CPUs shared, $(clang --version | head -n 1)"
-		echo "# harness executions seconds execs/s new-inputs result"
+		echo "# make fuzz, last $(date -u '+%Y-%m-%d %H:%M UTC'), FUZZ_SECONDS=$secs FUZZ_RUNS=$runs, $(nproc) CPUs shared, $(clang --version | head -n 1)"
+		echo "# harness executions seconds execs/s new-inputs result run"
 		for log in "$out"/*.log; do
 			n=${log##*/}
 			n=${n%.log}
@@ -86,7 +86,12 @@ fuzz)
 				tail -n 40 "$log" >&2
 			fi
 			took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log")
-			echo "$n ${execs:-0} ${took:-$secs} ${persec:-0} +${units:-0} $res"
+			echo "$n ${execs:-0} ${took:-$secs} ${persec:-0} +${units:-0} $res $(date -u +%Y-%m-%d)"
+		done
+		# the harnesses not run this time keep their last figures
+		[ -f fuzz/last-run.txt ] && grep -v '^#' fuzz/last-run.txt |
+		    while read -r n rest; do
+			[ -e "$out/$n.log" ] || echo "$n $rest"
 		done
 	} >"$out/summary"
 	cat "$out/summary"

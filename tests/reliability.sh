@@ -185,10 +185,10 @@ EOF2
 if [ -f fuzz/last-run.txt ]; then
 	sed -n '1s/^# /Run: /p' fuzz/last-run.txt
 	echo
-	echo "| Harness | Executions | Seconds | Execs/s | New inputs | Result |"
-	echo "|---|---:|---:|---:|---:|---|"
-	grep -v '^#' fuzz/last-run.txt |
-	    awk '{ printf "| %s | %d | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+	echo "| Harness | Executions | Seconds | Execs/s | New inputs | Result | Run |"
+	echo "|---|---:|---:|---:|---:|---|---|"
+	grep -v '^#' fuzz/last-run.txt | sort |
+	    awk '{ printf "| %s | %d | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }'
 	echo
 	awk '!/^#/ { n += $2 } END { printf "Total: %d inputs, ", n }' \
 	    fuzz/last-run.txt
