@@ -56,6 +56,8 @@ now=$(date -u -d 2026-06-01T00:00:00Z +%s)
 export DKIMKEYS_NOW="$now"
 $DK init --kdf interactive --new-passphrase-file pass >/dev/null 2>&1
 cp store/state "$C/ksstate/init.state"
+# the version 2 state of the upgrade test: the old reader stays fuzzed
+cp "$ROOT/tests/data/ks-v2/store/state" "$C/ksstate/v2-fixture"
 cp store/header "$C/ksformat/real.header"
 step=0
 state() {
