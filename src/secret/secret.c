@@ -1,6 +1,7 @@
 /*
  * secret.c - guarded memory for secrets: the one owner type, on slab
- * slots (small ones) or sodium_malloc() memory, and the process set-up that keeps it off disk.
+ * slots (small ones) or sodium_malloc() memory, and the process set-up
+ * that keeps it off disk.
  */
 #include <errno.h>
 #include <stdlib.h>
