@@ -176,6 +176,7 @@ cli_close(struct cli *cli)
 {
 	secret_free(cli->pass);
 	cli->pass = NULL;
+	lc_release(&cli->lc);
 	ks_close(cli->ks);
 	cli->ks = NULL;
 	config_free(cli->cfg);

@@ -194,6 +194,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nvendors; i++)
 		vendor_clear(&cfg->vendors[i]);
 	free(cfg->vendors);
+	hmap_clear(&cfg->byname);
 	free(cfg);
 }
 
@@ -202,7 +203,14 @@ config_vendor(const struct config *cfg, const char *name)
 {
 	size_t i;
 
-	for (i = 0; cfg != NULL && name != NULL && i < cfg->nvendors; i++)
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	if (cfg->byname.n == cfg->nvendors) {
+		i = hmap_get(&cfg->byname, name, NULL);
+		return i != HMAP_NONE ? &cfg->vendors[i] : NULL;
+	}
+	/* a configuration built by hand (tests), not by config_load */
+	for (i = 0; i < cfg->nvendors; i++)
 		if (strcmp(cfg->vendors[i].name, name) == 0)
 			return &cfg->vendors[i];
 	return NULL;

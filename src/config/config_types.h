@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "support/dkim.h"
+#include "support/hmap.h"
 
 #define CONFIG_MAX_ALGS 2
 
@@ -86,6 +87,7 @@ struct config {
 	struct vendor *vendors; /* in file order; domains_file sections
 				   expanded in that file's order */
 	size_t nvendors;
+	struct hmap byname; /* vendor name -> index, built by expansion */
 };
 
 #endif

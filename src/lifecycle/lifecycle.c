@@ -12,6 +12,7 @@
 #include "dns/dnscheck.h"
 #include "support/dkim.h"
 #include "support/fault.h"
+#include "support/hmap.h"
 #include "support/log.h"
 
 /* Expands tokens of tmpl; NULL when the template has a bad token. */
@@ -86,6 +87,90 @@ lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 	return sel;
 }
 
+/* The keys of each vendor, in keystore order. */
+struct vkeys {
+	struct ks_key **k;
+	size_t n, cap;
+};
+
+struct lc_index {
+	const struct ks *ks;
+	struct ks_key *const *arr; /* ks_keys() when last extended */
+	size_t n;                  /* its keys indexed */
+	struct hmap by;            /* vendor name -> lists[i] */
+	struct vkeys *lists;
+	size_t nlists, caplists;
+};
+
+size_t lc_index_builds;
+
+void
+lc_release(struct lc *lc)
+{
+	size_t i;
+
+	if (lc->ix == NULL)
+		return;
+	for (i = 0; i < lc->ix->nlists; i++)
+		free(lc->ix->lists[i].k);
+	free(lc->ix->lists);
+	hmap_clear(&lc->ix->by);
+	free(lc->ix);
+	lc->ix = NULL;
+}
+
+static void
+index_add(struct lc_index *ix, struct ks_key *k)
+{
+	struct vkeys *l;
+	size_t i = hmap_get(&ix->by, k->vendor, NULL);
+
+	if (i == HMAP_NONE) {
+		if (ix->nlists == ix->caplists) {
+			ix->caplists = ix->caplists == 0 ? 64 :
+			    2 * ix->caplists;
+			ix->lists = xrealloc(ix->lists,
+			    ix->caplists * sizeof(*ix->lists));
+		}
+		i = ix->nlists++;
+		memset(&ix->lists[i], 0, sizeof(ix->lists[i]));
+		hmap_put(&ix->by, k->vendor, NULL, i); /* k outlives ix */
+	}
+	l = &ix->lists[i];
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 4 : 2 * l->cap;
+		l->k = xrealloc(l->k, l->cap * sizeof(*l->k));
+	}
+	l->k[l->n++] = k;
+}
+
+struct ks_key *const *
+lc_keys_of(struct lc *lc, const char *vendor, size_t *n)
+{
+	struct ks_key *const *keys;
+	struct lc_index *ix;
+	size_t nk, i;
+
+	keys = ks_keys(lc->ks, &nk);
+	ix = lc->ix;
+	/* keys are only ever appended: a moved array, another keystore or
+	 * fewer keys mean the state was read again, so start over */
+	if (ix == NULL || ix->ks != lc->ks || ix->arr != keys || nk < ix->n) {
+		lc_release(lc);
+		ix = lc->ix = xcalloc(1, sizeof(*ix));
+		ix->ks = lc->ks;
+		ix->arr = keys;
+		lc_index_builds++;
+	}
+	for (i = ix->n; i < nk; i++)
+		if (keys[i]->vendor != NULL)
+			index_add(ix, keys[i]);
+	ix->n = nk;
+	i = hmap_get(&ix->by, vendor, NULL);
+	*n = i == HMAP_NONE ? 0 : ix->lists[i].n;
+	return i == HMAP_NONE ? NULL : ix->lists[i].k;
+}
+
 struct ks_key *
 lc_key_in(struct lc *lc, const struct vendor *v, enum dk_alg alg,
     enum ks_state st)
@@ -93,7 +178,7 @@ lc_key_in(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 	struct ks_key *const *keys;
 	size_t n, i;
 
-	keys = ks_keys(lc->ks, &n);
+	keys = lc_keys_of(lc, v->name, &n);
 	for (i = 0; i < n; i++)
 		if (keys[i]->state == st && keys[i]->alg == alg &&
 		    !keys[i]->compromised &&

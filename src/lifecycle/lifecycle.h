@@ -27,7 +27,23 @@ struct lc {
 	bool simulated;
 	bool defer_commit; /* lc_add_successor leaves the commit to the
 			      caller (a batch of generated keys) */
+	struct lc_index *ix; /* the keys by vendor (lc_keys_of); freed by
+				lc_release */
 };
+
+/*
+ * The keystore's keys whose vendor is that name, in keystore order: what a
+ * scan of ks_keys() filtered by vendor gives, from an index by hash kept in
+ * lc (extended as keys are added, rebuilt when the keystore's array moved).
+ * The array is valid until the next key is added.
+ */
+struct ks_key *const *lc_keys_of(struct lc *lc, const char *vendor,
+    size_t *n);
+/* Frees lc's index; lc is usable again. */
+void lc_release(struct lc *lc);
+/* Times the index was built from the whole keystore (for tests: a run
+ * builds it once, or once per growth of the keystore's array). */
+extern size_t lc_index_builds;
 
 /*
  * Expands a vendor's selector template for a key of alg created at t
