@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keystore/ksaudit_seg.h"
 #include "secret/passphrase.h"
 #include "secret/secret.h"
 #include "support/log.h"
@@ -125,6 +126,7 @@ cli_open_store(struct cli *cli, bool lock)
 		sigaction(SIGALRM, &sa, NULL);
 		alarm((unsigned)cli->wait_for);
 	}
+	ksaudit_segment_limit(cli->cfg->audit_segment_size);
 	rc = ks_open(cli->cfg->keystore, flags, &cli->ks);
 	alarm(0);
 	if (rc == -1)

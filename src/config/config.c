@@ -128,6 +128,7 @@ config_new(void)
 	cfg->hook_timeout = 120;
 	cfg->batch_hook_timeout = 1800;
 	cfg->max_clock_jump = 30 * DAY;
+	cfg->audit_segment_size = (uint64_t)64 << 20;
 	return cfg;
 }
 

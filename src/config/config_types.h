@@ -80,6 +80,7 @@ struct config {
 	char *resolver; /* default "authoritative" */
 	char *resolver_ca;
 	int64_t dns_timeout, hook_timeout, batch_hook_timeout, max_clock_jump;
+	uint64_t audit_segment_size; /* bytes: the audit log rolls past it */
 	char *log; /* "syslog", "stderr" or an absolute path */
 	char *hook_user;
 	struct hookvar *hookvars;

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "ksaudit.h"
+#include "ksaudit_seg.h"
 #include "ksfile.h"
 #include "support/log.h"
 #include "support/util.h"
@@ -103,7 +104,7 @@ static int
 read_head(int dfd, const char *dir, struct ksaudit_head *h)
 {
 	unsigned char *buf = NULL;
-	char *sp, shown[4200];
+	char *sp, *end, shown[4200];
 	uint64_t v;
 	size_t len;
 	int rc = -1;
@@ -112,8 +113,18 @@ read_head(int dfd, const char *dir, struct ksaudit_head *h)
 	if (ksfile_read(dfd, HEAD_NAME, shown, 128, &buf, &len) == -1)
 		return -1;
 	sp = strchr((char *)buf, ' ');
-	if (sp == NULL || (size_t)(sp - (char *)buf) + 66 != len ||
-	    buf[len - 1] != '\n' || !is_hex(sp + 1, 64))
+	if (sp == NULL || len == 0 || buf[len - 1] != '\n' ||
+	    (size_t)(sp - (char *)buf) + 66 > len || !is_hex(sp + 1, 64))
+		goto damaged;
+	end = sp + 65;
+	h->start = 0;
+	/* "SEQ HEX\n", or "SEQ HEX START\n" once the log rolled */
+	if (*end == ' ') {
+		buf[len - 1] = '\0';
+		if (util_parse_uint(end + 1, 1, UINT64_MAX / 2, &v) == -1)
+			goto damaged;
+		h->start = v;
+	} else if (end != (char *)buf + len - 1)
 		goto damaged;
 	*sp = '\0';
 	if (util_parse_uint((char *)buf, 0, 1000000000000ULL, &v) == -1)
@@ -133,7 +144,9 @@ out:
 static int
 write_head(int dfd, const char *dir, const struct ksaudit_head *h)
 {
-	char *text = xasprintf("%lu %s\n", h->seq, h->hash);
+	char *text = h->start == 0 ? xasprintf("%lu %s\n", h->seq, h->hash) :
+	    xasprintf("%lu %s %llu\n", h->seq, h->hash,
+	    (unsigned long long)h->start);
 	char *shown = xasprintf("%s/" HEAD_NAME, dir);
 	int rc;
 
@@ -146,7 +159,7 @@ write_head(int dfd, const char *dir, const struct ksaudit_head *h)
 int
 ksaudit_init(int dfd, const char *dir)
 {
-	struct ksaudit_head h = { 0, ZERO_HASH };
+	struct ksaudit_head h = { 0, ZERO_HASH, 0 };
 	char *shown = xasprintf("%s/" LOG_NAME, dir);
 	int rc;
 
@@ -245,21 +258,21 @@ int
 ksaudit_end(int dfd, const char *dir, uint64_t *end)
 {
 	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	struct ksaudit_head h;
 	struct stat sb;
 	off_t e;
 	int fd, rc = -1;
 
-	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
+	if ((fd = ksaudit_open_locked(dfd, shown, O_RDONLY, LOCK_SH)) == -1)
 		goto out_free;
-	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
-		continue;
 	if (fstat(fd, &sb) == -1) {
 		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
 		goto out;
 	}
-	if (complete_end(fd, shown, sb.st_size, false, &e) == -1)
+	if (read_head(dfd, dir, &h) == -1 ||
+	    complete_end(fd, shown, sb.st_size, false, &e) == -1)
 		goto out;
-	*end = (uint64_t)e;
+	*end = h.start + (uint64_t)e;
 	rc = 0;
 out:
 	close(fd);
@@ -275,7 +288,8 @@ out_free:
  * what follows it does not chain.
  */
 static int
-follow(const char *text, size_t len, bool at_start, struct ksaudit_head *head)
+follow(const char *text, size_t len, bool at_start, struct ksaudit_head *head,
+    bool *anchored)
 {
 	char hash[KSAUDIT_HASH_HEX], prev[KSAUDIT_HASH_HEX];
 	struct ksaudit_head h = *head;
@@ -287,11 +301,20 @@ follow(const char *text, size_t len, bool at_start, struct ksaudit_head *head)
 	found = at_start && head->seq == 0;
 	if (found && strcmp(head->hash, ZERO_HASH) != 0)
 		return -1;
+	*anchored = false;
 	for (s = text; s < text + len; s = nl + 1) {
 		if ((nl = memchr(s, '\n', (size_t)(text + len - s))) == NULL)
 			return -1;
 		ok = line_fields(s, (size_t)(nl - s), &seq, prev) == 0;
 		line_hash(s, (size_t)(nl - s), hash);
+		/* a segment's first line chains from the head: the head is
+		 * the last line of the segment before (a roll whose head
+		 * was not written yet) */
+		if (!found && at_start && s == text && ok &&
+		    seq == head->seq + 1 && strcmp(prev, head->hash) == 0) {
+			found = true;
+			*anchored = head->seq > 0;
+		}
 		if (!found) {
 			if (!ok || seq != head->seq)
 				continue;
@@ -336,10 +359,14 @@ first_seq(const char *buf, size_t len, off_t off)
  * replacement, in which case *head is moved forward.
  */
 static int
-roll_forward(int fd, const char *shown, off_t size, struct ksaudit_head *head)
+roll_forward(int dfd, int fd, const char *shown, off_t size,
+    struct ksaudit_head *head)
 {
+	char name[KSAUDIT_SEG_NAME_LEN];
 	unsigned long was = head->seq, s;
 	size_t chunk = TAIL_CHUNK, skip = 0;
+	struct stat sb;
+	bool anchored;
 	off_t off;
 	char *buf = NULL, *nl;
 	int rc = -1;
@@ -357,12 +384,19 @@ roll_forward(int fd, const char *shown, off_t size, struct ksaudit_head *head)
 	if (off > 0 && (nl = memchr(buf, '\n', (size_t)(size - off))) != NULL)
 		skip = (size_t)(nl - buf) + 1;
 	if (follow(buf + skip, (size_t)(size - off) - skip, off == 0,
-	    head) == -1)
+	    head, &anchored) == -1)
 		log_fail(EX_DATAERR, "keystore: %s: does not end at the head "
 		    "recorded in audit.head (edited or truncated; see dkimkeys "
 		    "log --verify)", shown);
 	else
 		rc = 0;
+	/* a roll done but not recorded: audit.log now starts past the
+	 * segment that ends at the old head */
+	if (rc == 0 && anchored) {
+		ksaudit_seg_name(was, name);
+		if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+			head->start += (uint64_t)sb.st_size;
+	}
 	if (rc == 0 && head->seq != was)
 		log_warn("keystore: %s: audit.head was %lu entries behind (a "
 		    "crash); moved it forward", shown, head->seq - was);
@@ -384,18 +418,80 @@ by_id(const void *a, const void *b)
 
 /* Marks in skip the entries whose id is on a line from base on (sorted
  * ids: a journal may hold thousands of entries). */
+static void
+mark_done(const char *text, size_t len, struct idref *refs, size_t n,
+    bool *skip)
+{
+	char id[KSSTATE_ID_HEX + 1];
+	struct idref key, *r;
+	const char *s, *nl, *end = text + len;
+
+	key.id = id;
+	for (s = text; (nl = memchr(s, '\n', (size_t)(end - s))) != NULL;
+	    s = nl + 1)
+		if (line_id(s, (size_t)(nl - s), id) && (r = bsearch(&key, refs,
+		    n, sizeof(*refs), by_id)) != NULL)
+			skip[r->i] = true;
+}
+
+/* The segment before audit.log from offset off on (its first line's seq
+ * less one names it), when the journal began there; missing: nothing. */
 static int
-find_done(int fd, const char *shown, off_t base, off_t size,
+find_done_sealed(int dfd, const char *dir, const char *text, size_t len,
+    uint64_t base, const struct ksaudit_head *head, struct idref *refs,
+    size_t n, bool *skip)
+{
+	char name[KSAUDIT_SEG_NAME_LEN], prev[KSAUDIT_HASH_HEX], *shown;
+	const char *nl = memchr(text, '\n', len);
+	unsigned long first;
+	struct stat sb;
+	char *seg;
+	int fd, rc = -1;
+
+	if (nl == NULL || line_fields(text, (size_t)(nl - text), &first,
+	    prev) == -1 || first < 2)
+		return 0;
+	ksaudit_seg_name(first - 1, name);
+	shown = xasprintf("%s/%s", dir, name);
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (uint64_t)sb.st_size > head->start) {
+		rc = 0; /* archived already: nothing to find there */
+		goto out;
+	}
+	if ((fd = ksfile_open(dfd, name, shown, O_RDONLY)) == -1)
+		goto out;
+	base = base < head->start - (uint64_t)sb.st_size ? 0 :
+	    base - (head->start - (uint64_t)sb.st_size);
+	if ((seg = read_span(fd, shown, (off_t)base, sb.st_size)) != NULL) {
+		mark_done(seg, (size_t)(sb.st_size - (off_t)base), refs, n,
+		    skip);
+		free(seg);
+		rc = 0;
+	}
+	close(fd);
+out:
+	free(shown);
+	return rc;
+}
+
+static int
+find_done(int dfd, const char *dir, int fd, const char *shown,
+    uint64_t base, const struct ksaudit_head *head, off_t size,
     const struct ksstate_entry *e, size_t n, bool *skip)
 {
-	struct idref *refs = xcalloc(n + 1, sizeof(*refs)), key, *r;
-	char *text, id[KSSTATE_ID_HEX + 1];
-	const char *s, *nl, *end;
+	struct idref *refs = xcalloc(n + 1, sizeof(*refs));
+	bool before = base < head->start;
+	off_t from;
+	char *text;
 	size_t i;
+	int rc = 0;
 
-	if (base > size) /* the log was replaced since: look everywhere */
-		base = 0;
-	if ((text = read_span(fd, shown, base, size)) == NULL) {
+	/* base counts from the first segment's start; before audit.log's
+	 * start, the journal began in the segment rolled since */
+	from = before ? 0 : (off_t)(base - head->start);
+	if (from > size) /* the log was replaced since: look everywhere */
+		from = 0;
+	if ((text = read_span(fd, shown, before ? 0 : from, size)) == NULL) {
 		free(refs);
 		return -1;
 	}
@@ -404,16 +500,13 @@ find_done(int fd, const char *shown, off_t base, off_t size,
 		refs[i].i = i;
 	}
 	qsort(refs, n, sizeof(*refs), by_id);
-	key.id = id;
-	end = text + (size - base);
-	for (s = text; (nl = memchr(s, '\n', (size_t)(end - s))) != NULL;
-	    s = nl + 1)
-		if (line_id(s, (size_t)(nl - s), id) && (r = bsearch(&key, refs,
-		    n, sizeof(*refs), by_id)) != NULL)
-			skip[r->i] = true;
+	mark_done(text, (size_t)(size - from), refs, n, skip);
+	if (before)
+		rc = find_done_sealed(dfd, dir, text, (size_t)size, base, head,
+		    refs, n, skip);
 	free(text);
 	free(refs);
-	return 0;
+	return rc;
 }
 
 /* The line of entry e after (seq - 1, prev), without its LF. */
@@ -530,17 +623,16 @@ ksaudit_append(int dfd, const char *dir, const struct ksstate_entry *e,
 	bool *skip = xcalloc(n + 1, sizeof(*skip));
 	struct ksaudit_head h;
 	unsigned long was;
+	uint64_t start;
 	struct stat sb;
 	off_t size;
 	int fd, rc = -1;
 
 	if (appended != NULL)
 		*appended = 0;
-	if (check_entries(e, n) == -1 || (fd = ksfile_open(dfd, LOG_NAME, shown,
-	    O_RDWR | O_APPEND)) == -1)
+	if (check_entries(e, n) == -1 || (fd = ksaudit_open_locked(dfd, shown,
+	    O_RDWR | O_APPEND, LOCK_EX)) == -1)
 		goto out_free;
-	while (flock(fd, LOCK_EX) == -1 && errno == EINTR)
-		continue;
 	if (fstat(fd, &sb) == -1) {
 		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
 		goto out;
@@ -548,16 +640,26 @@ ksaudit_append(int dfd, const char *dir, const struct ksstate_entry *e,
 	if (read_head(dfd, dir, head) == -1)
 		goto out;
 	was = head->seq;
+	start = head->start;
 	if (complete_end(fd, shown, sb.st_size, true, &size) == -1 ||
-	    roll_forward(fd, shown, size, head) == -1 || (base != NULL &&
-	    find_done(fd, shown, (off_t)*base, size, e, n, skip) == -1))
+	    roll_forward(dfd, fd, shown, size, head) == -1 || (base != NULL &&
+	    find_done(dfd, dir, fd, shown, *base, head, size, e, n,
+	    skip) == -1))
 		goto out;
 	h = *head;
-	if (build(shown, e, n, skip, &h, &b) == -1 ||
-	    (b.len > 0 && write_lines(fd, shown, &b, size) == -1))
+	if (build(shown, e, n, skip, &h, &b) == -1)
+		goto out;
+	/* past the segment size the lines start the next segment */
+	if (b.len > 0 && size > 0 &&
+	    (uint64_t)size >= ksaudit_segment_size()) {
+		if (ksaudit_roll(dfd, dir, fd, head->seq, b.data, b.len) == -1)
+			goto out;
+		h.start += (uint64_t)size;
+	} else if (b.len > 0 && write_lines(fd, shown, &b, size) == -1)
 		goto out;
 	/* a head rolled forward is written even when nothing was added */
-	if ((b.len > 0 || h.seq != was) && write_head(dfd, dir, &h) == -1)
+	if ((b.len > 0 || h.seq != was || h.start != start) &&
+	    write_head(dfd, dir, &h) == -1)
 		goto out;
 	if (appended != NULL)
 		*appended = h.seq - head->seq;
@@ -600,17 +702,17 @@ verify_line(const char *shown, unsigned long n, const char *line, size_t len,
 	return 0;
 }
 
-/* Walks the chain: *n entries; at_head the hash of line head->seq. */
+/* Walks the chain of one segment on from line *n (whose hash is hash):
+ * *n and hash end at its last line; at_head the hash of line head->seq. */
 static int
 verify_chain(const char *shown, const char *text, size_t len,
     const struct ksaudit_head *head, unsigned long *n,
-    char at_head[KSAUDIT_HASH_HEX])
+    char hash[KSAUDIT_HASH_HEX], char at_head[KSAUDIT_HASH_HEX])
 {
-	char hash[KSAUDIT_HASH_HEX] = ZERO_HASH;
 	const char *s = text, *nl;
 
-	*n = 0;
-	memcpy(at_head, ZERO_HASH, KSAUDIT_HASH_HEX);
+	if (*n == head->seq)
+		memcpy(at_head, hash, KSAUDIT_HASH_HEX);
 	while (s < text + len) {
 		if ((nl = memchr(s, '\n', (size_t)(text + len - s))) == NULL) {
 			log_fail(EX_DATAERR, "keystore: %s: line %lu: "
@@ -625,6 +727,70 @@ verify_chain(const char *shown, const char *text, size_t len,
 		s = nl + 1;
 	}
 	return 0;
+}
+
+/*
+ * The first segment kept: when it does not start at seq 1 the segments
+ * before were archived, and its first line's seq and prev are the anchor
+ * (*n and hash become them). -1 when that line is malformed.
+ */
+static int
+anchor(const char *shown, const char *text, size_t len, unsigned long *n,
+    char hash[KSAUDIT_HASH_HEX])
+{
+	const char *nl = memchr(text, '\n', len);
+	char prev[KSAUDIT_HASH_HEX];
+	unsigned long seq;
+
+	if (nl == NULL)
+		return 0; /* an empty log, or a truncated line: said later */
+	if (line_fields(text, (size_t)(nl - text), &seq, prev) == -1) {
+		log_fail(EX_DATAERR, "keystore: %s: line 1: malformed", shown);
+		return -1;
+	}
+	if (seq > 1) {
+		*n = seq - 1;
+		memcpy(hash, prev, KSAUDIT_HASH_HEX);
+		log_warn("keystore: %s: the log is checked from seq %lu on: "
+		    "the segments before were archived (its first prev is "
+		    "the anchor)", shown, seq);
+	}
+	return 0;
+}
+
+/* One sealed segment, from *n on: it must end at the seq it is named
+ * after. */
+static int
+verify_segment(int dfd, const char *dir, const char *name, bool first,
+    const struct ksaudit_head *head, unsigned long *n, unsigned long *from,
+    char hash[KSAUDIT_HASH_HEX], char at_head[KSAUDIT_HASH_HEX])
+{
+	char *shown = xasprintf("%s/%s", dir, name);
+	unsigned char *text = NULL;
+	unsigned long last = 0;
+	size_t len;
+	int rc = -1;
+
+	if (ksfile_read(dfd, name, shown, LOG_MAX, &text, &len) == -1 ||
+	    (first && anchor(shown, (char *)text, len, n, hash) == -1))
+		goto out;
+	if (first)
+		*from = *n;
+	if (verify_chain(shown, (char *)text, len, head, n, hash,
+	    at_head) == -1)
+		goto out;
+	(void)ksaudit_seg_parse(name, &last);
+	if (*n != last) {
+		log_fail(EX_DATAERR, "keystore: %s: ends at seq %lu, not at "
+		    "the %lu of its name (a line was removed or added)", shown,
+		    *n, last);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(text);
+	free(shown);
+	return rc;
 }
 
 /* The chain must reach the head (it may go on past it after a crash). */
@@ -654,29 +820,42 @@ verify_end(const char *shown, unsigned long n, const char *at_head,
 int
 ksaudit_verify(int dfd, const char *dir, unsigned long *entries)
 {
-	char at_head[KSAUDIT_HASH_HEX];
-	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	char at_head[KSAUDIT_HASH_HEX] = ZERO_HASH, hash[KSAUDIT_HASH_HEX] =
+	    ZERO_HASH, left[KSAUDIT_SEG_NAME_LEN];
+	char *shown = xasprintf("%s/" LOG_NAME, dir), **segs = NULL, **p;
 	struct ksaudit_head head;
 	unsigned char *text = NULL;
-	unsigned long n = 0;
+	unsigned long n = 0, from = 0;
 	size_t len;
 	int fd, rc = -1;
 
-	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
+	if ((fd = ksaudit_open_locked(dfd, shown, O_RDONLY, LOCK_SH)) == -1)
 		goto out_free;
-	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
-		continue;
 	if (read_head(dfd, dir, &head) == -1 ||
-	    ksfile_read(dfd, LOG_NAME, shown, LOG_MAX, &text, &len) == -1 ||
-	    verify_chain(shown, (char *)text, len, &head, &n, at_head) == -1 ||
-	    verify_end(shown, n, at_head, &head) == -1)
+	    (segs = ksaudit_segments(dfd, dir, left)) == NULL)
+		goto out;
+	if (left[0] != '\0')
+		log_warn("keystore: %s/%s: a link to audit.log left by an "
+		    "interrupted roll; the next roll removes it", dir, left);
+	for (p = segs; *p != NULL; p++)
+		if (verify_segment(dfd, dir, *p, p == segs, &head, &n, &from,
+		    hash, at_head) == -1)
+			goto out;
+	if (ksfile_read(dfd, LOG_NAME, shown, LOG_MAX, &text, &len) == -1 ||
+	    (p == segs && anchor(shown, (char *)text, len, &n, hash) == -1))
+		goto out;
+	if (p == segs)
+		from = n;
+	if (verify_chain(shown, (char *)text, len, &head, &n, hash,
+	    at_head) == -1 || verify_end(shown, n, at_head, &head) == -1)
 		goto out;
 	if (entries != NULL)
-		*entries = n;
+		*entries = n - from;
 	rc = 0;
 out:
 	close(fd);
 out_free:
+	ksaudit_segments_free(segs);
 	free(text);
 	free(shown);
 	return rc;
