@@ -340,6 +340,45 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 	return key;
 }
 
+char *
+lc_new_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg)
+{
+	if (lc_no_successor(lc, v, alg) == -1)
+		return NULL;
+	return lc_selector(lc, v, alg, lc->now);
+}
+
+void
+lc_successor_meta(const struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, char *selector, struct ks_key *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->vendor = v->name;
+	meta->domain = v->domain;
+	meta->selector = selector;
+	meta->alg = kp->alg;
+	meta->bits = kp->bits;
+	memcpy(meta->pub, kp->pub, kp->publen);
+	meta->publen = kp->publen;
+	memcpy(meta->fpr, kp->fpr, sizeof(meta->fpr));
+	meta->state = KS_PENDING;
+	meta->created = lc->now;
+}
+
+struct ks_key *
+lc_store_successor(struct lc *lc, const struct ks_key *meta,
+    const char *event)
+{
+	struct ks_key *key;
+
+	if ((key = ks_add_stored(lc->ks, meta)) != NULL) {
+		fault_point("generated");
+		ks_journal(lc->ks, lc->now, lc->simulated, event, key,
+		    KS_EV_COUNT, "");
+	}
+	return key;
+}
+
 int
 lc_check_active(struct lc *lc, const struct vendor *v,
     const struct keypair *kp, const char *selector, bool dns)

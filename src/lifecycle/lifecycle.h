@@ -88,6 +88,20 @@ struct ks_key *lc_add_successor(struct lc *lc, const struct vendor *v,
     struct keypair *kp, const char *selector, const char *event);
 
 /*
+ * lc_add_successor in parts, for keys generated in bulk (rotate): the
+ * selector of a new successor of (v, alg), NULL after logging when it has
+ * one or the template fails (malloc'd); the metadata of kp as that
+ * successor (pointing into v and selector); once ks_put_private wrote its
+ * key file, the key added to the state and its event journalled, without
+ * a commit (keys/ synced and ks_commit are the caller's, once a group).
+ */
+char *lc_new_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg);
+void lc_successor_meta(const struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, char *selector, struct ks_key *meta);
+struct ks_key *lc_store_successor(struct lc *lc, const struct ks_key *meta,
+    const char *event);
+
+/*
  * import --state active: refuses (64) when (v, kp->alg) has an active key
  * or the selector is invalid or taken, and, with dns, unless every server
  * of the vendor's resolver serves kp's p= (65; 69 when none answers).
