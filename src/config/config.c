@@ -206,13 +206,30 @@ config_vendor(const struct config *cfg, const char *name)
 
 	if (cfg == NULL || name == NULL)
 		return NULL;
-	if (cfg->byname.n == cfg->nvendors) {
+	if (cfg->byname.n > 0) {
 		i = hmap_get(&cfg->byname, name, NULL);
 		return i != HMAP_NONE ? &cfg->vendors[i] : NULL;
 	}
 	/* a configuration built by hand (tests), not by config_load */
 	for (i = 0; i < cfg->nvendors; i++)
 		if (strcmp(cfg->vendors[i].name, name) == 0)
+			return &cfg->vendors[i];
+	return NULL;
+}
+
+const struct vendor *
+config_section_vendor(const struct config *cfg, const char *section)
+{
+	size_t i;
+
+	if (cfg == NULL || section == NULL)
+		return NULL;
+	if (cfg->byname.n > 0) {
+		i = hmap_get(&cfg->byname, section, "");
+		return i != HMAP_NONE ? &cfg->vendors[i] : NULL;
+	}
+	for (i = 0; i < cfg->nvendors; i++)
+		if (strcmp(cfg->vendors[i].section, section) == 0)
 			return &cfg->vendors[i];
 	return NULL;
 }

@@ -88,7 +88,8 @@ struct config {
 	struct vendor *vendors; /* in file order; domains_file sections
 				   expanded in that file's order */
 	size_t nvendors;
-	struct hmap byname; /* vendor name -> index, built by expansion */
+	struct hmap byname; /* vendor name -> index, and (section, "") ->
+			       its first vendor's, built by expansion */
 };
 
 #endif

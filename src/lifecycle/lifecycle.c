@@ -518,13 +518,11 @@ lc_vendor_named(const char *arg, const char *vendor)
 static const struct vendor *
 section_vendor(const struct config *cfg, const char *sec, size_t len)
 {
-	size_t i;
+	char *name = xstrndup(sec, len);
+	const struct vendor *v = config_section_vendor(cfg, name);
 
-	for (i = 0; i < cfg->nvendors; i++)
-		if (strlen(cfg->vendors[i].section) == len &&
-		    strncmp(cfg->vendors[i].section, sec, len) == 0)
-			return &cfg->vendors[i];
-	return NULL;
+	free(name);
+	return v;
 }
 
 const char *
@@ -617,6 +615,7 @@ lc_heirs(const struct lc *lc, struct vendor **out)
 	struct ks_key *const *keys;
 	const struct vendor *t;
 	struct vendor *h = NULL, *x;
+	struct hmap seen = { 0 }; /* (name, domain) -> index in h */
 	size_t n, i, j, a, nh = 0;
 
 	keys = ks_keys(lc->ks, &n);
@@ -626,11 +625,10 @@ lc_heirs(const struct lc *lc, struct vendor **out)
 		    !lc_leaving(lc, keys[i]) ||
 		    (t = lc_heir_template(lc, keys[i])) == NULL)
 			continue;
-		for (j = 0; j < nh; j++)
-			if (strcmp(h[j].name, keys[i]->vendor) == 0 &&
-			    strcmp(h[j].domain, keys[i]->domain) == 0)
-				break;
-		if (j == nh) {
+		if ((j = hmap_get(&seen, keys[i]->vendor, keys[i]->domain)) ==
+		    HMAP_NONE) {
+			j = nh;
+			hmap_put(&seen, keys[i]->vendor, keys[i]->domain, j);
 			h = xrealloc(h, (nh + 1) * sizeof(*h));
 			h[nh] = *t;
 			h[nh].name = keys[i]->vendor;
@@ -648,6 +646,7 @@ lc_heirs(const struct lc *lc, struct vendor **out)
 			x->algs[x->nalgs++].bits = keys[i]->bits;
 		}
 	}
+	hmap_clear(&seen);
 	*out = h;
 	return nh;
 }
