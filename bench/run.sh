@@ -1,32 +1,92 @@
 #!/bin/sh
-# make bench: key generation measured against the libraries' own rates in
-# the same run, at 1 thread and at every CPU (SPEC section 9), then a
-# whole `dkimkeys rotate` that makes RSA_KEYS keys for a domains_file
-# section, against the library's rate at the same --jobs. Ratios and
-# spreads are printed; nothing is asserted (tests never time anything).
+# make bench: dkimkeys measured against the libraries and the peer tools in
+# the same run (SPEC section 9), written to BENCHMARKS.md (this script's
+# output; never edit that file by hand):
+#   1. key generation at 1 thread and at every CPU: RSA-2048 against
+#      OpenSSL, Ed25519 against libsodium (and libsodium keygen + seal);
+#   2. `rotate --jobs CPUS` of RSA_KEYS rsa-2048 keys against the library's
+#      rate at the same thread count;
+#   3. the curve: for each size of BENCH_SIZES, an Ed25519 domains_file
+#      section published by the batch zonefile hook: the first rotate,
+#      a rotate with nothing due, status, list, txt, log --verify; wall
+#      time, time per key and peak RSS (/usr/bin/time -v);
+#   4. the peers where installed: opendkim-genkey, rspamadm dkim_keygen,
+#      dknewkey, openssl genpkey, PEER_KEYS keys each, one process a key
+#      as they are used, against dkimkeys' time per key.
+# A step that runs past BENCH_TIMEOUT seconds is reported as such. Ratios
+# and spreads are printed; nothing is asserted (tests never time anything).
 set -eu
 cd "$(dirname "$0")/.."
 RSA_KEYS=${RSA_KEYS:-200}
 ED_KEYS=${ED_KEYS:-10000}
 REPEATS=${REPEATS:-3}
+BENCH_SIZES=${BENCH_SIZES:-"1000 10000 100000"}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
+PEER_KEYS=${PEER_KEYS:-20}
+OUT=${BENCH_OUT:-BENCHMARKS.md}
 cpus=$(nproc)
-for t in 1 $cpus; do
-	./bench/keygen_bench "$t" "$RSA_KEYS" "$ED_KEYS" "$REPEATS"
-	[ "$cpus" -gt 1 ] || break
-done
+ROOT=$(pwd)
+DK=$ROOT/dkimkeys
 
 T=$(mktemp -d /tmp/dkimkeys-bench-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap 'knot_down; rm -rf "$T"' EXIT
 (umask 077 && echo 'bench passphrase' >"$T/pass")
+R=$T/report
+: >"$R"
+say() { printf '%s\n' "$*" | tee -a "$R"; }
+
+# timed FILE CMD...: runs CMD under /usr/bin/time (peak RSS) and
+# BENCH_TIMEOUT; FILE gets "SECONDS MAXRSS_KB STATUS", wall time in ns
+# from date (time's is in hundredths)
+timed() {
+	f=$1
+	shift
+	rc=0
+	s=$(date +%s.%N)
+	/usr/bin/time -f '%M' -o "$f.t" timeout "$BENCH_TIMEOUT" "$@" \
+	    >"$f.out" 2>"$f.err" || rc=$?
+	e=$(date +%s.%N)
+	echo "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }') \
+$(tail -1 "$f.t") $rc" >"$f"
+}
+
+say "# dkimkeys benchmarks"
+say ""
+say "Written by \`make bench\` (bench/run.sh); do not edit by hand. Rerun:"
+say "\`make bench\`, or \`BENCH_SIZES=\"1000 10000\" make bench\` for smaller"
+say "sizes. $(date -u +%Y-%m-%dT%H:%M:%SZ), $(git describe --always --dirty"\
+" 2>/dev/null || echo unknown), $cpus CPUs ($(uname -m)), $(sed -n \
+'s/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)."
+say ""
+say "Figures from a shared machine vary between runs; the ratios against"
+say "the libraries are taken in the same run, a few seconds apart."
+say ""
+
+say "## 1. Key generation against the libraries"
+say ""
+say "\`bench/keygen_bench THREADS $RSA_KEYS $ED_KEYS $REPEATS\`: median of $REPEATS."
+say ""
+say '```'
+for t in 1 $cpus; do
+	./bench/keygen_bench "$t" "$RSA_KEYS" "$ED_KEYS" "$REPEATS" |
+	    tee -a "$R"
+	[ "$cpus" -gt 1 ] || break
+done
+say '```'
+say ""
+
+say "## 2. RSA-2048: rotate --jobs $cpus against the library"
+say ""
+mkdir "$T/rsa"
 i=0
 while [ $i -lt "$RSA_KEYS" ]; do
 	echo "d$i.example"
 	i=$((i + 1))
-done >"$T/domains"
-cat >"$T/dkimkeys.conf" <<CONF
+done >"$T/rsa/domains"
+cat >"$T/rsa/dkimkeys.conf" <<CONF
 [dkimkeys]
 keystore = store
-passphrase_file = pass
+passphrase_file = $T/pass
 log = stderr
 
 [vendor:esp]
@@ -35,16 +95,229 @@ selector = k%Y%m%a
 algorithms = rsa-2048
 verify_dns = no
 CONF
-./dkimkeys -c "$T/dkimkeys.conf" -q init --kdf interactive \
+"$DK" -c "$T/rsa/dkimkeys.conf" -q init --kdf interactive \
     --new-passphrase-file "$T/pass" >/dev/null
-s=$(date +%s.%N)
-./dkimkeys -c "$T/dkimkeys.conf" -q --jobs "$cpus" rotate >/dev/null
-e=$(date +%s.%N)
+timed "$T/rsa/rot" "$DK" -c "$T/rsa/dkimkeys.conf" -q --jobs "$cpus" rotate
 lib=$(./bench/keygen_bench "$cpus" "$RSA_KEYS" 0 1 |
     awk '/EVP_PKEY_keygen/ { print $3 }')
-awk -v s="$s" -v e="$e" -v n="$RSA_KEYS" -v lib="$lib" -v j="$cpus" 'BEGIN {
-	r = n / (e - s)
+read -r secs rss st <"$T/rsa/rot"
+rsa_per_key=$(awk -v s="$secs" -v n="$RSA_KEYS" 'BEGIN { print s / n }')
+say '```'
+awk -v s="$secs" -v n="$RSA_KEYS" -v lib="$lib" -v j="$cpus" 'BEGIN {
+	r = n / s
 	printf "rotate --jobs %d, %d rsa-2048 keys generated, published, " \
 	    "committed\n  %.1f keys/s, library %.1f keys/s: ratio %.3f\n",
 	    j, n, r, lib, r / lib
-}'
+}' | tee -a "$R"
+say '```'
+say ""
+
+# knot_up DIR: a knotd serving bench.example. on a free loopback port
+# ($kport), its zone $INCLUDing DIR/zone/dkim.zone, and DIR/reload (the
+# zonefile hook's reload program); false when knotd is not installed.
+knotpid=
+knot_up() {
+	command -v knotd >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || return 1
+	kd=$1/knot
+	mkdir -p "$kd/run" "$kd/db" "$kd/zones"
+	kport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); \
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	{
+		# shellcheck disable=SC2016 # zone file directives
+		printf '$ORIGIN bench.example.\n$TTL 300\n'
+		printf '@ SOA ns1 hostmaster 1 3600 600 86400 300\n'
+		printf '@ NS ns1\nns1 A 127.0.0.1\n'
+		# shellcheck disable=SC2016 # zone file directives
+		printf '$INCLUDE %s\n' "$1/zone/dkim.zone"
+	} >"$kd/zones/bench.example.zone"
+	cat >"$kd/knot.conf" <<KNOT
+server:
+    rundir: "$kd/run"
+    listen: 127.0.0.1@$kport
+log:
+  - target: stderr
+    any: error
+database:
+    storage: "$kd/db"
+template:
+  - id: default
+    storage: "$kd/zones"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: bench.example.
+KNOT
+	PATH=$PATH:/usr/sbin knotd -c "$kd/knot.conf" -s "$kd/run/knot.sock" \
+	    2>"$kd/knotd.err" &
+	knotpid=$!
+	printf '#!/bin/sh\nexec %s -s %s -b zone-reload bench.example. >/dev/null\n' \
+	    "$(PATH=$PATH:/usr/sbin command -v knotc)" "$kd/run/knot.sock" \
+	    >"$1/reload"
+	chmod 700 "$1/reload"
+	i=0
+	until kdig @127.0.0.1 -p "$kport" +short +time=1 +retry=0 SOA \
+	    bench.example. 2>/dev/null | grep -q hostmaster; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || { knot_down; return 1; }
+		sleep 0.2
+	done
+}
+knot_down() {
+	[ -z "$knotpid" ] || { kill "$knotpid"; wait "$knotpid"; } 2>/dev/null
+	knotpid=
+}
+
+say "## 3. The curve: Ed25519 domains_file sections, batch zonefile hook"
+say ""
+say "One section of N domains, \`algorithms = ed25519\`, \`verify_dns = yes\`"
+say "when knotd is installed (below), else \`no\`; \`batch_hooks = zonefile\`;"
+say "\`init --kdf interactive\`; \`--jobs $cpus\`."
+say "Each command timed alone with \`/usr/bin/time\` (wall s, peak RSS)."
+say "\"nothing due\" is a rotate a minute after the last one converged."
+say ""
+say "| domains | step | wall s | µs/key | peak RSS MB | exit |"
+say "|---:|---|---:|---:|---:|---:|"
+ed_per_key=
+for n in $BENCH_SIZES; do
+	d=$T/ed$n
+	mkdir -p "$d/hooks" "$d/zone"
+	cp hooks/zonefile "$d/hooks/"
+	chmod 755 "$d/hooks/zonefile"
+	awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
+	    printf "d%d.bench.example\n", i }' >"$d/domains"
+	: >"$d/zone/dkim.zone"
+	chmod 600 "$d/zone/dkim.zone"
+	verify=no resolver=
+	if knot_up "$d"; then
+		verify=yes
+		resolver="resolver = 127.0.0.1:$kport"
+	fi
+	cat >"$d/dkimkeys.conf" <<CONF
+[dkimkeys]
+keystore = store
+passphrase_file = $T/pass
+log = stderr
+$resolver
+hook.zonefile_path = $d/zone/dkim.zone
+hook.zonefile_reload = $d/reload
+
+[vendor:esp]
+domains_file = domains
+selector = e%Y%m
+algorithms = ed25519
+publish_ahead = 1h
+ttl = 300
+verify_dns = $verify
+batch_hooks = hooks/zonefile
+CONF
+	now=$(date -u -d 2026-06-01T00:00:00Z +%s)
+	export DKIMKEYS_NOW="$now"
+	"$DK" -c "$d/dkimkeys.conf" -q init --kdf interactive \
+	    --new-passphrase-file "$T/pass" >/dev/null 2>&1
+	step() {
+		name=$1
+		shift
+		timed "$d/$name" "$@"
+		read -r secs rss st <"$d/$name"
+		awk -v n="$n" -v w="$name" -v s="$secs" -v r="$rss" \
+		    -v st="$st" 'BEGIN { printf "| %d | %s | %.3f | %.1f | " \
+		    "%.1f | %s |\n", n, w, s, s * 1e6 / n, r / 1024,
+		    st == 124 ? "timed out" : st }' | tee -a "$R"
+	}
+	step "first-rotate" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
+	if [ "$(cut -d' ' -f3 "$d/first-rotate")" = 124 ]; then
+		unset DKIMKEYS_NOW
+		continue
+	fi
+	[ -n "$ed_per_key" ] ||
+	    ed_per_key="$(cut -d' ' -f1 "$d/first-rotate")/$n"
+	if [ "$verify" = yes ]; then
+		export DKIMKEYS_NOW=$((now + 2 * 86400))
+		step "deploy, verify_dns = yes" "$DK" -c "$d/dkimkeys.conf" -q \
+		    --jobs "$cpus" rotate
+		if [ "$(cut -d' ' -f3 "$d/deploy, verify_dns = yes")" = 124 ]
+		then
+			unset DKIMKEYS_NOW
+			knot_down
+			continue
+		fi
+		export DKIMKEYS_NOW=$((now + 2 * 86400 + 60))
+	else
+		export DKIMKEYS_NOW=$((now + 60))
+	fi
+	step "rotate, nothing due" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
+	step "status" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" status
+	step "list" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" list
+	step "txt" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" txt
+	step "log --verify" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" log --verify
+	unset DKIMKEYS_NOW
+	knot_down
+	rm -rf "$d/store"
+done
+say ""
+if [ -n "$(command -v knotd)" ]; then
+	say "With knotd installed, the section has \`verify_dns = yes\` against a"
+	say "knotd on 127.0.0.1 serving bench.example from a zone file that"
+	say "\$INCLUDEs the fragment the zonefile hook writes (its reload program"
+	say "runs \`knotc zone-reload\`); \"deploy\" is the run two days later that"
+	say "checks every key in DNS and deploys it."
+else
+	say "knotd is not installed: no deploy run with \`verify_dns = yes\`."
+fi
+say ""
+
+say "## 4. Per key against the peer tools"
+say ""
+say "$PEER_KEYS keys each, one process a key (how the tools are used);"
+say "dkimkeys per key from sections 2 and 3 (a whole rotate: generate,"
+say "seal, store durably, publish, commit)."
+say ""
+say "| tool | key | ms/key |"
+say "|---|---|---:|"
+peer() {
+	what=$1 key=$2
+	shift 2
+	command -v "$1" >/dev/null 2>&1 || {
+		say "| $what | $key | not installed |"
+		return 0
+	}
+	p=$T/peer
+	rm -rf "$p" && mkdir "$p"
+	s=$(date +%s.%N)
+	i=0
+	ok=true
+	while [ $i -lt "$PEER_KEYS" ]; do
+		(cd "$p" && "$@" >/dev/null 2>&1) || ok=false
+		i=$((i + 1))
+	done
+	e=$(date +%s.%N)
+	if $ok; then
+		awk -v s="$s" -v e="$e" -v n="$PEER_KEYS" -v w="$what" \
+		    -v k="$key" 'BEGIN { printf "| %s | %s | %.2f |\n", w, k,
+		    (e - s) * 1000 / n }' | tee -a "$R"
+	else
+		say "| $what | $key | failed |"
+	fi
+}
+PATH=$PATH:/usr/sbin
+peer opendkim-genkey rsa-2048 opendkim-genkey -b 2048 -s s -d x.example
+peer "rspamadm dkim_keygen" rsa-2048 rspamadm dkim_keygen -b 2048 -s s \
+    -d x.example -k k.key
+peer "rspamadm dkim_keygen" ed25519 rspamadm dkim_keygen -t ed25519 -s s \
+    -d x.example -k k.key
+peer dknewkey rsa-2048 dknewkey k
+peer dknewkey ed25519 dknewkey --ktype ed25519 k
+peer "openssl genpkey" rsa-2048 openssl genpkey -algorithm RSA \
+    -pkeyopt rsa_keygen_bits:2048 -out k.pem
+peer "openssl genpkey" ed25519 openssl genpkey -algorithm ed25519 -out k.pem
+awk -v r="$rsa_per_key" 'BEGIN { printf "| dkimkeys rotate --jobs '"$cpus"'" \
+    " | rsa-2048 | %.2f |\n", r * 1000 }' | tee -a "$R"
+if [ -n "$ed_per_key" ]; then
+	awk -v r="$ed_per_key" 'BEGIN { split(r, a, "/"); printf "| dkimkeys " \
+	    "rotate --jobs '"$cpus"' (%d domains) | ed25519 | %.3f |\n", a[2],
+	    a[1] * 1000 / a[2] }' | tee -a "$R"
+fi
+say ""
+cp "$R" "$OUT"
+echo "bench: written to $OUT"

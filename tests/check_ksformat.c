@@ -177,7 +177,7 @@ static const struct {
 
 START_TEST(test_header_kdf_parameters_must_be_one_of_three_levels)
 {
-	struct secret *kek, *mk, *out = NULL, pass = { NULL, 1, 1 };
+	struct secret *kek, *mk, *out = NULL, pass = { NULL, 1, 1, false };
 	unsigned char buf[KSF_HEADER_LEN];
 	struct ksf_header h, d;
 	size_t i;

@@ -7,6 +7,7 @@
 #include "lifecycle/lifecycle.h"
 #include "secret/keygen.h"
 #include "support/dkim.h"
+#include "support/hmap.h"
 #include "support/log.h"
 
 #define NOW 1795953600 /* 2026-11-29T12:00:00Z, a Sunday, day 333 */
@@ -65,6 +66,7 @@ setup(void)
 static void
 teardown(void)
 {
+	lc_release(&lc);
 	ks_close(lc.ks);
 	tu_rmtree(dir);
 	free(dir);
@@ -308,6 +310,56 @@ START_TEST(test_simulated_now_on_a_real_keystore_is_refused_until_marked)
 }
 END_TEST
 
+/*
+ * An ESP's keystore: 2,000 vendors of one key each. Every per-vendor
+ * lookup reads that vendor's keys through one index by hash, built once:
+ * a lookup costs a probe or two, not a scan of the 2,000 keys (which made
+ * a rotate with nothing due quadratic).
+ */
+START_TEST(test_keys_of_a_vendor_are_found_by_hash_not_by_scan)
+{
+	enum { N = 2000 };
+	static struct vendor v[N];
+	static struct ks_key *k[N];
+	struct ks_key *const *keys;
+	size_t i, n, probes;
+
+	lc.defer_commit = true; /* one commit for all, as a batch does */
+	for (i = 0; i < N; i++) {
+		v[i] = vendors[0];
+		v[i].name = xasprintf("esp/d%zu.example", i);
+		v[i].domain = xasprintf("d%zu.example", i);
+		ck_assert_ptr_nonnull(k[i] = add_ed25519(&v[i], "s1"));
+	}
+	ck_assert_int_eq(ks_commit(lc.ks, lc.now), 0);
+	lc_release(&lc);
+	lc_index_builds = 0;
+	probes = hmap_probes;
+	for (i = 0; i < N; i++) {
+		keys = lc_keys_of(&lc, v[i].name, &n);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_ptr_eq(keys[0], k[i]);
+		ck_assert_ptr_eq(lc_key_in(&lc, &v[i], DK_ALG_ED25519,
+		    KS_PENDING), k[i]);
+		ck_assert_ptr_eq(lc_successor(&lc, &v[i], DK_ALG_ED25519),
+		    k[i]);
+	}
+	ck_assert_uint_eq(lc_index_builds, 1);
+	/* building: N inserts; then 4 N lookups at most half full */
+	ck_assert_uint_le(hmap_probes - probes, 5 * 3 * N);
+	ck_assert_ptr_null(lc_keys_of(&lc, "esp/none.example", &n));
+	ck_assert_uint_eq(n, 0);
+	/* a key added later is found without a rebuild from scratch */
+	v[0].name = xasprintf("esp/late.example");
+	v[0].domain = xasprintf("late.example");
+	ck_assert_ptr_nonnull(add_ed25519(&v[0], "s1"));
+	ck_assert_uint_eq(lc_keys_of(&lc, v[0].name, &n)[0]->state,
+	    KS_PENDING);
+	ck_assert_uint_eq(n, 1);
+	lc_release(&lc);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -317,6 +369,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_selector_template_expands_every_token);
+	tcase_add_test(tc, test_keys_of_a_vendor_are_found_by_hash_not_by_scan);
 	tcase_add_test(tc,
 	    test_selector_counter_is_per_vendor_and_never_reused);
 	tcase_add_test(tc,

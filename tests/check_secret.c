@@ -1,15 +1,20 @@
 /*
  * check_secret.c - guarded secrets and the passphrase sources.
  */
-#include <fcntl.h>
-#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "secret/passphrase.h"
 #include "secret/secret.h"
+#include "secret/slab.h"
 #include "support/log.h"
 #include "support/util.h"
 
@@ -203,6 +208,94 @@ START_TEST(test_secret_copies_into_guarded_memory)
 }
 END_TEST
 
+/* Writes to p in a child; returns the signal that ended it, or 0. */
+static int
+child_writes(volatile unsigned char *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		*p = 0x55;
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+START_TEST(test_slab_write_past_either_end_faults)
+{
+	/* 100 slots of 48 bytes: the slots do not fill whole pages */
+	struct slab *s = slab_new(48, 100);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t pad = (4800 + page - 1) / page * page - 4800;
+	unsigned char *last = NULL, *p;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq((size_t)(slab_end(s) - slab_begin(s)), 4800);
+	while ((p = slab_get(s)) != NULL)
+		if (p > last || last == NULL)
+			last = p;
+	ck_assert_uint_eq(slab_used(s), 100);
+	ck_assert_ptr_eq(last + 48, slab_end(s));
+	ck_assert_int_eq(child_writes(last + 47), 0);
+	ck_assert_int_eq(child_writes(last + 48), SIGSEGV);
+	/* below the slots: the rest of the page, then the guard page */
+	ck_assert_int_eq(child_writes(slab_begin(s) - pad), 0);
+	ck_assert_int_eq(child_writes(slab_begin(s) - pad - 1), SIGSEGV);
+	slab_free(s);
+}
+END_TEST
+
+START_TEST(test_slab_slot_is_wiped_on_free_and_reused)
+{
+	struct slab *s = slab_new(32, 4);
+	unsigned char *a, *b, zero[32] = { 0 };
+
+	ck_assert_ptr_nonnull(s);
+	a = slab_get(s);
+	ck_assert_mem_eq(a, zero, 32);
+	memset(a, 0xa5, 32);
+	ck_assert(slab_owns(s, a));
+	ck_assert(!slab_owns(s, a + 1));
+	slab_put(s, a);
+	ck_assert_mem_eq(a, zero, 32); /* wiped, still mapped */
+	ck_assert_uint_eq(slab_used(s), 0);
+	b = slab_get(s);
+	ck_assert_ptr_eq(b, a); /* the slot just freed comes back first */
+	ck_assert_ptr_nonnull(slab_get(s));
+	ck_assert_ptr_nonnull(slab_get(s));
+	ck_assert_ptr_nonnull(slab_get(s));
+	ck_assert_ptr_null(slab_get(s)); /* full */
+	slab_free(s);
+}
+END_TEST
+
+START_TEST(test_small_secrets_share_slabs_and_are_wiped)
+{
+	enum { N = 5000 };
+	static struct secret *s[N];
+	size_t before = slab_pool_count(), i;
+
+	for (i = 0; i < N; i++) {
+		s[i] = secret_new(32, 32);
+		ck_assert_ptr_nonnull(s[i]);
+		ck_assert(s[i]->slab);
+		memset(s[i]->data, 0xa5, 32);
+	}
+	/* 5,000 seeds: a few 64 KiB mappings, not 5,000 */
+	ck_assert_uint_le(slab_pool_count() - before, 3);
+	for (i = 0; i < N; i++)
+		secret_free(s[i]);
+	/* emptied slabs are unmapped but one */
+	ck_assert_uint_le(slab_pool_count(), before + 1);
+	s[0] = secret_new(SLAB_MAX + 1, 1);
+	ck_assert(!s[0]->slab); /* large: sodium_malloc */
+	secret_free(s[0]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -224,6 +317,9 @@ main(void)
 	tcase_add_test(tc, test_environment_variable_is_unset_after_reading);
 	tcase_add_test(tc, test_no_source_and_no_terminal_is_77);
 	tcase_add_test(tc, test_secret_copies_into_guarded_memory);
+	tcase_add_test(tc, test_slab_write_past_either_end_faults);
+	tcase_add_test(tc, test_slab_slot_is_wiped_on_free_and_reused);
+	tcase_add_test(tc, test_small_secrets_share_slabs_and_are_wiped);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -5,6 +5,7 @@
 
 #include "testutil.h"
 #include "support/log.h"
+#include "support/hmap.h"
 #include "support/util.h"
 
 static const struct {
@@ -178,6 +179,38 @@ START_TEST(test_json_strings_are_escaped)
 }
 END_TEST
 
+START_TEST(test_hmap_finds_pairs_and_grows)
+{
+	enum { N = 10000 };
+	static char doms[N][16];
+	struct hmap m = { 0 };
+	size_t i, probes;
+
+	ck_assert_uint_eq(hmap_get(&m, "a", NULL), HMAP_NONE);
+	for (i = 0; i < N; i++) {
+		snprintf(doms[i], sizeof(doms[i]), "d%zu.example", i);
+		hmap_put(&m, doms[i], NULL, i);
+	}
+	hmap_put(&m, "ab", "", 1);
+	hmap_put(&m, "a", "b", 2);
+	ck_assert_uint_eq(m.n, N + 2);
+	probes = hmap_probes;
+	for (i = 0; i < N; i++)
+		ck_assert_uint_eq(hmap_get(&m, doms[i], NULL), i);
+	/* at most half full: a lookup probes about two slots, never N */
+	ck_assert_uint_le(hmap_probes - probes, 3 * N);
+	ck_assert_uint_eq(hmap_get(&m, "ab", ""), 1);
+	ck_assert_uint_eq(hmap_get(&m, "a", "b"), 2);
+	ck_assert_uint_eq(hmap_get(&m, "ab", NULL), HMAP_NONE);
+	ck_assert_uint_eq(hmap_get(&m, "d10000.example", NULL), HMAP_NONE);
+	hmap_put(&m, doms[7], NULL, 70); /* replaces */
+	ck_assert_uint_eq(hmap_get(&m, doms[7], NULL), 70);
+	ck_assert_uint_eq(m.n, N + 2);
+	hmap_clear(&m);
+	ck_assert_uint_eq(hmap_get(&m, doms[7], NULL), HMAP_NONE);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -196,6 +229,7 @@ main(void)
 	tcase_add_test(tc, test_base64_round_trips_and_rejects_junk);
 	tcase_add_test(tc, test_exit_status_follows_the_spec_order);
 	tcase_add_test(tc, test_json_strings_are_escaped);
+	tcase_add_test(tc, test_hmap_finds_pairs_and_grows);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

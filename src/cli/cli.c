@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keystore/ksaudit_seg.h"
 #include "secret/passphrase.h"
 #include "secret/secret.h"
 #include "support/log.h"
@@ -133,6 +134,7 @@ cli_open_store(struct cli *cli, bool lock)
 		sigaction(SIGALRM, &sa, NULL);
 		alarm((unsigned)cli->wait_for);
 	}
+	ksaudit_segment_limit(cli->cfg->audit_segment_size);
 	rc = ks_open(cli->cfg->keystore, flags, &cli->ks);
 	alarm(0);
 	if (rc == -1)
@@ -188,6 +190,7 @@ cli_close(struct cli *cli)
 {
 	secret_free(cli->pass);
 	cli->pass = NULL;
+	lc_release(&cli->lc);
 	ks_close(cli->ks);
 	cli->ks = NULL;
 	config_free(cli->cfg);

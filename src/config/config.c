@@ -132,6 +132,7 @@ config_new(void)
 	cfg->hook_timeout = 120;
 	cfg->batch_hook_timeout = 1800;
 	cfg->max_clock_jump = 30 * DAY;
+	cfg->audit_segment_size = (uint64_t)64 << 20;
 	return cfg;
 }
 
@@ -199,6 +200,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nvendors; i++)
 		vendor_clear(&cfg->vendors[i]);
 	free(cfg->vendors);
+	hmap_clear(&cfg->byname);
 	free(cfg);
 }
 
@@ -207,8 +209,32 @@ config_vendor(const struct config *cfg, const char *name)
 {
 	size_t i;
 
-	for (i = 0; cfg != NULL && name != NULL && i < cfg->nvendors; i++)
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	if (cfg->byname.n > 0) {
+		i = hmap_get(&cfg->byname, name, NULL);
+		return i != HMAP_NONE ? &cfg->vendors[i] : NULL;
+	}
+	/* a configuration built by hand (tests), not by config_load */
+	for (i = 0; i < cfg->nvendors; i++)
 		if (strcmp(cfg->vendors[i].name, name) == 0)
+			return &cfg->vendors[i];
+	return NULL;
+}
+
+const struct vendor *
+config_section_vendor(const struct config *cfg, const char *section)
+{
+	size_t i;
+
+	if (cfg == NULL || section == NULL)
+		return NULL;
+	if (cfg->byname.n > 0) {
+		i = hmap_get(&cfg->byname, section, "");
+		return i != HMAP_NONE ? &cfg->vendors[i] : NULL;
+	}
+	for (i = 0; i < cfg->nvendors; i++)
+		if (strcmp(cfg->vendors[i].section, section) == 0)
 			return &cfg->vendors[i];
 	return NULL;
 }

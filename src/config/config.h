@@ -28,5 +28,9 @@ int config_load(const char *path, struct config **out);
 void config_free(struct config *cfg);
 /* The vendor of that name, or NULL. */
 const struct vendor *config_vendor(const struct config *cfg, const char *name);
+/* The first vendor of a section (its name without "vendor:"), or NULL:
+ * by hash once loaded. */
+const struct vendor *config_section_vendor(const struct config *cfg,
+    const char *section);
 
 #endif

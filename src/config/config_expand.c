@@ -320,4 +320,16 @@ config_expand(struct parser *p)
 			expand_file(p, i, &m);
 	}
 	free(m.tab);
+	/* config_vendor() by hash: the vendors array is final now; a
+	 * section's first vendor under (section, "") */
+	for (i = 0; i < p->cfg->nvendors; i++) {
+		if (hmap_get(&p->cfg->byname, p->cfg->vendors[i].name,
+		    NULL) == HMAP_NONE) /* the first of a name wins */
+			hmap_put(&p->cfg->byname, p->cfg->vendors[i].name,
+			    NULL, i);
+		if (hmap_get(&p->cfg->byname, p->cfg->vendors[i].section,
+		    "") == HMAP_NONE)
+			hmap_put(&p->cfg->byname, p->cfg->vendors[i].section,
+			    "", i);
+	}
 }

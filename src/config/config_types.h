@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "support/dkim.h"
+#include "support/hmap.h"
 
 #define CONFIG_MAX_ALGS 2
 
@@ -83,6 +84,7 @@ struct config {
 	char *resolver; /* default "authoritative" */
 	char *resolver_ca;
 	int64_t dns_timeout, hook_timeout, batch_hook_timeout, max_clock_jump;
+	uint64_t audit_segment_size; /* bytes: the audit log rolls past it */
 	char *log; /* "syslog", "stderr" or an absolute path */
 	char *hook_user;
 	char *public_suffix_list; /* absolute */
@@ -91,6 +93,8 @@ struct config {
 	struct vendor *vendors; /* in file order; domains_file sections
 				   expanded in that file's order */
 	size_t nvendors;
+	struct hmap byname; /* vendor name -> index, and (section, "") ->
+			       its first vendor's, built by expansion */
 };
 
 #endif

@@ -38,6 +38,36 @@ set_duration(
 		*FIELD(base, k->off, int64_t) = d;
 }
 
+/* Octets: a number with an optional k, M or G (1024-based), within
+ * k->min .. 1 GiB. */
+static void
+set_size(struct parser *p, const struct keydef *k, void *base, const char *val)
+{
+	static const char units[] = "kMG";
+	const char *u;
+	char num[32];
+	size_t len = strlen(val);
+	uint64_t v, mul = 1;
+
+	if (len > 0 && (u = strchr(units, val[len - 1])) != NULL) {
+		mul = (uint64_t)1 << (10 * (u - units + 1));
+		len--;
+	}
+	if (len == 0 || len >= sizeof(num)) {
+		config_err(p, p->lineno, "%s: bad size '%s'; write bytes, "
+		    "or a number and k, M or G", k->name, val);
+		return;
+	}
+	memcpy(num, val, len);
+	num[len] = '\0';
+	if (util_parse_uint(num, 0, ((uint64_t)1 << 30) / mul, &v) == -1 ||
+	    v * mul < (uint64_t)k->min)
+		config_err(p, p->lineno, "%s: expected a size from %lld bytes "
+		    "to 1G, not '%s'", k->name, (long long)k->min, val);
+	else
+		*FIELD(base, k->off, uint64_t) = v * mul;
+}
+
 static void
 set_bool(struct parser *p, const struct keydef *k, void *base, const char *val)
 {
@@ -527,6 +557,7 @@ const struct keyrule config_keys[] = {
     CK("hook_timeout", set_duration, hook_timeout, 1),
     CK("batch_hook_timeout", set_duration, batch_hook_timeout, 1),
     CK("max_clock_jump", set_duration, max_clock_jump, 1),
+    CK("audit_segment_size", set_size, audit_segment_size, 1024),
     CK("log", set_log, log, 0),
     CK("hook_user", set_name, hook_user, 0),
     CK("public_suffix_list", set_path, public_suffix_list, 0),

@@ -19,24 +19,22 @@
 #include <sodium.h>
 
 #include "ksaudit.h"
+#include "ksaudit_int.h"
+#include "ksaudit_seg.h"
 #include "ksfile.h"
 #include "support/log.h"
 #include "support/util.h"
 
-#define LOG_NAME "audit.log"
 #define HEAD_NAME "audit.head"
 #define LINE_MAX_LEN 16384
-#define LOG_MAX ((size_t)1 << 30)
 #define TAIL_CHUNK ((size_t)65536)
 #define SEQ_PRE "{\"seq\":"
 #define ID_PRE ",\"id\":\""
 #define PREV_PRE ",\"prev\":\""
 #define PREV_LEN (sizeof(PREV_PRE) - 1 + 64 + 2) /* ,"prev":"HEX"} */
-#define ZERO_HASH \
-    "0000000000000000000000000000000000000000000000000000000000000000"
 
-static void
-line_hash(const char *line, size_t len, char out[KSAUDIT_HASH_HEX])
+void
+ksaudit_line_hash(const char *line, size_t len, char out[KSAUDIT_HASH_HEX])
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 
@@ -56,8 +54,8 @@ is_hex(const char *s, size_t n)
 }
 
 /* Reads seq and prev from a line (without its LF); -1 when malformed. */
-static int
-line_fields(const char *line, size_t len, unsigned long *seq,
+int
+ksaudit_line_fields(const char *line, size_t len, unsigned long *seq,
     char prev[KSAUDIT_HASH_HEX])
 {
 	const char *p = line + sizeof(SEQ_PRE) - 1, *tail;
@@ -99,11 +97,11 @@ line_id(const char *line, size_t len, char id[KSSTATE_ID_HEX + 1])
 	return true;
 }
 
-static int
-read_head(int dfd, const char *dir, struct ksaudit_head *h)
+int
+ksaudit_read_head(int dfd, const char *dir, struct ksaudit_head *h)
 {
 	unsigned char *buf = NULL;
-	char *sp, shown[4200];
+	char *sp, *end, shown[4200];
 	uint64_t v;
 	size_t len;
 	int rc = -1;
@@ -112,8 +110,18 @@ read_head(int dfd, const char *dir, struct ksaudit_head *h)
 	if (ksfile_read(dfd, HEAD_NAME, shown, 128, &buf, &len) == -1)
 		return -1;
 	sp = strchr((char *)buf, ' ');
-	if (sp == NULL || (size_t)(sp - (char *)buf) + 66 != len ||
-	    buf[len - 1] != '\n' || !is_hex(sp + 1, 64))
+	if (sp == NULL || len == 0 || buf[len - 1] != '\n' ||
+	    (size_t)(sp - (char *)buf) + 66 > len || !is_hex(sp + 1, 64))
+		goto damaged;
+	end = sp + 65;
+	h->start = 0;
+	/* "SEQ HEX\n", or "SEQ HEX START\n" once the log rolled */
+	if (*end == ' ') {
+		buf[len - 1] = '\0';
+		if (util_parse_uint(end + 1, 1, UINT64_MAX / 2, &v) == -1)
+			goto damaged;
+		h->start = v;
+	} else if (end != (char *)buf + len - 1)
 		goto damaged;
 	*sp = '\0';
 	if (util_parse_uint((char *)buf, 0, 1000000000000ULL, &v) == -1)
@@ -133,7 +141,9 @@ out:
 static int
 write_head(int dfd, const char *dir, const struct ksaudit_head *h)
 {
-	char *text = xasprintf("%lu %s\n", h->seq, h->hash);
+	char *text = h->start == 0 ? xasprintf("%lu %s\n", h->seq, h->hash) :
+	    xasprintf("%lu %s %llu\n", h->seq, h->hash,
+	    (unsigned long long)h->start);
 	char *shown = xasprintf("%s/" HEAD_NAME, dir);
 	int rc;
 
@@ -146,7 +156,7 @@ write_head(int dfd, const char *dir, const struct ksaudit_head *h)
 int
 ksaudit_init(int dfd, const char *dir)
 {
-	struct ksaudit_head h = { 0, ZERO_HASH };
+	struct ksaudit_head h = { 0, ZERO_HASH, 0 };
 	char *shown = xasprintf("%s/" LOG_NAME, dir);
 	int rc;
 
@@ -245,21 +255,21 @@ int
 ksaudit_end(int dfd, const char *dir, uint64_t *end)
 {
 	char *shown = xasprintf("%s/" LOG_NAME, dir);
+	struct ksaudit_head h;
 	struct stat sb;
 	off_t e;
 	int fd, rc = -1;
 
-	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
+	if ((fd = ksaudit_open_locked(dfd, shown, O_RDONLY, LOCK_SH)) == -1)
 		goto out_free;
-	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
-		continue;
 	if (fstat(fd, &sb) == -1) {
 		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
 		goto out;
 	}
-	if (complete_end(fd, shown, sb.st_size, false, &e) == -1)
+	if (ksaudit_read_head(dfd, dir, &h) == -1 ||
+	    complete_end(fd, shown, sb.st_size, false, &e) == -1)
 		goto out;
-	*end = (uint64_t)e;
+	*end = h.start + (uint64_t)e;
 	rc = 0;
 out:
 	close(fd);
@@ -275,7 +285,8 @@ out_free:
  * what follows it does not chain.
  */
 static int
-follow(const char *text, size_t len, bool at_start, struct ksaudit_head *head)
+follow(const char *text, size_t len, bool at_start, struct ksaudit_head *head,
+    bool *anchored)
 {
 	char hash[KSAUDIT_HASH_HEX], prev[KSAUDIT_HASH_HEX];
 	struct ksaudit_head h = *head;
@@ -287,11 +298,20 @@ follow(const char *text, size_t len, bool at_start, struct ksaudit_head *head)
 	found = at_start && head->seq == 0;
 	if (found && strcmp(head->hash, ZERO_HASH) != 0)
 		return -1;
+	*anchored = false;
 	for (s = text; s < text + len; s = nl + 1) {
 		if ((nl = memchr(s, '\n', (size_t)(text + len - s))) == NULL)
 			return -1;
-		ok = line_fields(s, (size_t)(nl - s), &seq, prev) == 0;
-		line_hash(s, (size_t)(nl - s), hash);
+		ok = ksaudit_line_fields(s, (size_t)(nl - s), &seq, prev) == 0;
+		ksaudit_line_hash(s, (size_t)(nl - s), hash);
+		/* a segment's first line chains from the head: the head is
+		 * the last line of the segment before (a roll whose head
+		 * was not written yet) */
+		if (!found && at_start && s == text && ok &&
+		    seq == head->seq + 1 && strcmp(prev, head->hash) == 0) {
+			found = true;
+			*anchored = head->seq > 0;
+		}
 		if (!found) {
 			if (!ok || seq != head->seq)
 				continue;
@@ -325,7 +345,7 @@ first_seq(const char *buf, size_t len, off_t off)
 		s++;
 	}
 	if ((nl = memchr(s, '\n', len - (size_t)(s - buf))) == NULL ||
-	    line_fields(s, (size_t)(nl - s), &seq, prev) == -1)
+	    ksaudit_line_fields(s, (size_t)(nl - s), &seq, prev) == -1)
 		return 0;
 	return seq;
 }
@@ -336,10 +356,14 @@ first_seq(const char *buf, size_t len, off_t off)
  * replacement, in which case *head is moved forward.
  */
 static int
-roll_forward(int fd, const char *shown, off_t size, struct ksaudit_head *head)
+roll_forward(int dfd, int fd, const char *shown, off_t size,
+    struct ksaudit_head *head)
 {
+	char name[KSAUDIT_SEG_NAME_LEN];
 	unsigned long was = head->seq, s;
 	size_t chunk = TAIL_CHUNK, skip = 0;
+	struct stat sb;
+	bool anchored;
 	off_t off;
 	char *buf = NULL, *nl;
 	int rc = -1;
@@ -357,12 +381,19 @@ roll_forward(int fd, const char *shown, off_t size, struct ksaudit_head *head)
 	if (off > 0 && (nl = memchr(buf, '\n', (size_t)(size - off))) != NULL)
 		skip = (size_t)(nl - buf) + 1;
 	if (follow(buf + skip, (size_t)(size - off) - skip, off == 0,
-	    head) == -1)
+	    head, &anchored) == -1)
 		log_fail(EX_DATAERR, "keystore: %s: does not end at the head "
 		    "recorded in audit.head (edited or truncated; see dkimkeys "
 		    "log --verify)", shown);
 	else
 		rc = 0;
+	/* a roll done but not recorded: audit.log now starts past the
+	 * segment that ends at the old head */
+	if (rc == 0 && anchored) {
+		ksaudit_seg_name(was, name);
+		if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+			head->start += (uint64_t)sb.st_size;
+	}
 	if (rc == 0 && head->seq != was)
 		log_warn("keystore: %s: audit.head was %lu entries behind (a "
 		    "crash); moved it forward", shown, head->seq - was);
@@ -384,18 +415,80 @@ by_id(const void *a, const void *b)
 
 /* Marks in skip the entries whose id is on a line from base on (sorted
  * ids: a journal may hold thousands of entries). */
+static void
+mark_done(const char *text, size_t len, struct idref *refs, size_t n,
+    bool *skip)
+{
+	char id[KSSTATE_ID_HEX + 1];
+	struct idref key, *r;
+	const char *s, *nl, *end = text + len;
+
+	key.id = id;
+	for (s = text; (nl = memchr(s, '\n', (size_t)(end - s))) != NULL;
+	    s = nl + 1)
+		if (line_id(s, (size_t)(nl - s), id) && (r = bsearch(&key, refs,
+		    n, sizeof(*refs), by_id)) != NULL)
+			skip[r->i] = true;
+}
+
+/* The segment before audit.log from offset off on (its first line's seq
+ * less one names it), when the journal began there; missing: nothing. */
 static int
-find_done(int fd, const char *shown, off_t base, off_t size,
+find_done_sealed(int dfd, const char *dir, const char *text, size_t len,
+    uint64_t base, const struct ksaudit_head *head, struct idref *refs,
+    size_t n, bool *skip)
+{
+	char name[KSAUDIT_SEG_NAME_LEN], prev[KSAUDIT_HASH_HEX], *shown;
+	const char *nl = memchr(text, '\n', len);
+	unsigned long first;
+	struct stat sb;
+	char *seg;
+	int fd, rc = -1;
+
+	if (nl == NULL || ksaudit_line_fields(text, (size_t)(nl - text), &first,
+	    prev) == -1 || first < 2)
+		return 0;
+	ksaudit_seg_name(first - 1, name);
+	shown = xasprintf("%s/%s", dir, name);
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (uint64_t)sb.st_size > head->start) {
+		rc = 0; /* archived already: nothing to find there */
+		goto out;
+	}
+	if ((fd = ksfile_open(dfd, name, shown, O_RDONLY)) == -1)
+		goto out;
+	base = base < head->start - (uint64_t)sb.st_size ? 0 :
+	    base - (head->start - (uint64_t)sb.st_size);
+	if ((seg = read_span(fd, shown, (off_t)base, sb.st_size)) != NULL) {
+		mark_done(seg, (size_t)(sb.st_size - (off_t)base), refs, n,
+		    skip);
+		free(seg);
+		rc = 0;
+	}
+	close(fd);
+out:
+	free(shown);
+	return rc;
+}
+
+static int
+find_done(int dfd, const char *dir, int fd, const char *shown,
+    uint64_t base, const struct ksaudit_head *head, off_t size,
     const struct ksstate_entry *e, size_t n, bool *skip)
 {
-	struct idref *refs = xcalloc(n + 1, sizeof(*refs)), key, *r;
-	char *text, id[KSSTATE_ID_HEX + 1];
-	const char *s, *nl, *end;
+	struct idref *refs = xcalloc(n + 1, sizeof(*refs));
+	bool before = base < head->start;
+	off_t from;
+	char *text;
 	size_t i;
+	int rc = 0;
 
-	if (base > size) /* the log was replaced since: look everywhere */
-		base = 0;
-	if ((text = read_span(fd, shown, base, size)) == NULL) {
+	/* base counts from the first segment's start; before audit.log's
+	 * start, the journal began in the segment rolled since */
+	from = before ? 0 : (off_t)(base - head->start);
+	if (from > size) /* the log was replaced since: look everywhere */
+		from = 0;
+	if ((text = read_span(fd, shown, before ? 0 : from, size)) == NULL) {
 		free(refs);
 		return -1;
 	}
@@ -404,16 +497,13 @@ find_done(int fd, const char *shown, off_t base, off_t size,
 		refs[i].i = i;
 	}
 	qsort(refs, n, sizeof(*refs), by_id);
-	key.id = id;
-	end = text + (size - base);
-	for (s = text; (nl = memchr(s, '\n', (size_t)(end - s))) != NULL;
-	    s = nl + 1)
-		if (line_id(s, (size_t)(nl - s), id) && (r = bsearch(&key, refs,
-		    n, sizeof(*refs), by_id)) != NULL)
-			skip[r->i] = true;
+	mark_done(text, (size_t)(size - from), refs, n, skip);
+	if (before)
+		rc = find_done_sealed(dfd, dir, text, (size_t)size, base, head,
+		    refs, n, skip);
 	free(text);
 	free(refs);
-	return 0;
+	return rc;
 }
 
 /* The line of entry e after (seq - 1, prev), without its LF. */
@@ -464,7 +554,7 @@ build(const char *shown, const struct ksstate_entry *e, size_t n,
 			rc = -1;
 			break;
 		}
-		line_hash(line.data, line.len, head->hash);
+		ksaudit_line_hash(line.data, line.len, head->hash);
 		head->seq++;
 		buf_add(out, line.data, line.len);
 		buf_puts(out, "\n");
@@ -530,34 +620,43 @@ ksaudit_append(int dfd, const char *dir, const struct ksstate_entry *e,
 	bool *skip = xcalloc(n + 1, sizeof(*skip));
 	struct ksaudit_head h;
 	unsigned long was;
+	uint64_t start;
 	struct stat sb;
 	off_t size;
 	int fd, rc = -1;
 
 	if (appended != NULL)
 		*appended = 0;
-	if (check_entries(e, n) == -1 || (fd = ksfile_open(dfd, LOG_NAME, shown,
-	    O_RDWR | O_APPEND)) == -1)
+	if (check_entries(e, n) == -1 || (fd = ksaudit_open_locked(dfd, shown,
+	    O_RDWR | O_APPEND, LOCK_EX)) == -1)
 		goto out_free;
-	while (flock(fd, LOCK_EX) == -1 && errno == EINTR)
-		continue;
 	if (fstat(fd, &sb) == -1) {
 		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
 		goto out;
 	}
-	if (read_head(dfd, dir, head) == -1)
+	if (ksaudit_read_head(dfd, dir, head) == -1)
 		goto out;
 	was = head->seq;
+	start = head->start;
 	if (complete_end(fd, shown, sb.st_size, true, &size) == -1 ||
-	    roll_forward(fd, shown, size, head) == -1 || (base != NULL &&
-	    find_done(fd, shown, (off_t)*base, size, e, n, skip) == -1))
+	    roll_forward(dfd, fd, shown, size, head) == -1 || (base != NULL &&
+	    find_done(dfd, dir, fd, shown, *base, head, size, e, n,
+	    skip) == -1))
 		goto out;
 	h = *head;
-	if (build(shown, e, n, skip, &h, &b) == -1 ||
-	    (b.len > 0 && write_lines(fd, shown, &b, size) == -1))
+	if (build(shown, e, n, skip, &h, &b) == -1)
+		goto out;
+	/* past the segment size the lines start the next segment */
+	if (b.len > 0 && size > 0 &&
+	    (uint64_t)size >= ksaudit_segment_size()) {
+		if (ksaudit_roll(dfd, dir, fd, head->seq, b.data, b.len) == -1)
+			goto out;
+		h.start += (uint64_t)size;
+	} else if (b.len > 0 && write_lines(fd, shown, &b, size) == -1)
 		goto out;
 	/* a head rolled forward is written even when nothing was added */
-	if ((b.len > 0 || h.seq != was) && write_head(dfd, dir, &h) == -1)
+	if ((b.len > 0 || h.seq != was || h.start != start) &&
+	    write_head(dfd, dir, &h) == -1)
 		goto out;
 	if (appended != NULL)
 		*appended = h.seq - head->seq;
@@ -568,116 +667,6 @@ out:
 out_free:
 	buf_free(&b);
 	free(skip);
-	free(shown);
-	return rc;
-}
-
-/* Checks line n (1-based) against the previous line's hash. */
-static int
-verify_line(const char *shown, unsigned long n, const char *line, size_t len,
-    const char *prevhash)
-{
-	char prev[KSAUDIT_HASH_HEX];
-	unsigned long seq;
-
-	if (line_fields(line, len, &seq, prev) == -1) {
-		log_fail(EX_DATAERR, "keystore: %s: line %lu: malformed", shown,
-		    n);
-		return -1;
-	}
-	if (seq != n) {
-		log_fail(EX_DATAERR, "keystore: %s: line %lu: seq %lu where "
-		    "%lu was expected (a line was removed or inserted)", shown,
-		    n, seq, n);
-		return -1;
-	}
-	if (strcmp(prev, prevhash) != 0) {
-		log_fail(EX_DATAERR, "keystore: %s: line %lu: prev does not "
-		    "match line %lu (it was edited, or a line removed)", shown,
-		    n, n - 1);
-		return -1;
-	}
-	return 0;
-}
-
-/* Walks the chain: *n entries; at_head the hash of line head->seq. */
-static int
-verify_chain(const char *shown, const char *text, size_t len,
-    const struct ksaudit_head *head, unsigned long *n,
-    char at_head[KSAUDIT_HASH_HEX])
-{
-	char hash[KSAUDIT_HASH_HEX] = ZERO_HASH;
-	const char *s = text, *nl;
-
-	*n = 0;
-	memcpy(at_head, ZERO_HASH, KSAUDIT_HASH_HEX);
-	while (s < text + len) {
-		if ((nl = memchr(s, '\n', (size_t)(text + len - s))) == NULL) {
-			log_fail(EX_DATAERR, "keystore: %s: line %lu: "
-			    "incomplete (truncated)", shown, *n + 1);
-			return -1;
-		}
-		if (verify_line(shown, *n + 1, s, (size_t)(nl - s), hash) == -1)
-			return -1;
-		line_hash(s, (size_t)(nl - s), hash);
-		if (++*n == head->seq)
-			memcpy(at_head, hash, KSAUDIT_HASH_HEX);
-		s = nl + 1;
-	}
-	return 0;
-}
-
-/* The chain must reach the head (it may go on past it after a crash). */
-static int
-verify_end(const char *shown, unsigned long n, const char *at_head,
-    const struct ksaudit_head *head)
-{
-	if (head->seq > n) {
-		log_fail(EX_DATAERR, "keystore: %s: %lu entries but audit.head "
-		    "records %lu (the log was truncated)", shown, n,
-		    head->seq);
-		return -1;
-	}
-	if (strcmp(head->hash, at_head) != 0) {
-		log_fail(EX_DATAERR, "keystore: %s: line %lu: does not match "
-		    "audit.head (edited, or the head was replaced)", shown,
-		    head->seq);
-		return -1;
-	}
-	if (head->seq < n)
-		log_warn("keystore: %s: audit.head is %lu entries behind (a "
-		    "crash during an append); the next entry repairs it",
-		    shown, n - head->seq);
-	return 0;
-}
-
-int
-ksaudit_verify(int dfd, const char *dir, unsigned long *entries)
-{
-	char at_head[KSAUDIT_HASH_HEX];
-	char *shown = xasprintf("%s/" LOG_NAME, dir);
-	struct ksaudit_head head;
-	unsigned char *text = NULL;
-	unsigned long n = 0;
-	size_t len;
-	int fd, rc = -1;
-
-	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
-		goto out_free;
-	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
-		continue;
-	if (read_head(dfd, dir, &head) == -1 ||
-	    ksfile_read(dfd, LOG_NAME, shown, LOG_MAX, &text, &len) == -1 ||
-	    verify_chain(shown, (char *)text, len, &head, &n, at_head) == -1 ||
-	    verify_end(shown, n, at_head, &head) == -1)
-		goto out;
-	if (entries != NULL)
-		*entries = n;
-	rc = 0;
-out:
-	close(fd);
-out_free:
-	free(text);
 	free(shown);
 	return rc;
 }
@@ -720,9 +709,9 @@ bound_walk(const char *text, size_t len, bool at_start,
 
 	for (s = text; s < text + len; s = nl + 1) {
 		nl = memchr(s, '\n', (size_t)(text + len - s));
-		if (line_fields(s, (size_t)(nl - s), &seq, prev) == -1)
+		if (ksaudit_line_fields(s, (size_t)(nl - s), &seq, prev) == -1)
 			seq = 0;
-		line_hash(s, (size_t)(nl - s), hash);
+		ksaudit_line_hash(s, (size_t)(nl - s), hash);
 		cur->seq = seq;
 		memcpy(cur->hash, hash, sizeof(hash));
 		if (at == NULL)
@@ -750,25 +739,51 @@ bound_walk(const char *text, size_t len, bool at_start,
 	return 0;
 }
 
-int
-ksaudit_bound(int dfd, const char *dir, const struct ksaudit_head *at,
-    const struct ksstate_entry *e, size_t n, const char *const *outside,
-    struct ksaudit_head *cur, char *why, size_t whylen)
+/*
+ * The tail of an open log (size octets of complete lines) back to a line
+ * at or before seq: malloc'd text of complete lines in *text (*len), and
+ * *at_start when it is the whole file. NULL-safe on error (-1 logged).
+ */
+static int
+tail_to(int fd, const char *shown, off_t size, unsigned long seq,
+    bool any, char **text, size_t *len, bool *at_start)
 {
-	struct idref *refs = xcalloc(n + 1, sizeof(*refs));
-	char *shown = xasprintf("%s/" LOG_NAME, dir), *buf = NULL, *nl;
-	size_t chunk = TAIL_CHUNK, skip = 0, i;
-	struct stat sb;
-	off_t size, off;
+	size_t chunk = TAIL_CHUNK, skip = 0;
+	char *buf = NULL, *nl;
 	unsigned long s;
+	off_t off;
+
+	for (;;) {
+		off = (off_t)chunk < size ? size - (off_t)chunk : 0;
+		free(buf);
+		if ((buf = read_span(fd, shown, off, size)) == NULL)
+			return -1;
+		s = first_seq(buf, (size_t)(size - off), off);
+		if (off == 0 || any || (s != 0 && s <= seq) || chunk > LOG_MAX)
+			break;
+		chunk *= 2;
+	}
+	if (off > 0 && (nl = memchr(buf, '\n', (size_t)(size - off))) != NULL)
+		skip = (size_t)(nl - buf) + 1;
+	*len = (size_t)(size - off) - skip;
+	memmove(buf, buf + skip, *len + 1);
+	*text = buf;
+	*at_start = off == 0;
+	return 0;
+}
+
+/* Opens a log file (audit.log or a sealed segment) and reads its tail back
+ * to seq (the whole file when all); -1 after logging. */
+static int
+read_tail(int dfd, const char *dir, const char *name, unsigned long seq,
+    bool all, bool any, char **text, size_t *len, bool *at_start)
+{
+	char *shown = xasprintf("%s/%s", dir, name);
+	struct stat sb;
+	off_t size;
 	int fd, rc = -1;
 
-	for (i = 0; i < n; i++)
-		refs[i].id = e[i].id;
-	qsort(refs, n, sizeof(*refs), by_id);
-	cur->seq = 0;
-	memcpy(cur->hash, ZERO_HASH, sizeof(ZERO_HASH));
-	if ((fd = ksfile_open(dfd, LOG_NAME, shown, O_RDONLY)) == -1)
+	if ((fd = ksfile_open(dfd, name, shown, O_RDONLY)) == -1)
 		goto out_free;
 	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
 		continue;
@@ -778,27 +793,86 @@ ksaudit_bound(int dfd, const char *dir, const struct ksaudit_head *at,
 	}
 	if (complete_end(fd, shown, sb.st_size, false, &size) == -1)
 		goto out;
-	/* back from the end to a line at or before at->seq */
-	for (;;) {
-		off = (off_t)chunk < size ? size - (off_t)chunk : 0;
-		free(buf);
-		if ((buf = read_span(fd, shown, off, size)) == NULL)
-			goto out;
-		s = first_seq(buf, (size_t)(size - off), off);
-		if (off == 0 || at == NULL || (s != 0 && s <= at->seq) ||
-		    chunk > LOG_MAX)
-			break;
-		chunk *= 2;
-	}
-	if (off > 0 && (nl = memchr(buf, '\n', (size_t)(size - off))) != NULL)
-		skip = (size_t)(nl - buf) + 1;
-	rc = bound_walk(buf + skip, (size_t)(size - off) - skip, off == 0, at,
-	    refs, n, outside, cur, why, whylen);
+	rc = all ? ((*text = read_span(fd, shown, 0, size)) == NULL ? -1 :
+	    (*len = (size_t)size, *at_start = true, 0)) :
+	    tail_to(fd, shown, size, seq, any, text, len, at_start);
 out:
 	close(fd);
 out_free:
-	free(buf);
-	free(refs);
 	free(shown);
+	return rc;
+}
+
+/*
+ * When the line the state names went to a sealed segment (the log rolled
+ * since the commit): that segment's tail back to it, and every later
+ * segment whole, before audit.log's text. 0 with nothing added when the
+ * line is in audit.log (or no segment is kept); -1 after logging.
+ */
+static int
+sealed_before(int dfd, const char *dir, const struct ksaudit_head *at,
+    struct buf *b)
+{
+	char left[KSAUDIT_SEG_NAME_LEN], **segs, *text;
+	unsigned long last;
+	bool first = true, start;
+	size_t i, len;
+	int rc = 0;
+
+	if ((segs = ksaudit_segments(dfd, dir, left)) == NULL)
+		return -1;
+	for (i = 0; segs[i] != NULL && rc == 0; i++) {
+		if (!ksaudit_seg_parse(segs[i], &last) || (first &&
+		    last < at->seq))
+			continue;
+		if (read_tail(dfd, dir, segs[i], at->seq, !first, false, &text,
+		    &len, &start) == -1) {
+			rc = -1;
+			break;
+		}
+		first = false;
+		buf_add(b, text, len);
+		free(text);
+	}
+	ksaudit_segments_free(segs);
+	return rc;
+}
+
+int
+ksaudit_bound(int dfd, const char *dir, const struct ksaudit_head *at,
+    const struct ksstate_entry *e, size_t n, const char *const *outside,
+    struct ksaudit_head *cur, char *why, size_t whylen)
+{
+	struct idref *refs = xcalloc(n + 1, sizeof(*refs));
+	struct buf b = { NULL, 0, 0 };
+	char *text = NULL;
+	size_t len = 0, i;
+	bool at_start = false;
+	int rc = -1;
+
+	for (i = 0; i < n; i++)
+		refs[i].id = e[i].id;
+	qsort(refs, n, sizeof(*refs), by_id);
+	cur->seq = 0;
+	memcpy(cur->hash, ZERO_HASH, sizeof(ZERO_HASH));
+	if (read_tail(dfd, dir, LOG_NAME, at != NULL ? at->seq : 0, false,
+	    at == NULL, &text, &len, &at_start) == -1)
+		goto out;
+	/* audit.log starts after the line: it is in a sealed segment (the log
+	 * rolled since the commit) */
+	if (at != NULL && at_start && (first_seq(text, len, 0) == 0 ||
+	    first_seq(text, len, 0) > (at->seq > 0 ? at->seq : 1)) &&
+	    sealed_before(dfd, dir, at, &b) == -1)
+		goto out;
+	buf_add(&b, text, len);
+	/* a walk from the log's first line when the text starts at seq 1 */
+	if (b.len > 0)
+		at_start = first_seq(b.data, b.len, 0) == 1;
+	rc = bound_walk(b.data, b.len, at_start, at, refs, n, outside, cur,
+	    why, whylen);
+out:
+	buf_free(&b);
+	free(text);
+	free(refs);
 	return rc;
 }

@@ -4,7 +4,11 @@
  *   DIR/audit.log   one JSON object a line; "prev" is the SHA-256 (hex) of
  *                   the previous line without its LF, 64 zeros for the first
  *   DIR/audit.head  "SEQ HEX\n": the number of entries and the SHA-256 of
- *                   the last line (0 and 64 zeros when empty)
+ *                   the last line (0 and 64 zeros when empty); "SEQ HEX
+ *                   START\n" once the log rolled: START is the octets of
+ *                   the segments before audit.log
+ *   DIR/audit-SEQ.log  sealed segments, SEQ their last entry (12 digits;
+ *                   ksaudit_seg.h); older ones may be archived away
  *
  * Appends hold flock(LOCK_EX) on audit.log itself, not the keystore lock,
  * so that read-only commands (export) can append too; audit.head is
@@ -26,6 +30,7 @@
 struct ksaudit_head {
 	unsigned long seq;
 	char hash[KSAUDIT_HASH_HEX];
+	uint64_t start; /* octets of the sealed segments before audit.log */
 };
 
 /* Creates an empty audit.log and its head beneath the new folder dfd. */
@@ -34,8 +39,9 @@ int ksaudit_init(int dfd, const char *dir);
 void ksaudit_new_id(char out[KSSTATE_ID_HEX + 1]);
 /*
  * The offset just past the log's last complete line, read under its
- * flock: every entry appended later starts at or after it (the base
- * recorded with a journal).
+ * flock, counted from the first segment's start (audit.log's offset when
+ * the log never rolled): every entry appended later starts at or after it
+ * (the base recorded with a journal).
  */
 int ksaudit_end(int dfd, const char *dir, uint64_t *end);
 /*
@@ -65,8 +71,10 @@ int ksaudit_append(int dfd, const char *dir, const struct ksstate_entry *e,
 int ksaudit_bound(int dfd, const char *dir, const struct ksaudit_head *at,
     const struct ksstate_entry *e, size_t n, const char *const *outside,
     struct ksaudit_head *cur, char *why, size_t whylen);
-/* Checks the whole chain and its end against audit.head (65 naming the
- * line when broken); *entries is the number of entries. */
+/* Checks the whole chain, every segment kept and audit.log, and its end
+ * against audit.head (65 naming the segment and line when broken);
+ * *entries is the number of entries checked. When older segments were
+ * archived, the first kept one's first prev is the anchor (said once). */
 int ksaudit_verify(int dfd, const char *dir, unsigned long *entries);
 
 #endif

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ksaudit_seg.h"
 #include "ksbackup.h"
 #include "kscore_int.h"
 #include "ksfile.h"
@@ -234,12 +235,14 @@ put_keys(struct tar *t, struct ks *ks)
 	return rc;
 }
 
-/* The files at the top; the audit pair under the log's shared flock. */
+/* The files at the top; the audit log (its sealed segments too) and
+ * head under the log's shared flock. */
 static int
 put_top(struct tar *t, struct ks *ks)
 {
 	static const char *const plain[] = { "header", "state", "state.log",
 		"lock" };
+	char left[KSAUDIT_SEG_NAME_LEN], **segs = NULL, **p;
 	size_t i;
 	int fd, rc = -1;
 
@@ -248,14 +251,17 @@ put_top(struct tar *t, struct ks *ks)
 	for (i = 0; i < ARRAY_LEN(plain); i++)
 		if (put_file(t, ks, ks->dfd, "", plain[i]) == -1)
 			return -1;
-	if ((fd = ksfile_open(ks->dfd, "audit.log", ks->audit_path,
-	    O_RDONLY)) == -1)
+	if ((fd = ksaudit_open_locked(ks->dfd, ks->audit_path, O_RDONLY,
+	    LOCK_SH)) == -1)
 		return -1;
-	while (flock(fd, LOCK_SH) == -1 && errno == EINTR)
-		continue;
 	if (put_file(t, ks, ks->dfd, "", "audit.log") == 0 &&
-	    put_file(t, ks, ks->dfd, "", "audit.head") == 0)
+	    put_file(t, ks, ks->dfd, "", "audit.head") == 0 &&
+	    (segs = ksaudit_segments(ks->dfd, ks->dir, left)) != NULL) {
 		rc = 0;
+		for (p = segs; *p != NULL && rc == 0; p++)
+			rc = put_file(t, ks, ks->dfd, "", *p);
+	}
+	ksaudit_segments_free(segs);
 	close(fd);
 	return rc;
 }

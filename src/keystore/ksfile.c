@@ -22,6 +22,17 @@
 #define TEMP_TAG ".tmp-"
 #define TEMP_RAND 8 /* random bytes, 16 hex digits */
 
+/* Whether shown (a path) names audit.log or one of its segments. */
+static bool
+audit_file(const char *shown)
+{
+	const char *base = strrchr(shown, '/');
+
+	base = base != NULL ? base + 1 : shown;
+	return strcmp(base, "audit.log") == 0 ||
+	    strncmp(base, "audit-", 6) == 0;
+}
+
 /* Refuses (77) what is not ours alone: wrong type, owner, links or mode. */
 static int
 check_stat(const struct stat *sb, const char *shown, bool dir)
@@ -39,8 +50,10 @@ check_stat(const struct stat *sb, const char *shown, bool dir)
 		    (unsigned long)sb->st_uid);
 		return -1;
 	}
-	/* another name for it would outlive its erasure */
-	if (!dir && sb->st_nlink != 1) {
+	/* another name for it would outlive its erasure; the audit log is
+	 * not erased, and a roll links audit.log to its segment's name for
+	 * an instant (keystore/FORMAT section 6) */
+	if (!dir && sb->st_nlink != 1 && !audit_file(shown)) {
 		log_fail(EX_NOPERM, "keystore: %s: has %lu hard links (must "
 		    "have one: a copy under another name would outlive its "
 		    "erasure; remove the other links)", shown,

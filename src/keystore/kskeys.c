@@ -53,30 +53,42 @@ key_identity(const struct ks_key *key, uint32_t epoch, struct ksf_key *k)
 	memcpy(k->fpr, key->fpr, KS_FPR_LEN);
 }
 
-/* Seals priv into keys/FPR-EPOCH.key under mk (the folder is not synced). */
+/* Seals priv into keys/NAME under mk (the folder is not synced); shown
+ * names the file in messages. Changes nothing in ks. */
 static int
-seal_key(struct ks *ks, const struct ks_key *key, const struct secret *mk,
-    uint32_t epoch, const struct secret *priv)
+seal_into(const struct ks *ks, const struct ks_key *key,
+    const struct secret *mk, uint32_t epoch, const struct secret *priv,
+    const char *name, const char *shown)
 {
-	char name[KS_KEYNAME_LEN];
 	unsigned char *buf = NULL;
 	struct ksf_key k;
 	enum ksf_err err;
 	size_t len;
 	int rc = -1;
 
-	key_file_name(key->fpr, epoch, name);
 	key_identity(key, epoch, &k);
 	if ((err = ksf_key_seal(&k, ks->hdr.id, mk, priv, &buf, &len)) !=
 	    KSF_OK) {
-		log_fail(EX_DATAERR, "keystore: %s: cannot seal: %s",
-		    at_key(ks, name, key), ksf_strerror(err));
+		log_fail(EX_DATAERR, "keystore: %s: cannot seal: %s", shown,
+		    ksf_strerror(err));
 		goto out;
 	}
-	rc = ksfile_put(ks->kfd, name, at_key(ks, name, key), buf, len);
+	rc = ksfile_put(ks->kfd, name, shown, buf, len);
 out:
 	free(buf);
 	return rc;
+}
+
+/* Seals priv into keys/FPR-EPOCH.key under mk (the folder is not synced). */
+static int
+seal_key(struct ks *ks, const struct ks_key *key, const struct secret *mk,
+    uint32_t epoch, const struct secret *priv)
+{
+	char name[KS_KEYNAME_LEN];
+
+	key_file_name(key->fpr, epoch, name);
+	return seal_into(ks, key, mk, epoch, priv, name,
+	    at_key(ks, name, key));
 }
 
 /* Opens keys/FPR-EPOCH.key of key under mk. */
@@ -148,6 +160,62 @@ ks_add(struct ks *ks, const struct ks_key *meta, const struct secret *priv)
 	    ksfile_sync_dir(ks->kfd, ks_at(ks, "keys")) == -1)
 		return NULL;
 	return ksstate_append(&ks->st, meta);
+}
+
+int
+ks_put_private(const struct ks *ks, const struct ks_key *meta,
+    const struct secret *priv)
+{
+	char name[KS_KEYNAME_LEN], *shown;
+	int rc = -1;
+
+	key_file_name(meta->fpr, ks->hdr.epoch, name);
+	shown = xasprintf("%s/keys/%s (%s._domainkey.%s)", ks->dir, name,
+	    meta->selector, meta->domain);
+	if (ks->mk == NULL)
+		log_fail(EX_SOFTWARE, "keystore: %s: used before ks_unlock",
+		    shown);
+	else if (faccessat(ks->kfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		/* a new random key cannot have a file yet: ks_add decides */
+		log_fail(EX_DATAERR, "keystore: %s: already there", shown);
+	else
+		rc = seal_into(ks, meta, ks->mk, ks->hdr.epoch, priv, name,
+		    shown);
+	free(shown);
+	return rc;
+}
+
+int
+ks_sync_keys(struct ks *ks)
+{
+	if (ks_need_write(ks, false) == -1)
+		return -1;
+	return ksfile_sync_dir(ks->kfd, ks_at(ks, "keys"));
+}
+
+struct ks_key *
+ks_add_stored(struct ks *ks, const struct ks_key *meta)
+{
+	char name[KS_KEYNAME_LEN];
+	struct ks_key *k = NULL;
+	const char *why;
+
+	if (ks_need_write(ks, true) == -1)
+		return NULL;
+	key_file_name(meta->fpr, ks->hdr.epoch, name);
+	if ((why = ksstate_key_invalid(meta)) != NULL)
+		log_fail(EX_DATAERR, "keystore: %s._domainkey.%s: cannot "
+		    "store: %s", meta->selector, meta->domain, why);
+	else if (ks_name_taken(ks, meta->domain, meta->selector))
+		log_fail(EX_DATAERR, "keystore: %s._domainkey.%s: name already "
+		    "used (selectors are never reused, even after destroy)",
+		    meta->selector, meta->domain);
+	else
+		k = ksstate_append(&ks->st, meta);
+	if (k == NULL && unlinkat(ks->kfd, name, 0) == -1 && errno != ENOENT)
+		log_warn("keystore: %s: cannot remove: %s",
+		    at_key(ks, name, meta), strerror(errno));
+	return k;
 }
 
 int

@@ -20,6 +20,21 @@ struct ks_key *ks_add(struct ks *ks, const struct ks_key *meta,
     const struct secret *priv);
 
 /*
+ * ks_add in two halves, for keys generated in bulk (rotate). First
+ * ks_put_private seals priv under MK into meta's key file (the file
+ * synced, not the folder): it changes nothing in ks, so several threads
+ * may call it at once for different new keys; a file already there is
+ * 65 (a new key cannot have one: ks_add handles the rest). Then, once
+ * per group, ks_sync_keys syncs keys/, and ks_add_stored adds each
+ * meta to the state as ks_add does (the same refusals, the file then
+ * removed); the next ks_commit stores them. Both need KS_LOCK.
+ */
+int ks_put_private(const struct ks *ks, const struct ks_key *meta,
+    const struct secret *priv);
+int ks_sync_keys(struct ks *ks);
+struct ks_key *ks_add_stored(struct ks *ks, const struct ks_key *meta);
+
+/*
  * Decrypts a key's private bytes. A file that fails authentication,
  * belongs to another key (swapped), is truncated or missing is refused
  * with an error naming it (65); other keys are unaffected.

@@ -172,7 +172,7 @@ check_vendor(struct lc *lc, const struct vendor *v, struct dmarc_pass *p,
 		return false;
 	for (i = 0; i < v->nselectors; i++)
 		ok &= check_delegated(q, v, v->selectors[i], r);
-	keys = ks_keys(lc->ks, &n);
+	keys = lc_keys_of(lc, v->name, &n);
 	for (i = 0; i < n; i++)
 		if (strcmp(keys[i]->vendor, v->name) == 0 &&
 		    keys[i]->state >= KS_PUBLISHED &&

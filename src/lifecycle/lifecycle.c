@@ -13,6 +13,7 @@
 #include "dns/dnscheck.h"
 #include "support/dkim.h"
 #include "support/fault.h"
+#include "support/hmap.h"
 #include "support/log.h"
 
 /* Expands tokens of tmpl; NULL when the template has a bad token. */
@@ -147,6 +148,90 @@ lc_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg, int64_t t)
 	return sel;
 }
 
+/* The keys of each vendor, in keystore order. */
+struct vkeys {
+	struct ks_key **k;
+	size_t n, cap;
+};
+
+struct lc_index {
+	const struct ks *ks;
+	struct ks_key *const *arr; /* ks_keys() when last extended */
+	size_t n;                  /* its keys indexed */
+	struct hmap by;            /* vendor name -> lists[i] */
+	struct vkeys *lists;
+	size_t nlists, caplists;
+};
+
+size_t lc_index_builds;
+
+void
+lc_release(struct lc *lc)
+{
+	size_t i;
+
+	if (lc->ix == NULL)
+		return;
+	for (i = 0; i < lc->ix->nlists; i++)
+		free(lc->ix->lists[i].k);
+	free(lc->ix->lists);
+	hmap_clear(&lc->ix->by);
+	free(lc->ix);
+	lc->ix = NULL;
+}
+
+static void
+index_add(struct lc_index *ix, struct ks_key *k)
+{
+	struct vkeys *l;
+	size_t i = hmap_get(&ix->by, k->vendor, NULL);
+
+	if (i == HMAP_NONE) {
+		if (ix->nlists == ix->caplists) {
+			ix->caplists = ix->caplists == 0 ? 64 :
+			    2 * ix->caplists;
+			ix->lists = xrealloc(ix->lists,
+			    ix->caplists * sizeof(*ix->lists));
+		}
+		i = ix->nlists++;
+		memset(&ix->lists[i], 0, sizeof(ix->lists[i]));
+		hmap_put(&ix->by, k->vendor, NULL, i); /* k outlives ix */
+	}
+	l = &ix->lists[i];
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 4 : 2 * l->cap;
+		l->k = xrealloc(l->k, l->cap * sizeof(*l->k));
+	}
+	l->k[l->n++] = k;
+}
+
+struct ks_key *const *
+lc_keys_of(struct lc *lc, const char *vendor, size_t *n)
+{
+	struct ks_key *const *keys;
+	struct lc_index *ix;
+	size_t nk, i;
+
+	keys = ks_keys(lc->ks, &nk);
+	ix = lc->ix;
+	/* keys are only ever appended: a moved array, another keystore or
+	 * fewer keys mean the state was read again, so start over */
+	if (ix == NULL || ix->ks != lc->ks || ix->arr != keys || nk < ix->n) {
+		lc_release(lc);
+		ix = lc->ix = xcalloc(1, sizeof(*ix));
+		ix->ks = lc->ks;
+		ix->arr = keys;
+		lc_index_builds++;
+	}
+	for (i = ix->n; i < nk; i++)
+		if (keys[i]->vendor != NULL)
+			index_add(ix, keys[i]);
+	ix->n = nk;
+	i = hmap_get(&ix->by, vendor, NULL);
+	*n = i == HMAP_NONE ? 0 : ix->lists[i].n;
+	return i == HMAP_NONE ? NULL : ix->lists[i].k;
+}
+
 struct ks_key *
 lc_key_in(struct lc *lc, const struct vendor *v, enum dk_alg alg,
     enum ks_state st)
@@ -154,7 +239,7 @@ lc_key_in(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 	struct ks_key *const *keys;
 	size_t n, i;
 
-	keys = ks_keys(lc->ks, &n);
+	keys = lc_keys_of(lc, v->name, &n);
 	for (i = 0; i < n; i++)
 		if (keys[i]->state == st && keys[i]->alg == alg &&
 		    !keys[i]->compromised &&
@@ -353,6 +438,45 @@ lc_add_successor(struct lc *lc, const struct vendor *v, struct keypair *kp,
 	return key;
 }
 
+char *
+lc_new_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg)
+{
+	if (lc_no_successor(lc, v, alg) == -1)
+		return NULL;
+	return lc_selector(lc, v, alg, lc->now);
+}
+
+void
+lc_successor_meta(const struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, char *selector, struct ks_key *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->vendor = v->name;
+	meta->domain = v->domain;
+	meta->selector = selector;
+	meta->alg = kp->alg;
+	meta->bits = kp->bits;
+	memcpy(meta->pub, kp->pub, kp->publen);
+	meta->publen = kp->publen;
+	memcpy(meta->fpr, kp->fpr, sizeof(meta->fpr));
+	meta->state = KS_PENDING;
+	meta->created = lc->now;
+}
+
+struct ks_key *
+lc_store_successor(struct lc *lc, const struct ks_key *meta,
+    const char *event)
+{
+	struct ks_key *key;
+
+	if ((key = ks_add_stored(lc->ks, meta)) != NULL) {
+		fault_point("generated");
+		ks_journal(lc->ks, lc->now, lc->simulated, event, key,
+		    KS_EV_COUNT, "");
+	}
+	return key;
+}
+
 int
 lc_check_active(struct lc *lc, const struct vendor *v,
     const struct keypair *kp, const char *selector, bool dns)
@@ -495,13 +619,11 @@ lc_vendor_named(const char *arg, const char *vendor)
 static const struct vendor *
 section_vendor(const struct config *cfg, const char *sec, size_t len)
 {
-	size_t i;
+	char *name = xstrndup(sec, len);
+	const struct vendor *v = config_section_vendor(cfg, name);
 
-	for (i = 0; i < cfg->nvendors; i++)
-		if (strlen(cfg->vendors[i].section) == len &&
-		    strncmp(cfg->vendors[i].section, sec, len) == 0)
-			return &cfg->vendors[i];
-	return NULL;
+	free(name);
+	return v;
 }
 
 const char *
@@ -602,6 +724,7 @@ lc_heirs(const struct lc *lc, struct vendor **out)
 	struct ks_key *const *keys;
 	const struct vendor *t;
 	struct vendor *h = NULL, *x;
+	struct hmap seen = { 0 }; /* (name, domain) -> index in h */
 	size_t n, i, j, a, nh = 0;
 
 	keys = ks_keys(lc->ks, &n);
@@ -611,11 +734,10 @@ lc_heirs(const struct lc *lc, struct vendor **out)
 		    !lc_leaving(lc, keys[i]) ||
 		    (t = lc_heir_template(lc, keys[i])) == NULL)
 			continue;
-		for (j = 0; j < nh; j++)
-			if (strcmp(h[j].name, keys[i]->vendor) == 0 &&
-			    strcmp(h[j].domain, keys[i]->domain) == 0)
-				break;
-		if (j == nh) {
+		if ((j = hmap_get(&seen, keys[i]->vendor, keys[i]->domain)) ==
+		    HMAP_NONE) {
+			j = nh;
+			hmap_put(&seen, keys[i]->vendor, keys[i]->domain, j);
 			h = xrealloc(h, (nh + 1) * sizeof(*h));
 			h[nh] = *t;
 			h[nh].name = keys[i]->vendor;
@@ -633,6 +755,7 @@ lc_heirs(const struct lc *lc, struct vendor **out)
 			x->algs[x->nalgs++].bits = keys[i]->bits;
 		}
 	}
+	hmap_clear(&seen);
 	*out = h;
 	return nh;
 }

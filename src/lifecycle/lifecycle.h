@@ -28,6 +28,8 @@ struct lc {
 	bool defer_commit; /* lc_add_successor leaves the commit to the
 			      caller (a batch of generated keys) */
 	bool accept_jump;  /* --accept-time-jump: the clock guard waived */
+	struct lc_index *ix; /* the keys by vendor (lc_keys_of); freed by
+				lc_release */
 };
 
 /*
@@ -53,6 +55,20 @@ int lc_commit(struct lc *lc);
  * next ks_commit stores.
  */
 int lc_simulation_ok(struct lc *lc, bool mark);
+
+/*
+ * The keystore's keys whose vendor is that name, in keystore order: what a
+ * scan of ks_keys() filtered by vendor gives, from an index by hash kept in
+ * lc (extended as keys are added, rebuilt when the keystore's array moved).
+ * The array is valid until the next key is added.
+ */
+struct ks_key *const *lc_keys_of(struct lc *lc, const char *vendor,
+    size_t *n);
+/* Frees lc's index; lc is usable again. */
+void lc_release(struct lc *lc);
+/* Times the index was built from the whole keystore (for tests: a run
+ * builds it once, or once per growth of the keystore's array). */
+extern size_t lc_index_builds;
 
 /*
  * Expands a vendor's selector template for a key of alg created at t
@@ -110,6 +126,20 @@ int lc_import_fits(const struct vendor *v, const struct keypair *kp,
  */
 struct ks_key *lc_add_successor(struct lc *lc, const struct vendor *v,
     struct keypair *kp, const char *selector, const char *event);
+
+/*
+ * lc_add_successor in parts, for keys generated in bulk (rotate): the
+ * selector of a new successor of (v, alg), NULL after logging when it has
+ * one or the template fails (malloc'd); the metadata of kp as that
+ * successor (pointing into v and selector); once ks_put_private wrote its
+ * key file, the key added to the state and its event journalled, without
+ * a commit (keys/ synced and ks_commit are the caller's, once a group).
+ */
+char *lc_new_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg);
+void lc_successor_meta(const struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, char *selector, struct ks_key *meta);
+struct ks_key *lc_store_successor(struct lc *lc, const struct ks_key *meta,
+    const char *event);
 
 /*
  * import --state active: refuses (64) when (v, kp->alg) has an active key

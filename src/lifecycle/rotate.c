@@ -96,16 +96,37 @@ orphans(struct run *run)
 struct gen {
 	const struct vendor *v;
 	const struct alg_spec *spec;
-	struct keypair kp;
+	char *sel;          /* chosen before generation, in the run's thread */
+	struct ks_key meta; /* the new key, once generated */
 	int rc;
 	struct ks_key *k; /* stored, not yet committed */
 };
 
 struct pool {
+	const struct lc *lc;
 	struct gen *g;
 	size_t n, next;
 	pthread_mutex_t mu;
 };
+
+/*
+ * One key: generated, sealed and written to its key file in the worker,
+ * so the decrypted key lives only here: at most jobs of them at once,
+ * and only the sealed file and the public half leave the thread.
+ */
+static int
+make_one(const struct lc *lc, struct gen *g)
+{
+	struct keypair kp;
+	int rc;
+
+	if (keygen_generate(g->spec->alg, g->spec->bits, &kp) == -1)
+		return -1;
+	lc_successor_meta(lc, g->v, &kp, g->sel, &g->meta);
+	rc = ks_put_private(lc->ks, &g->meta, kp.priv);
+	keypair_clear(&kp);
+	return rc;
+}
 
 static void *
 worker(void *arg)
@@ -119,17 +140,17 @@ worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (i >= p->n)
 			return NULL;
-		p->g[i].rc = keygen_generate(p->g[i].spec->alg,
-		    p->g[i].spec->bits, &p->g[i].kp);
+		p->g[i].rc = p->g[i].sel == NULL ? -1 :
+		    make_one(p->lc, &p->g[i]);
 	}
 }
 
-/* Generates g[0..n) over jobs threads. */
+/* Generates and seals g[0..n) over jobs threads. */
 static void
-generate(struct gen *g, size_t n, unsigned jobs)
+generate(const struct lc *lc, struct gen *g, size_t n, unsigned jobs)
 {
 	pthread_t tid[64];
-	struct pool p = { g, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct pool p = { lc, g, n, 0, PTHREAD_MUTEX_INITIALIZER };
 	unsigned i, started = 0;
 
 	if (jobs > 64)
@@ -142,7 +163,33 @@ generate(struct gen *g, size_t n, unsigned jobs)
 		pthread_join(tid[i], NULL);
 }
 
-/* Stores one generated key as the schedule's successor. */
+/*
+ * The selectors of g[0..n) (in this thread: they read and count in the
+ * keystore); returns how many of them go in this chunk: up to, not
+ * including, one whose name another of the chunk took already (two
+ * algorithms of one vendor under a template without %a), which the next
+ * chunk sees stored.
+ */
+static size_t
+choose(struct run *run, struct gen *g, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		g[i].sel = lc_new_selector(run->lc, g[i].v, g[i].spec->alg);
+		for (j = 0; g[i].sel != NULL && j < i; j++)
+			if (g[j].sel != NULL &&
+			    strcmp(g[j].sel, g[i].sel) == 0 &&
+			    strcmp(g[j].v->domain, g[i].v->domain) == 0) {
+				free(g[i].sel);
+				g[i].sel = NULL;
+				return i;
+			}
+	}
+	return n;
+}
+
+/* Adds one generated key to the state as the schedule's successor. */
 static void
 store(struct run *run, struct gen *g)
 {
@@ -153,7 +200,7 @@ store(struct run *run, struct gen *g)
 		    "cannot generate a %s key", dk_alg_name(g->spec->alg));
 		return;
 	}
-	k = lc_add_successor(run->lc, g->v, &g->kp, NULL, "generate");
+	k = lc_store_successor(run->lc, &g->meta, "generate");
 	if (k == NULL) {
 		rotate_report_add(run->r, g->v->name, NULL, true, "failed",
 		    "cannot store the new %s key", dk_alg_name(g->spec->alg));
@@ -247,34 +294,52 @@ plan(struct run *run, const struct vendor *v, const struct alg_spec *spec,
 	t->g[t->n++].spec = spec;
 }
 
-/* The successors due now, generated in batches of 2 x jobs keys (the bound
- * on decrypted keys in memory), each batch stored before the next. */
+/* Keys generated and stored between two commits: one fsync of keys/
+ * and one commit for them all (SPEC section 7, Durability). */
+#define GROUP 512
+
+/*
+ * The successors due now, generated and sealed in chunks of 2 x jobs keys
+ * (the bound on decrypted keys in memory: the workers seal each key
+ * before taking the next), each chunk added to the state before the next
+ * chooses its selectors; keys/ synced and the state committed once per
+ * GROUP keys.
+ */
 static int
 generate_due(struct run *run)
 {
 	static const struct pass pass = { managed, NULL, plan };
-	size_t batch = 2 * (size_t)(run->o->jobs ? run->o->jobs : 1);
+	size_t chunk = 2 * (size_t)(run->o->jobs ? run->o->jobs : 1);
 	struct todo t = { NULL, 0 };
-	size_t i, j, n;
+	size_t i, j, n, pending = 0, from = 0;
 	int rc = 0;
 
 	walk(run, &pass, &t);
 	for (i = 0; i < t.n && rc == 0; i += n) {
-		n = t.n - i < batch ? t.n - i : batch;
-		if ((rc = run->o->unlock(run->o->unlock_ctx)) == -1)
+		if (pending == 0 &&
+		    (rc = run->o->unlock(run->o->unlock_ctx)) == -1)
 			break;
-		generate(t.g + i, n, run->o->jobs);
-		run->lc->defer_commit = true;
+		n = choose(run, t.g + i, t.n - i < chunk ? t.n - i : chunk);
+		if (n == 0)
+			n = 1; /* cannot happen: the first never collides */
+		generate(run->lc, t.g + i, n, run->o->jobs);
 		for (j = i; j < i + n; j++) {
 			store(run, &t.g[j]);
-			keypair_clear(&t.g[j].kp);
+			free(t.g[j].sel);
 		}
-		run->lc->defer_commit = false;
-		if (lc_commit(run->lc) == -1) {
-			run->commit_failed = run->gen_lost = true;
-			rc = -1;
+		pending += n;
+		if (pending >= GROUP || i + n == t.n) {
+			/* the clock guard's commit; "generated" only for the
+			 * keys it stored */
+			if (ks_sync_keys(run->lc->ks) == -1 ||
+			    lc_commit(run->lc) == -1) {
+				run->commit_failed = run->gen_lost = true;
+				rc = -1;
+			}
+			stored(run, t.g + from, i + n - from, rc == 0);
+			from = i + n;
+			pending = 0;
 		}
-		stored(run, t.g + i, n, rc == 0);
 		progress(i + n, t.n);
 	}
 	free(t.g);

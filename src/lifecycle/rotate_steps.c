@@ -535,7 +535,7 @@ leave(struct run *run, const struct vendor *v, enum dk_alg alg)
 	struct ks_key *const *keys;
 	size_t n, i;
 
-	keys = ks_keys(run->lc->ks, &n);
+	keys = lc_keys_of(run->lc, v->name, &n);
 	for (i = 0; i < n; i++) {
 		if (!lc_in_sched(keys[i], v, alg) || keys[i]->state > KS_ACTIVE)
 			continue;
@@ -562,7 +562,7 @@ each(struct run *run, const struct vendor *v, enum dk_alg alg,
 	struct ks_key *const *keys;
 	size_t n, i;
 
-	keys = ks_keys(run->lc->ks, &n);
+	keys = lc_keys_of(run->lc, v->name, &n);
 	for (i = 0; i < n; i++)
 		if (lc_in_sched(keys[i], v, alg) && keys[i]->state == st)
 			fn(run, v, keys[i]);

@@ -59,7 +59,7 @@ lc_sched(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 	const struct ks_vendor *rec;
 	size_t n;
 
-	keys = ks_keys(lc->ks, &n);
+	keys = lc_keys_of(lc, v->name, &n);
 	lc_sched_keys(keys, n, v, alg, s);
 	if ((rec = ks_vendor(lc->ks, v->name, false)) != NULL) {
 		s->held = rec->hold;
@@ -133,7 +133,7 @@ lc_next(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 	else
 		consider(n, "deploy", policy_deploy_at(&s, s.successor,
 		    s.successor->neg_ttl), s.successor);
-	keys = ks_keys(lc->ks, &nk);
+	keys = lc_keys_of(lc, v->name, &nk);
 	for (i = 0; i < nk; i++)
 		if (lc_in_sched(keys[i], v, alg))
 			next_after(lc, v, keys[i], n);

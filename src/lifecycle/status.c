@@ -29,7 +29,7 @@ status_row_fill(struct lc *lc, const struct vendor *v, enum dk_alg alg,
 		r->error = r->next.key->error;
 	else if (r->s.successor != NULL && r->s.successor->error != NULL)
 		r->error = r->s.successor->error;
-	keys = ks_keys(lc->ks, &nk);
+	keys = lc_keys_of(lc, v->name, &nk);
 	for (i = 0; i < nk; i++)
 		if (keys[i]->error != NULL && keys[i]->alg == alg &&
 		    keys[i]->state != KS_DESTROYED &&

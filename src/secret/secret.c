@@ -1,6 +1,7 @@
 /*
- * secret.c - guarded memory for secrets: the one owner type, on
- * sodium_malloc() memory, and the process set-up that keeps it off disk.
+ * secret.c - guarded memory for secrets: the one owner type, on slab
+ * slots (small ones) or sodium_malloc() memory, and the process set-up
+ * that keeps it off disk.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sodium.h>
 
 #include "secret.h"
+#include "slab.h"
 #include "support/log.h"
 
 int
@@ -41,11 +43,17 @@ secret_new(size_t cap, size_t len)
 
 	if (len > cap || (s = calloc(1, sizeof(*s))) == NULL)
 		goto fail;
-	if ((s->data = sodium_malloc(cap != 0 ? cap : 1)) == NULL) {
+	/* slab slots come zeroed: wiped when given back, or fresh */
+	if (cap <= SLAB_MAX && (s->data = slab_alloc(cap != 0 ? cap : 1)) !=
+	    NULL)
+		s->slab = true;
+	else if (cap > SLAB_MAX &&
+	    (s->data = sodium_malloc(cap)) != NULL)
+		sodium_memzero(s->data, cap);
+	if (s->data == NULL) {
 		free(s);
 		goto fail;
 	}
-	sodium_memzero(s->data, cap != 0 ? cap : 1);
 	s->cap = cap;
 	s->len = len;
 	return s;
@@ -70,6 +78,9 @@ secret_free(struct secret *s)
 {
 	if (s == NULL)
 		return;
-	sodium_free(s->data); /* wipes before freeing */
+	if (s->slab)
+		slab_release(s->data, s->cap != 0 ? s->cap : 1); /* wipes */
+	else
+		sodium_free(s->data); /* wipes before freeing */
 	free(s);
 }

@@ -1,19 +1,23 @@
 /*
  * secret.h - the one owner type for secrets (passphrases: passphrase.h).
  *
- * A struct secret lives in sodium_malloc() memory (guard pages, mlock'd,
- * canary) and is wiped by secret_free(). Passphrases, derived keys, master
+ * A struct secret lives in guarded memory and is wiped by secret_free():
+ * up to SLAB_MAX bytes a slot of a shared slab (slab.h: guard pages around
+ * the slab, mlock'd, out of core dumps), above it its own sodium_malloc()
+ * region (guard pages, mlock'd, canary). Passphrases, derived keys, master
  * keys and decrypted private keys are held in nothing else.
  */
 #ifndef DKIMKEYS_SECRET_H
 #define DKIMKEYS_SECRET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct secret {
-	unsigned char *data; /* sodium_malloc'd, cap bytes */
+	unsigned char *data; /* a slab slot or sodium_malloc'd, cap bytes */
 	size_t len;          /* bytes in use */
 	size_t cap;
+	bool slab;           /* data is a slab slot (slab_alloc) */
 };
 
 /* Process set-up: sodium_init(), core dumps off. Returns -1 on failure. */
