@@ -101,7 +101,7 @@ fill_until_roll(void)
 
 START_TEST(test_log_rolls_past_the_segment_size_and_verifies)
 {
-	char name[KSAUDIT_SEG_NAME_LEN], *head, *want;
+	char name[KSAUDIT_SEG_NAME_LEN], *head, *want, *path;
 	unsigned long n = 0;
 	off_t sealed = 0;
 	int i;
@@ -118,11 +118,13 @@ START_TEST(test_log_rolls_past_the_segment_size_and_verifies)
 		if (faccessat(dfd, name, F_OK, 0) == 0)
 			sealed += size_of(name);
 	}
-	head = tu_slurp(xasprintf("%s/audit.head", dir), NULL);
+	path = xasprintf("%s/audit.head", dir);
+	head = tu_slurp(path, NULL);
 	want = xasprintf(" %lld\n", (long long)sealed);
 	ck_assert_ptr_nonnull(strstr(head, want));
 	free(head);
 	free(want);
+	free(path);
 }
 END_TEST
 

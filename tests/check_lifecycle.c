@@ -350,6 +350,8 @@ START_TEST(test_keys_of_a_vendor_are_found_by_hash_not_by_scan)
 	ck_assert_ptr_null(lc_keys_of(&lc, "esp/none.example", &n));
 	ck_assert_uint_eq(n, 0);
 	/* a key added later is found without a rebuild from scratch */
+	free(v[0].name);
+	free(v[0].domain);
 	v[0].name = xasprintf("esp/late.example");
 	v[0].domain = xasprintf("late.example");
 	ck_assert_ptr_nonnull(add_ed25519(&v[0], "s1"));

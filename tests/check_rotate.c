@@ -191,6 +191,7 @@ rotate_at(int hours, const char *vendor, bool dry)
 	o.jobs = 1;
 	o.unlock = unlock;
 	rc = rotate_run(&lc, &o, &rep);
+	lc_release(&lc);
 	return rc;
 }
 
@@ -970,6 +971,7 @@ START_TEST(test_check_says_unreachable_not_a_wrong_cname)
 	ck_assert_uint_eq(r.ndmarc, 1);
 	ck_assert(r.dmarc[0].errors && r.dmarc[0].record == NULL);
 	check_report_free(&r);
+	lc_release(&lc);
 }
 END_TEST
 
@@ -1010,6 +1012,7 @@ START_TEST(test_a_record_with_wrong_tags_is_not_deployed)
 			    strstr(r.lines[j].detail, bad[i] + 2) != NULL;
 		ck_assert_msg(said, "check does not name %s", bad[i] + 2);
 		check_report_free(&r);
+		lc_release(&lc);
 	}
 	/* the record as published: visible, then deployed */
 	zone_put(rname, strchr(line, ' ') + 1);
