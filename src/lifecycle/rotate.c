@@ -346,19 +346,26 @@ generate_due(struct run *run)
 	return rc;
 }
 
+static bool
+batched(const struct vendor *v)
+{
+	return v->nbatch_hooks > 0;
+}
+
 /* Every schedule: advanced by the steps due now. */
 static void
 steps(struct run *run, const struct vendor *v, const struct alg_spec *spec,
     void *ctx)
 {
-	(void)ctx;
-	run_steps(run, v, spec->alg);
-}
+	bool defer = run->defer;
 
-static bool
-batched(const struct vendor *v)
-{
-	return v->nbatch_hooks > 0;
+	/* a batch vendor's transitions in the first walk touch nothing
+	 * outside the keystore (its hooks are queued): one commit for all
+	 * of them, before any batch hook runs */
+	if (ctx == &run->defer && batched(v))
+		run->defer = true;
+	run_steps(run, v, spec->alg);
+	run->defer = defer;
 }
 
 /*
@@ -373,7 +380,9 @@ advance(struct run *run)
 	static const struct pass first = { NULL, rotate_delegated, steps };
 	static const struct pass again = { batched, NULL, steps };
 
-	walk(run, &first, NULL);
+	walk(run, &first, &run->defer);
+	if (!run->o->dry_run && run_commit(run) == -1)
+		return -1;
 	while (!run->o->dry_run && run_batches(run) > 0) {
 		run->repeat = true;
 		run->r->repeat = true;
