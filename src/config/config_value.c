@@ -137,12 +137,13 @@ set_keystore(struct parser *p, const struct keydef *k, void *base,
 			break;
 	}
 	if (slash == NULL || slash == hosts || slash[1] == '\0' ||
-	    strspn(slash + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
-	    "XYZ0123456789._-/") != strlen(slash + 1) ||
+	    strspn(slash + 1, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/") !=
+	    strlen(slash + 1) ||
 	    strstr(slash, "//") != NULL) {
 		config_err(p, p->lineno, "keystore: '%s' is not "
-		    "etcd://HOST:PORT[,HOST:PORT...]/PREFIX (PREFIX of letters, "
-		    "digits, '.', '_', '-' and single '/')", val);
+		    "etcd://HOST:PORT[,HOST:PORT...]/PREFIX (PREFIX of "
+		    "letters, digits, '.', '_', '-' and single '/')", val);
 		return;
 	}
 	free(cfg->keystore);
