@@ -129,8 +129,8 @@ set_keystore(struct parser *p, const struct keydef *k, void *base,
 			e = slash;
 		if (!etcd_endpoint_ok(s, (size_t)(e - s))) {
 			config_err(p, p->lineno, "keystore: '%.*s' is not "
-			    "HOST:PORT (etcd://HOST:PORT[,HOST:PORT...]/PREFIX)",
-			    (int)(e - s), s);
+			    "HOST:PORT (etcd://HOST:PORT[,HOST:PORT...]"
+			    "/PREFIX)", (int)(e - s), s);
 			return;
 		}
 		if (e == slash)
