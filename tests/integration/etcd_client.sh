@@ -3,17 +3,24 @@
 # cluster on loopback (etcd.inc): tests/check_ksetcd's "etcd" cases (put,
 # range, transactions, a dead member skipped, the lock taken by one run and
 # refused (75) or waited for by another, the lease renewed, a run stopped
-# past its lease committing nothing), then the same with the leader killed.
+# past its lease committing nothing), tests/check_ksstore's (the keystore's
+# objects in etcd as in a folder, batches fenced), then check_ksetcd again
+# with the leader killed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.inc"
 SUITE=$ROOT/tests/check_ksetcd
-[ -x "$SUITE" ] || { echo "build tests/check_ksetcd first"; exit 1; }
+STORE=$ROOT/tests/check_ksstore
+for s in "$SUITE" "$STORE"; do
+	[ -x "$s" ] || { echo "build $s first"; exit 1; }
+done
 
 etcd_cluster 3
 check "the cluster has a leader" test -n "$(etcd_leader)"
 check "check_ksetcd against the cluster" \
     run 0 env ETCD_ENDPOINTS="$ETCD_ENDPOINTS" CK_DEFAULT_TIMEOUT=60 "$SUITE"
 grep -q '100%' "$T/out" || sed 's/^/  /' "$T/out"
+check "check_ksstore against the cluster (objects, batches, fencing)" \
+    run 0 env ETCD_ENDPOINTS="$ETCD_ENDPOINTS" CK_DEFAULT_TIMEOUT=60 "$STORE"
 
 # the leader killed: the client goes on with the members left
 lead=$(etcd_leader)
