@@ -28,23 +28,11 @@
 #include "kscore_int.h"
 #include "ksfile.h"
 #include "ksjournal.h"
+#include "ksmirror.h"
 #include "support/log.h"
 
 #define STATE_MAX ((size_t)1 << 29)
 #define LOAD_TRIES 5
-
-/* keystore = etcd://...: the client and the lease lock exist (ksetcd.c,
- * kslease.c); the store's objects in etcd do not yet, so it is refused
- * plainly rather than taken for a folder of that name. */
-static bool
-etcd_refused(const char *dir)
-{
-	if (strncmp(dir, "etcd://", 7) != 0)
-		return false;
-	log_fail(EX_CONFIG, "keystore: %s: a keystore in etcd is not "
-	    "supported by this build yet; use a folder", dir);
-	return true;
-}
 
 static struct ks *
 ks_new(const char *dir)
@@ -68,6 +56,11 @@ ks_close(struct ks *ks)
 	if (ks->audited)
 		log_info("keystore: audit head %lu sha256:%s", ks->head.seq,
 		    ks->head.hash);
+	/* etcd: what a changing run left outside its commits, then the copy
+	 * goes and the lease is revoked */
+	if (ks->mirror != NULL && ks->lockfd != -1)
+		(void)ksmirror_push(ks->mirror);
+	ksmirror_close(ks->mirror);
 	if (ks->lockfd != -1)
 		close(ks->lockfd);
 	if (ks->kfd != -1)
@@ -327,13 +320,16 @@ stale_temp(const char *name, const void *arg)
 int
 ks_open(const char *dir, int flags, struct ks **out)
 {
+	struct ksmirror *m = NULL;
 	struct ks *ks;
 	int rc = -1;
 
 	*out = NULL;
-	if (etcd_refused(dir))
+	if (ksmirror_is_etcd(dir) && ksmirror_open(dir, flags & KS_LOCK,
+	    flags & KS_WAIT, false, &m, &dir) == -1)
 		return -1;
 	ks = ks_new(dir);
+	ks->mirror = m;
 	if (open_folders(ks) == -1 || ((flags & KS_LOCK) &&
 	    (take_lock(ks, (flags & KS_WAIT) != 0) == -1 ||
 	    ksfile_prune(ks->dfd, ks->dir, stale_temp, NULL) == -1)) ||
@@ -431,12 +427,15 @@ ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
 {
 	unsigned char hbuf[KSF_HEADER_LEN];
 	struct secret *mk = NULL;
+	struct ksmirror *m = NULL;
 	struct ks *ks;
 	int rc = -1;
 
-	if (etcd_refused(dir))
+	if (ksmirror_is_etcd(dir) && ksmirror_open(dir, true, false, true, &m,
+	    &dir) == -1)
 		return -1;
 	ks = ks_new(dir);
+	ks->mirror = m;
 	/* the slow and memory-hungry part first, before anything exists */
 	memset(&ks->hdr, 0, sizeof(ks->hdr));
 	ks->hdr.kdf = KSF_KDF_ARGON2ID13;
@@ -456,6 +455,9 @@ ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
 	    sizeof(hbuf)) == -1 ||
 	    ksfile_sync_dir(ks->kfd, ks_at(ks, "keys")) == -1 ||
 	    ksfile_sync_parent(dir) == -1)
+		goto out;
+	/* etcd: the new keystore in one transaction under the lock */
+	if (m != NULL && ksmirror_push(m) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -23,6 +23,7 @@
 #include "kscore_int.h"
 #include "ksfile.h"
 #include "ksjournal.h"
+#include "ksmirror.h"
 #include "support/fault.h"
 #include "support/log.h"
 
@@ -304,6 +305,11 @@ ks_commit(struct ks *ks, int64_t now)
 	    ks_checkpoint(ks) == -1)
 		rc = -1;
 out:
+	/* etcd: the commit's state group, audit entries and key files in
+	 * one transaction fenced by the lock; refused once the lease lapsed */
+	if (ks->mirror != NULL && ks->commits != commits &&
+	    ksmirror_push(ks->mirror) == -1)
+		rc = -1;
 	if (rc == -1 && ks->commits == commits)
 		st->now = before; /* nothing committed */
 	buf_free(&b);

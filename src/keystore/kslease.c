@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kslease.h"
 #include "support/log.h"
@@ -120,6 +121,8 @@ kslease_take(struct ksetcd *c, const char *endpoints,
     int64_t ttl, bool wait, struct kslease **out)
 {
 	struct kslease *l = xcalloc(1, sizeof(*l));
+	unsigned left = alarm(0);
+	int64_t deadline = 0;
 	char *who = NULL;
 	int r;
 
@@ -129,9 +132,20 @@ kslease_take(struct ksetcd *c, const char *endpoints,
 	l->klen = strlen(l->key);
 	l->ttl = ttl > 0 ? ttl : KSLEASE_TTL;
 	atomic_init(&l->lost, false);
+	/* --wait=DURATION arms an alarm (cli.c): its time is the deadline */
+	if (left > 0) {
+		deadline = util_monotonic_ms() + 1000 * (int64_t)left;
+		alarm(left);
+	}
 	while ((r = try_take(l, holder, &who)) == 0 && wait) {
 		struct timespec half = { 0, 500000000L };
 
+		if (deadline > 0 && util_monotonic_ms() >= deadline) {
+			log_fail(EX_TEMPFAIL, "keystore: etcd %s: gave up "
+			    "waiting for the lock (held by %s)", prefix, who);
+			r = -1;
+			break;
+		}
 		log_debug("keystore: etcd %s: locked by %s; waiting", prefix,
 		    who);
 		nanosleep(&half, NULL);

@@ -1,0 +1,416 @@
+/*
+ * ksmirror.c - the private copy of a keystore in etcd (ksmirror.h): what
+ * was fetched or pushed is remembered per object (length, SHA-256 of the
+ * content, and the file's identity to skip unchanged files), so that a
+ * push sends only changes, and an object that only grew (state.log,
+ * audit.log) as an append.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ksetcd.h"
+#include "ksfile.h"
+#include "kslease.h"
+#include "ksmirror.h"
+#include "ksstore.h"
+#include "support/log.h"
+#include "support/util.h"
+
+#define OBJ_MAX ((size_t)1 << 30)
+
+struct known {
+	char *name;
+	size_t len;
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	struct timespec mtime;
+	ino_t ino;
+	bool seen; /* in the folder at this push */
+};
+
+struct ksmirror {
+	struct ksetcd *c;
+	struct kslease *lock;
+	struct ksstore *st;
+	char *root, *dir, *prefix, *endpoints;
+	struct known *k;
+	size_t nk;
+};
+
+bool
+ksmirror_is_etcd(const char *keystore)
+{
+	return strncmp(keystore, "etcd://", 7) == 0;
+}
+
+static struct known *
+known_of(struct ksmirror *m, const char *name)
+{
+	for (size_t i = 0; i < m->nk; i++)
+		if (strcmp(m->k[i].name, name) == 0)
+			return &m->k[i];
+	m->k = xrealloc(m->k, (m->nk + 1) * sizeof(*m->k));
+	memset(&m->k[m->nk], 0, sizeof(m->k[0]));
+	m->k[m->nk].name = xstrdup(name);
+	return &m->k[m->nk++];
+}
+
+static void
+remember(struct known *k, const unsigned char *p, size_t len,
+    const struct stat *sb)
+{
+	k->len = len;
+	crypto_hash_sha256(k->hash, p, len);
+	k->mtime = sb->st_mtim;
+	k->ino = sb->st_ino;
+}
+
+/* Writes one fetched object into the copy. */
+static int
+put_file(struct ksmirror *m, const char *name, const unsigned char *p,
+    size_t len)
+{
+	char *path = xasprintf("%s/%s", m->dir, name);
+	struct stat sb;
+	size_t off = 0;
+	ssize_t w;
+	int fd, rc = -1;
+
+	if ((strchr(name, '/') != NULL && strncmp(name, "keys/", 5) != 0) ||
+	    strchr(name + 5, '/') != NULL || strstr(name, "..") != NULL ||
+	    strcmp(name, "lock") == 0) {
+		log_fail(EX_DATAERR, "keystore: etcd %s%s: not a keystore "
+		    "object; refused", m->prefix, name);
+		goto out;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		log_fail(EX_CANTCREAT, "keystore: %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	while (off < len && (w = write(fd, p + off, len - off)) > 0)
+		off += (size_t)w;
+	if (off < len || fstat(fd, &sb) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", path, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	remember(known_of(m, name), p, len, &sb);
+	rc = 0;
+out:
+	free(path);
+	return rc;
+}
+
+/* Every object of the prefix at one revision, into the copy. */
+static int
+fetch(struct ksmirror *m)
+{
+	char **names;
+	size_t n, nk;
+	char **keys;
+	int rc = -1;
+
+	/* the top objects by name, then the key files */
+	static const char *const top[] = { "header", "state", "state.log",
+		"audit.log", "audit.head" };
+
+	for (size_t i = 0; i < ARRAY_LEN(top); i++) {
+		unsigned char *buf;
+		size_t len;
+		int r = ksstore_read(m->st, top[i], OBJ_MAX, &buf, &len);
+
+		if (r == -1)
+			return -1;
+		if (r == 1 && put_file(m, top[i], buf, len) == -1) {
+			free(buf);
+			return -1;
+		}
+		free(buf);
+	}
+	if (ksstore_list(m->st, "keys", &keys, &nk) == -1)
+		return -1;
+	names = keys;
+	n = nk;
+	for (size_t i = 0; i < n; i++) {
+		char *name = xasprintf("keys/%s", names[i]);
+		unsigned char *buf;
+		size_t len;
+		int r = ksstore_read(m->st, name, OBJ_MAX, &buf, &len);
+
+		if (r == 1)
+			r = put_file(m, name, buf, len);
+		free(buf);
+		free(name);
+		if (r == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	ksstore_names_free(names, n);
+	return rc;
+}
+
+/* The lease's time to live: DKIMKEYS_ETCD_TTL seconds (1 to 3600; the
+ * tests' short leases), else kslease.h's. */
+static int64_t
+lease_ttl(void)
+{
+	const char *s = getenv("DKIMKEYS_ETCD_TTL");
+	uint64_t v;
+
+	if (s == NULL || util_parse_uint(s, 1, 3600, &v) == -1)
+		return 0;
+	return (int64_t)v;
+}
+
+static char *
+holder(void)
+{
+	char host[256] = "?";
+
+	(void)gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	return xasprintf("%s pid %ld", host, (long)getpid());
+}
+
+int
+ksmirror_open(const char *url, bool lock, bool wait, bool create,
+    struct ksmirror **out, const char **dir)
+{
+	struct ksmirror *m = xcalloc(1, sizeof(*m));
+	const char *hosts = url + 7, *slash = strchr(hosts, '/');
+	const char *tmp = getenv("TMPDIR");
+	unsigned char *buf = NULL;
+	size_t len;
+	char *keys = NULL, *who = NULL;
+	int r;
+
+	*out = NULL;
+	if (!ksmirror_is_etcd(url) || slash == NULL || slash[1] == '\0') {
+		log_fail(EX_CONFIG, "keystore: %s: not etcd://HOSTS/PREFIX",
+		    url);
+		goto fail;
+	}
+	m->endpoints = xstrndup(hosts, (size_t)(slash - hosts));
+	m->prefix = slash[strlen(slash) - 1] == '/' ? xstrdup(slash + 1) :
+	    xasprintf("%s/", slash + 1);
+	if ((m->c = ksetcd_new(m->endpoints, NULL)) == NULL)
+		goto fail;
+	who = holder();
+	if (lock && kslease_take(m->c, m->endpoints, NULL, m->prefix, who,
+	    lease_ttl(), wait, &m->lock) == -1)
+		goto fail;
+	m->st = ksstore_etcd(m->c, m->lock, m->prefix);
+	m->root = xasprintf("%s/dkimkeys-etcd-XXXXXX", tmp && *tmp == '/' ?
+	    tmp : "/tmp");
+	if (mkdtemp(m->root) == NULL) {
+		log_fail(EX_CANTCREAT, "keystore: %s: %s", m->root,
+		    strerror(errno));
+		free(m->root);
+		m->root = NULL;
+		goto fail;
+	}
+	m->dir = xasprintf("%s/store", m->root);
+	if ((r = ksstore_read(m->st, "header", 4096, &buf, &len)) == -1)
+		goto fail;
+	free(buf);
+	if (create && r == 1) {
+		log_fail(EX_CANTCREAT, "keystore: %s: already holds a keystore",
+		    url);
+		goto fail;
+	}
+	if (!create && r == 0) {
+		log_fail(EX_IOERR, "keystore: %s: not found (create it with "
+		    "dkimkeys init)", url);
+		goto fail;
+	}
+	if (!create) {
+		keys = xasprintf("%s/keys", m->dir);
+		if (mkdir(m->dir, 0700) == -1 || mkdir(keys, 0700) == -1) {
+			log_fail(EX_CANTCREAT, "keystore: %s: %s", m->dir,
+			    strerror(errno));
+			goto fail;
+		}
+		if (fetch(m) == -1)
+			goto fail;
+		free(keys);
+		keys = xasprintf("%s/lock", m->dir);
+		r = open(keys, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (r == -1) {
+			log_fail(EX_CANTCREAT, "keystore: %s: %s", keys,
+			    strerror(errno));
+			goto fail;
+		}
+		close(r);
+	}
+	free(keys);
+	free(who);
+	*out = m;
+	*dir = m->dir;
+	return 0;
+fail:
+	free(keys);
+	free(who);
+	ksmirror_close(m);
+	return -1;
+}
+
+/* One file of the copy: its change since, as an op (data malloc'd in
+ * *data), or none. 1 an op, 0 none, -1 failed. */
+static int
+change_of(struct ksmirror *m, int dfd, const char *name, const char *base,
+    struct ksstore_op *op, unsigned char **data)
+{
+	struct known *k = known_of(m, name);
+	unsigned char h[crypto_hash_sha256_BYTES], *buf;
+	struct stat sb;
+	size_t len;
+	char *shown = xasprintf("%s/%s", m->dir, name);
+	int rc = -1;
+
+	k->seen = true;
+	if (fstatat(dfd, base, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (k->len == (size_t)sb.st_size && k->ino == sb.st_ino &&
+	    k->mtime.tv_sec == sb.st_mtim.tv_sec &&
+	    k->mtime.tv_nsec == sb.st_mtim.tv_nsec) {
+		rc = 0;
+		goto out;
+	}
+	if (ksfile_read(dfd, base, shown, OBJ_MAX, &buf, &len) == -1)
+		goto out;
+	*data = buf;
+	*op = (struct ksstore_op){ KSSTORE_REPLACE, k->name, buf, len };
+	if (k->len > 0 && len > k->len) {
+		crypto_hash_sha256(h, buf, k->len);
+		if (memcmp(h, k->hash, sizeof(h)) == 0)
+			*op = (struct ksstore_op){ KSSTORE_APPEND, k->name,
+				buf + k->len, len - k->len };
+	}
+	remember(k, buf, len, &sb);
+	rc = 1;
+out:
+	free(shown);
+	return rc;
+}
+
+/* The ops of one folder of the copy (sub NULL: the top, less the lock
+ * file and the keys folder). */
+static int
+changes_in(struct ksmirror *m, const char *sub, struct ksstore_op **ops,
+    unsigned char ***bufs, size_t *n)
+{
+	char *path = sub ? xasprintf("%s/%s", m->dir, sub) : xstrdup(m->dir);
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(path)) == NULL) {
+		log_fail(EX_IOERR, "keystore: %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *name;
+		unsigned char *buf = NULL;
+		struct ksstore_op op;
+		int r;
+
+		if (de->d_name[0] == '.' || ksfile_is_temp(de->d_name) ||
+		    (sub == NULL && (strcmp(de->d_name, "lock") == 0 ||
+		    strcmp(de->d_name, "keys") == 0)))
+			continue;
+		name = sub ? xasprintf("%s/%s", sub, de->d_name) :
+		    xstrdup(de->d_name);
+		r = change_of(m, dirfd(d), name, de->d_name, &op, &buf);
+		free(name);
+		if (r == 1) {
+			*ops = xrealloc(*ops, (*n + 1) * sizeof(**ops));
+			*bufs = xrealloc(*bufs, (*n + 1) * sizeof(**bufs));
+			(*ops)[*n] = op;
+			(*bufs)[(*n)++] = buf;
+		}
+		rc = r == -1 ? -1 : 0;
+	}
+	closedir(d);
+	free(path);
+	return rc;
+}
+
+int
+ksmirror_push(struct ksmirror *m)
+{
+	struct ksstore_op *ops = NULL;
+	unsigned char **bufs = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (m == NULL)
+		return 0;
+	for (size_t i = 0; i < m->nk; i++)
+		m->k[i].seen = false;
+	if (changes_in(m, NULL, &ops, &bufs, &n) == -1 ||
+	    changes_in(m, "keys", &ops, &bufs, &n) == -1)
+		goto out;
+	for (size_t i = 0; i < m->nk; i++) {
+		if (m->k[i].seen || m->k[i].len == SIZE_MAX)
+			continue;
+		ops = xrealloc(ops, (n + 1) * sizeof(*ops));
+		bufs = xrealloc(bufs, (n + 1) * sizeof(*bufs));
+		ops[n] = (struct ksstore_op){ KSSTORE_REMOVE, m->k[i].name,
+			NULL, 0 };
+		bufs[n++] = NULL;
+		m->k[i].len = SIZE_MAX; /* gone */
+	}
+	rc = n == 0 ? 0 : ksstore_commit(m->st, ops, n);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(ops);
+	return rc;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	(void)(type == FTW_DP ? rmdir(path) : unlink(path));
+	return 0;
+}
+
+void
+ksmirror_close(struct ksmirror *m)
+{
+	if (m == NULL)
+		return;
+	if (m->root != NULL)
+		nftw(m->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	ksstore_close(m->st);
+	(void)kslease_release(m->lock);
+	ksetcd_free(m->c);
+	for (size_t i = 0; i < m->nk; i++)
+		free(m->k[i].name);
+	free(m->k);
+	free(m->root);
+	free(m->dir);
+	free(m->prefix);
+	free(m->endpoints);
+	free(m);
+}
