@@ -37,8 +37,18 @@ struct known {
 	bool seen; /* in the folder at this push */
 };
 
+/* What etcd will hold once the push under way commits. */
+struct pend {
+	size_t ki;
+	struct known now;
+};
+
 struct ksmirror {
 	struct ksetcd *c;
+	struct pend *p;
+	size_t np;
+	bool failed; /* a push failed: the copy is ahead of etcd for good */
+	bool told;
 	struct kslease *lock;
 	struct ksstore *st;
 	char *root, *dir, *prefix, *endpoints;
@@ -68,6 +78,10 @@ static void
 remember(struct known *k, const unsigned char *p, size_t len,
     const struct stat *sb)
 {
+	if (sb == NULL) {
+		k->len = SIZE_MAX; /* gone */
+		return;
+	}
 	k->len = len;
 	crypto_hash_sha256(k->hash, p, len);
 	k->mtime = sb->st_mtim;
@@ -296,13 +310,17 @@ change_of(struct ksmirror *m, int dfd, const char *name, const char *base,
 		goto out;
 	*data = buf;
 	*op = (struct ksstore_op){ KSSTORE_REPLACE, k->name, buf, len };
-	if (k->len > 0 && len > k->len) {
+	if (k->len > 0 && k->len != SIZE_MAX && len > k->len) {
 		crypto_hash_sha256(h, buf, k->len);
 		if (memcmp(h, k->hash, sizeof(h)) == 0)
 			*op = (struct ksstore_op){ KSSTORE_APPEND, k->name,
 				buf + k->len, len - k->len };
 	}
-	remember(k, buf, len, &sb);
+	/* remembered once the push commits */
+	m->p = xrealloc(m->p, (m->np + 1) * sizeof(*m->p));
+	memset(&m->p[m->np], 0, sizeof(m->p[0]));
+	m->p[m->np].ki = (size_t)(k - m->k);
+	remember(&m->p[m->np++].now, buf, len, &sb);
 	rc = 1;
 out:
 	free(shown);
@@ -362,6 +380,15 @@ ksmirror_push(struct ksmirror *m)
 
 	if (m == NULL)
 		return 0;
+	if (m->failed) {
+		if (!m->told)
+			log_fail(EX_TEMPFAIL, "keystore: etcd %s: an earlier "
+			    "commit did not reach etcd; nothing more is "
+			    "committed by this run", m->prefix);
+		m->told = true;
+		return -1;
+	}
+	m->np = 0;
 	for (size_t i = 0; i < m->nk; i++)
 		m->k[i].seen = false;
 	if (changes_in(m, NULL, &ops, &bufs, &n) == -1 ||
@@ -375,10 +402,23 @@ ksmirror_push(struct ksmirror *m)
 		ops[n] = (struct ksstore_op){ KSSTORE_REMOVE, m->k[i].name,
 			NULL, 0 };
 		bufs[n++] = NULL;
-		m->k[i].len = SIZE_MAX; /* gone */
+		m->p = xrealloc(m->p, (m->np + 1) * sizeof(*m->p));
+		memset(&m->p[m->np], 0, sizeof(m->p[0]));
+		m->p[m->np].ki = i;
+		remember(&m->p[m->np++].now, NULL, 0, NULL);
 	}
 	rc = n == 0 ? 0 : ksstore_commit(m->st, ops, n);
+	for (size_t i = 0; rc == 0 && i < m->np; i++) {
+		struct known *k = &m->k[m->p[i].ki];
+
+		k->len = m->p[i].now.len;
+		memcpy(k->hash, m->p[i].now.hash, sizeof(k->hash));
+		k->mtime = m->p[i].now.mtime;
+		k->ino = m->p[i].now.ino;
+	}
 out:
+	if (rc == -1)
+		m->failed = true;
 	for (size_t i = 0; i < n; i++)
 		free(bufs[i]);
 	free(bufs);
@@ -408,6 +448,7 @@ ksmirror_close(struct ksmirror *m)
 	for (size_t i = 0; i < m->nk; i++)
 		free(m->k[i].name);
 	free(m->k);
+	free(m->p);
 	free(m->root);
 	free(m->dir);
 	free(m->prefix);
