@@ -46,6 +46,9 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli);
 	if (secret_new_passphrase(passfile, &pass) == -1)
 		goto out;
+	ks_etcd_client(cli->cfg->etcd_ca, cli->cfg->etcd_cert,
+	    cli->cfg->etcd_key, cli->cfg->etcd_user,
+	    cli->cfg->etcd_password_file);
 	if (ks_create(cli->cfg->keystore, kdf, pass, cli->lc.now,
 	    cli->lc.simulated) == -1)
 		goto out;

@@ -34,6 +34,13 @@
 #define STATE_MAX ((size_t)1 << 29)
 #define LOAD_TRIES 5
 
+void
+ks_etcd_client(const char *ca, const char *cert, const char *key,
+    const char *user, const char *password_file)
+{
+	ksmirror_options(ca, cert, key, user, password_file);
+}
+
 static struct ks *
 ks_new(const char *dir)
 {

@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "ksetcd.h"
+#include "ksfile.h"
 #include "ksjson.h"
 #include "support/log.h"
 #include "support/util.h"
@@ -23,6 +27,7 @@ struct ksetcd {
 	CURL *curl;
 	struct curl_slist *hdrs;
 	char *ca, *cert, *key;
+	char *user, *password_file;
 	long timeout_ms;
 	bool quiet, global;
 	int code; /* the last failure's exit status */
@@ -84,6 +89,8 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
+static int authenticate(struct ksetcd *c);
+
 struct ksetcd *
 ksetcd_new(const char *endpoints, const struct ksetcd_opts *opts)
 {
@@ -108,6 +115,9 @@ ksetcd_new(const char *endpoints, const struct ksetcd_opts *opts)
 		c->ca = opts->ca ? xstrdup(opts->ca) : NULL;
 		c->cert = opts->cert ? xstrdup(opts->cert) : NULL;
 		c->key = opts->key ? xstrdup(opts->key) : NULL;
+		c->user = opts->user ? xstrdup(opts->user) : NULL;
+		c->password_file = opts->password_file ?
+		    xstrdup(opts->password_file) : NULL;
 		c->timeout_ms = opts->timeout_ms;
 	}
 	if (c->timeout_ms <= 0)
@@ -143,6 +153,8 @@ ksetcd_new(const char *endpoints, const struct ksetcd_opts *opts)
 		log_fail(EX_IOERR, "keystore: etcd: cannot set up libcurl");
 		goto fail;
 	}
+	if (c->user != NULL && authenticate(c) == -1)
+		goto fail;
 	free(list);
 	return c;
 fail:
@@ -167,6 +179,8 @@ ksetcd_free(struct ksetcd *c)
 	free(c->ca);
 	free(c->cert);
 	free(c->key);
+	free(c->user);
+	free(c->password_file);
 	buf_free(&c->body);
 	free(c);
 }
@@ -203,8 +217,16 @@ error_text(const char *body, size_t len, long status, char *out, size_t olen,
 	}
 	if (m != NULL && *m != '\0')
 		snprintf(out, olen, "%s", m);
+	else if (len > 0 && body != NULL)
+		/* a plain-text answer (the gateway's own refusals): its first
+		 * line, printable only */
+		snprintf(out, olen, "HTTP status %ld: %.*s", status,
+		    (int)strcspn(body, "\r\n"), body);
 	else
 		snprintf(out, olen, "HTTP status %ld", status);
+	for (char *q = out; *q != '\0'; q++)
+		if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f)
+			*q = '?';
 	ksjson_free(&d);
 }
 
@@ -245,7 +267,10 @@ post_one(struct ksetcd *c, const char *ep, const char *path, const char *json,
 		snprintf(why, wlen, "%s: %s", ep, text);
 		return 1;
 	}
-	fail(c, code == 7 || code == 16 ? EX_NOPERM : EX_IOERR,
+	/* refused credentials or rights: 77 (etcd says some as code 3) */
+	fail(c, code == 7 || code == 16 || status == 401 || status == 403 ||
+	    strstr(text, "authentication failed") != NULL ||
+	    strstr(text, "permission denied") != NULL ? EX_NOPERM : EX_IOERR,
 	    "keystore: etcd %s: %s: %s", ep, path, text);
 	return -1;
 }
@@ -282,6 +307,51 @@ post(struct ksetcd *c, const char *path, const char *json, struct ksjson *doc)
 		return -1;
 	}
 	return 0;
+}
+
+/* etcd_user: the password's token, sent with every request after. */
+static int
+authenticate(struct ksetcd *c)
+{
+	unsigned char *pw = NULL;
+	struct buf b = { NULL, 0, 0 };
+	struct ksjson d;
+	const char *tok;
+	char *hdr = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (ksfile_read(AT_FDCWD, c->password_file, c->password_file, 1024,
+	    &pw, &len) == -1)
+		return -1;
+	len = strcspn((char *)pw, "\r\n");
+	pw[len] = '\0';
+	buf_puts(&b, "{\"name\":");
+	buf_json_str(&b, c->user);
+	buf_puts(&b, ",\"password\":");
+	buf_json_str(&b, (char *)pw);
+	buf_puts(&b, "}");
+	sodium_memzero(pw, len);
+	if (post(c, "/v3/auth/authenticate", b.data, &d) == 0) {
+		if ((tok = ksjson_str(&d, ksjson_get(&d, &d.n[0], "token"),
+		    NULL)) != NULL && *tok != '\0' &&
+		    strpbrk(tok, "\r\n") == NULL) {
+			hdr = xasprintf("Authorization: %s", tok);
+			c->hdrs = curl_slist_append(c->hdrs, hdr);
+			if (c->hdrs != NULL && curl_easy_setopt(c->curl,
+			    CURLOPT_HTTPHEADER, c->hdrs) == CURLE_OK)
+				rc = 0;
+		} else
+			fail(c, EX_DATAERR, "keystore: etcd: authenticate: no "
+			    "token in the answer");
+	}
+	ksjson_free(&d);
+	if (b.data != NULL)
+		sodium_memzero(b.data, b.len);
+	buf_free(&b);
+	free(hdr);
+	free(pw);
+	return rc;
 }
 
 static void

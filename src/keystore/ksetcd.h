@@ -26,6 +26,9 @@ struct ksetcd;
 
 struct ksetcd_opts {
 	const char *ca, *cert, *key; /* client TLS (https) when ca is set */
+	const char *user;            /* etcd authentication, with: */
+	const char *password_file;   /* its first line (checked as keystore
+					files are: ksfile.h) */
 	long timeout_ms;             /* per request and member; 0: 5000 */
 };
 

@@ -56,6 +56,28 @@ struct ksmirror {
 	size_t nk;
 };
 
+static char *opt_ca, *opt_cert, *opt_key, *opt_user, *opt_pwfile;
+static struct ksetcd_opts opts;
+
+static void
+set_opt(char **slot, const char **field, const char *v)
+{
+	free(*slot);
+	*slot = v ? xstrdup(v) : NULL;
+	*field = *slot;
+}
+
+void
+ksmirror_options(const char *ca, const char *cert, const char *key,
+    const char *user, const char *password_file)
+{
+	set_opt(&opt_ca, &opts.ca, ca);
+	set_opt(&opt_cert, &opts.cert, cert);
+	set_opt(&opt_key, &opts.key, key);
+	set_opt(&opt_user, &opts.user, user);
+	set_opt(&opt_pwfile, &opts.password_file, password_file);
+}
+
 bool
 ksmirror_is_etcd(const char *keystore)
 {
@@ -220,10 +242,10 @@ ksmirror_open(const char *url, bool lock, bool wait, bool create,
 	m->endpoints = xstrndup(hosts, (size_t)(slash - hosts));
 	m->prefix = slash[strlen(slash) - 1] == '/' ? xstrdup(slash + 1) :
 	    xasprintf("%s/", slash + 1);
-	if ((m->c = ksetcd_new(m->endpoints, NULL)) == NULL)
+	if ((m->c = ksetcd_new(m->endpoints, &opts)) == NULL)
 		goto fail;
 	who = holder();
-	if (lock && kslease_take(m->c, m->endpoints, NULL, m->prefix, who,
+	if (lock && kslease_take(m->c, m->endpoints, &opts, m->prefix, who,
 	    lease_ttl(), wait, &m->lock) == -1)
 		goto fail;
 	m->st = ksstore_etcd(m->c, m->lock, m->prefix);

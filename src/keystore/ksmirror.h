@@ -17,6 +17,10 @@
 
 struct ksmirror;
 
+/* The client's TLS files and credentials for the opens that follow
+ * (copied; NULLs for none). */
+void ksmirror_options(const char *ca, const char *cert, const char *key,
+    const char *user, const char *password_file);
 /* Whether a configured keystore is in etcd. */
 bool ksmirror_is_etcd(const char *keystore);
 /*
