@@ -336,6 +336,14 @@ ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
 			ksstate_entry_free(&ks->st.journal[--ks->st.njournal]);
 		return rc;
 	}
+	if (ks->mirror != NULL) {
+		/* an entry outside commits would be appended to this run's
+		 * copy only, and lost: without the lock it cannot go to etcd,
+		 * and the copy's chain may be behind etcd's by then */
+		log_fail(EX_CONFIG, "keystore: %s: not yet with a keystore in "
+		    "etcd (its audit entry needs the lock)", event);
+		return -1;
+	}
 	make_entry(&e, now, simulated, event, key, extra_json);
 	head = ks->head;
 	rc = ksaudit_append(ks->dfd, ks->dir, &e, 1, NULL, &head, NULL);
