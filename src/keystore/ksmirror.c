@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,42 @@ out:
 	return rc;
 }
 
+static int rm_one(const char *path, const struct stat *sb, int type,
+    struct FTW *ftw);
+
+/* Removes the copies in tmp left by runs killed (-9) before their close:
+ * "dkimkeys-etcd-PID-*" folders of this user whose PID is gone. */
+static void
+sweep(const char *tmp)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if ((d = opendir(tmp)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *path, *end;
+		long pid;
+
+		if (strncmp(de->d_name, "dkimkeys-etcd-", 14) != 0)
+			continue;
+		pid = strtol(de->d_name + 14, &end, 10);
+		if (pid <= 0 || *end != '-' || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", tmp, de->d_name);
+		if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+		    sb.st_uid == geteuid()) {
+			log_debug("keystore: removing %s (left by a killed "
+			    "run)", path);
+			nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
 /* The lease's time to live: DKIMKEYS_ETCD_TTL seconds (1 to 3600; the
  * tests' short leases), else kslease.h's. */
 static int64_t
@@ -249,8 +286,10 @@ ksmirror_open(const char *url, bool lock, bool wait, bool create,
 	    lease_ttl(), wait, &m->lock) == -1)
 		goto fail;
 	m->st = ksstore_etcd(m->c, m->lock, m->prefix);
-	m->root = xasprintf("%s/dkimkeys-etcd-XXXXXX", tmp && *tmp == '/' ?
-	    tmp : "/tmp");
+	tmp = tmp && *tmp == '/' ? tmp : "/tmp";
+	sweep(tmp);
+	m->root = xasprintf("%s/dkimkeys-etcd-%ld-XXXXXX", tmp,
+	    (long)getpid());
 	if (mkdtemp(m->root) == NULL) {
 		log_fail(EX_CANTCREAT, "keystore: %s: %s", m->root,
 		    strerror(errno));

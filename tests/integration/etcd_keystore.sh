@@ -114,6 +114,9 @@ check "the audit chain verifies after it (host 3)" run 0 host 3 log --verify
 check "list on host 3" run 0 host 3 list --json
 check "  the keys as JSON" "$PY" -c 'import json,sys
 json.load(open(sys.argv[1]))' "$T/out"
+check "export is refused for now (its audit entry needs the lock)" \
+    run 78 host 3 export mg1 -o "$T/k.pem"
+check "  saying so, revealing nothing" sh -c "grep -q 'not yet with a keystore in etcd' '$T/err' && [ ! -e '$T/k.pem' ]"
 check "no private copy left behind in \$TMPDIR" \
     test -z "$(ls -A "$TMPDIR")"
 finish

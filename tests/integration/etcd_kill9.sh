@@ -73,6 +73,8 @@ while [ "$i" -le 12 ]; do
 done
 check "12 runs killed at spread instants: the next run on another host completes and the chain verifies ($bad bad)" \
     test "$bad" -eq 0
+check "  the copies of the killed runs were swept" \
+    sh -c "[ \$(ls tmp | wc -l) -eq 0 ]"
 check "  the keys list" run 0 host 2 list --json
 check "  as JSON, keys of both vendors" "$PY" -c 'import json,sys
 k = json.load(open(sys.argv[1]))
