@@ -343,6 +343,21 @@ fail:
 	return -1;
 }
 
+int
+ksmirror_create_from(const char *url, const struct ksstore_op *ops, size_t n)
+{
+	struct ksmirror *m;
+	const char *dir;
+	int rc;
+
+	/* a create leaves the folder to be made: nothing is fetched */
+	if (ksmirror_open(url, true, false, true, &m, &dir) == -1)
+		return -1;
+	rc = ksstore_commit(m->st, ops, n);
+	ksmirror_close(m);
+	return rc;
+}
+
 /* One file of the copy: its change since, as an op (data malloc'd in
  * *data), or none. 1 an op, 0 none, -1 failed. */
 static int

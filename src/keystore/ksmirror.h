@@ -14,6 +14,7 @@
 #define DKIMKEYS_KSMIRROR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct ksmirror;
 
@@ -34,6 +35,11 @@ int ksmirror_open(const char *url, bool lock, bool wait, bool create,
 /* The copy's changes since the last push into etcd, in one fenced
  * transaction; nothing to push is 0. */
 int ksmirror_push(struct ksmirror *m);
+/* migrate: the objects of ops (replacements) written into url, which
+ * must hold no keystore (73), in one transaction under its lock. */
+struct ksstore_op;
+int ksmirror_create_from(const char *url, const struct ksstore_op *ops,
+    size_t n);
 /* Releases the lock and removes the copy; NULL is nothing. */
 void ksmirror_close(struct ksmirror *m);
 
