@@ -55,6 +55,12 @@ for w in list txt log; do
 	check "  $w: the same as the folder's" cmp -s folder.$w etcd.$w
 done
 
+check "backup from etcd" run 0 "$DK" -c etcd.conf backup "$T/etcd.tar"
+mkdir -m 700 untar
+check "  its files are the folder's byte for byte" sh -c "tar -xpf etcd.tar \
+    -C untar && [ \"\$(cd store && find . -type f ! -name lock | sort |
+    xargs sha256sum)\" = \"\$(cd untar/store && find . -type f ! -name lock |
+    sort | xargs sha256sum)\" ]"
 check "migrate back from etcd into a new folder" \
     run 0 "$DK" -c etcd.conf migrate "$T/back"
 check "migrate into a folder that exists: 73" \
