@@ -41,6 +41,14 @@ ks_etcd_client(const char *ca, const char *cert, const char *key,
 	ksmirror_options(ca, cert, key, user, password_file);
 }
 
+int
+ks_cluster_info(struct ks *ks, char **holder, char **last)
+{
+	*holder = *last = NULL;
+	return ks->mirror == NULL ? 0 : ksmirror_info(ks->mirror, holder,
+	    last);
+}
+
 static struct ks *
 ks_new(const char *dir)
 {

@@ -55,6 +55,13 @@ void ks_etcd_client(const char *ca, const char *cert, const char *key,
     const char *user, const char *password_file);
 
 /*
+ * A keystore in etcd: who holds its lock now and which run committed to
+ * it last ("HOST pid N at TIME"), each malloc'd, or NULL (always for a
+ * folder).
+ */
+int ks_cluster_info(struct ks *ks, char **holder, char **last);
+
+/*
  * init: creates DIR (0700; its parent must exist) with a new random master
  * key sealed under pass at that KDF strength. An existing keystore is
  * refused (73), as is anything already at DIR that is not an empty folder

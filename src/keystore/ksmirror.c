@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -48,6 +49,7 @@ struct ksmirror {
 	struct ksetcd *c;
 	struct pend *p;
 	size_t np;
+	char *last;  /* this run's "lastrun" line */
 	bool failed; /* a push failed: the copy is ahead of etcd for good */
 	bool told;
 	struct kslease *lock;
@@ -344,6 +346,25 @@ fail:
 }
 
 int
+ksmirror_info(struct ksmirror *m, char **who, char **last)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	int r;
+
+	*who = *last = NULL;
+	if (kslease_holder(m->c, m->prefix, who) == -1 ||
+	    (r = ksstore_read(m->st, "lastrun", 1024, &buf, &len)) == -1) {
+		free(*who);
+		*who = NULL;
+		return -1;
+	}
+	if (r == 1)
+		*last = (char *)buf;
+	return 0;
+}
+
+int
 ksmirror_create_from(const char *url, const struct ksstore_op *ops, size_t n)
 {
 	struct ksmirror *m;
@@ -483,6 +504,20 @@ ksmirror_push(struct ksmirror *m)
 		m->p[m->np].ki = i;
 		remember(&m->p[m->np++].now, NULL, 0, NULL);
 	}
+	if (n > 0) {
+		/* which run committed last, for status: with the commit */
+		char when[UTIL_TIME_LEN], *who = holder();
+
+		util_fmt_time(time(NULL), when);
+		free(m->last);
+		m->last = xasprintf("%s at %s", who, when);
+		free(who);
+		ops = xrealloc(ops, (n + 1) * sizeof(*ops));
+		bufs = xrealloc(bufs, (n + 1) * sizeof(*bufs));
+		ops[n] = (struct ksstore_op){ KSSTORE_REPLACE, "lastrun",
+			m->last, strlen(m->last) };
+		bufs[n++] = NULL;
+	}
 	rc = n == 0 ? 0 : ksstore_commit(m->st, ops, n);
 	for (size_t i = 0; rc == 0 && i < m->np; i++) {
 		struct known *k = &m->k[m->p[i].ki];
@@ -525,6 +560,7 @@ ksmirror_close(struct ksmirror *m)
 		free(m->k[i].name);
 	free(m->k);
 	free(m->p);
+	free(m->last);
 	free(m->root);
 	free(m->dir);
 	free(m->prefix);

@@ -40,6 +40,9 @@ int ksmirror_push(struct ksmirror *m);
 struct ksstore_op;
 int ksmirror_create_from(const char *url, const struct ksstore_op *ops,
     size_t n);
+/* Who holds the lock now and which run committed last ("HOST pid N at
+ * TIME"), each malloc'd or NULL when none. */
+int ksmirror_info(struct ksmirror *m, char **holder, char **last);
 /* Releases the lock and removes the copy; NULL is nothing. */
 void ksmirror_close(struct ksmirror *m);
 

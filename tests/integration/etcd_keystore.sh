@@ -64,6 +64,13 @@ for h in 1 2 3; do
 	(host "$h" rotate >"out.$h" 2>"err.$h"; echo $? >"rc.$h") &
 	pids="$pids $!"
 done
+# while the one that won is in its hook: status on another process
+i=0
+until ls hook.* >/dev/null 2>&1 || [ "$i" -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$DK" -c "$T/h1/dk.conf" --json status >busy.json 2>/dev/null
 wait $pids # not the etcd members
 codes=$(cat rc.1 rc.2 rc.3 | sort | tr '\n' ' ')
 check "three rotate runs at once: one 0, two 75 ($codes)" \
@@ -71,6 +78,11 @@ check "three rotate runs at once: one 0, two 75 ($codes)" \
 check "  the hook ran (for the one)" sh -c 'ls hook.* >/dev/null 2>&1'
 check "  the others said who holds the lock" \
     sh -c "cat err.1 err.2 err.3 | grep -c 'locked by .* pid' | grep -qx 2"
+check "  status meanwhile named the holder (cluster.lock_holder)" \
+    "$PY" -c 'import json,re,sys
+c = json.load(open(sys.argv[1]))["cluster"]
+assert re.fullmatch(sys.argv[2] + r" pid \d+", c["lock_holder"] or ""), c' \
+    busy.json "$(hostname)"
 check "  one key, published" sh -c "'$DK' -c '$T/h3/dk.conf' list 2>/dev/null |
     grep -c 'mg.*published' | grep -qx 1"
 
@@ -111,6 +123,10 @@ check "the stale run exits 75 ($rc)" test "$rc" -eq 75
 check "  saying its lock was lost and nothing was committed" \
     grep -q 'the lock was lost.*nothing committed' err.stale
 check "the audit chain verifies after it (host 3)" run 0 host 3 log --verify
+# status says who holds the lock and who committed last
+check "status: the lock free, the last commit's host and pid" \
+    run 0 host 3 status
+check "  in its text" grep -Eq "^etcd: lock free; last commit by $(hostname) pid [0-9]+ at " "$T/out"
 check "list on host 3" run 0 host 3 list --json
 check "  the keys as JSON" "$PY" -c 'import json,sys
 json.load(open(sys.argv[1]))' "$T/out"
