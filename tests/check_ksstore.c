@@ -69,6 +69,27 @@ expect_keys(struct ksstore *s, const char *const *names, size_t n)
 	ksstore_names_free(got, ng);
 }
 
+/* read_folder's callback: "NAME=CONTENT;" appended to arg (a buf). */
+static int
+gather(const char *name, const unsigned char *p, size_t len, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s=%.*s;", name, (int)len, (const char *)p);
+	return 0;
+}
+
+/* The same with lengths, and the content checked against big. */
+static int
+gather_len(const char *name, const unsigned char *p, size_t len, void *arg)
+{
+	struct buf *b = arg;
+
+	ck_assert(len != BIG || memcmp(p, big, BIG) == 0);
+	buf_printf(b, "%s=%zu;", name, len);
+	return 0;
+}
+
 /* The steps, on any store. */
 static void
 play(struct ksstore *s)
@@ -93,8 +114,10 @@ play(struct ksstore *s)
 		{ KSSTORE_APPEND, "state.log", big, BIG / 2 },
 		{ KSSTORE_REMOVE, "keys/k1.key", NULL, 0 },
 		{ KSSTORE_REMOVE, "keys/none.key", NULL, 0 },
+		{ KSSTORE_REPLACE, "keys/k3.key", big, BIG },
 	};
-	const char *const both[] = { "k1.key", "k2.key" }, *k2 = "k2.key";
+	const char *const both[] = { "k1.key", "k2.key" };
+	struct buf got = { NULL, 0, 0 };
 	struct want w[] = {
 		{ "header", (const unsigned char *)"H1", 2 },
 		{ "state", big, BIG },
@@ -109,6 +132,10 @@ play(struct ksstore *s)
 	ck_assert_int_eq(ksstore_commit(s, one, ARRAY_LEN(one)), 0);
 	expect(s, w, ARRAY_LEN(w));
 	expect_keys(s, both, 2);
+	ck_assert_int_eq(ksstore_read_folder(s, "keys", gather, &got), 0);
+	buf_add(&got, "", 1);
+	ck_assert_str_eq(got.data, "k1.key=;k2.key=K2;");
+	buf_free(&got);
 
 	ck_assert_int_eq(ksstore_commit(s, two, ARRAY_LEN(two)), 0);
 	w[2].len = 6;
@@ -124,7 +151,10 @@ play(struct ksstore *s)
 	w[2] = (struct want){ "state.log", log2, 2 + BIG / 2 };
 	w[4].len = SIZE_MAX;
 	expect(s, w, ARRAY_LEN(w));
-	expect_keys(s, &k2, 1);
+	ck_assert_int_eq(ksstore_read_folder(s, "keys", gather_len, &got), 0);
+	buf_add(&got, "", 1);
+	ck_assert_str_eq(got.data, "k2.key=2;k3.key=3145728;");
+	buf_free(&got);
 	free(log2);
 }
 

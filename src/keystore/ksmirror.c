@@ -152,15 +152,21 @@ out:
 	return rc;
 }
 
-/* Every object of the prefix at one revision, into the copy. */
+static int
+put_key(const char *name, const unsigned char *p, size_t len, void *arg)
+{
+	char *full = xasprintf("keys/%s", name);
+	int rc = put_file(arg, full, p, len);
+
+	free(full);
+	return rc;
+}
+
+/* Every object of the prefix at one revision, into the copy: the top
+ * objects by name, the key files in one request. */
 static int
 fetch(struct ksmirror *m)
 {
-	char **names;
-	size_t n, nk;
-	char **keys;
-	int rc = -1;
-
 	/* the top objects by name, then the key files */
 	static const char *const top[] = { "header", "state", "state.log",
 		"audit.log", "audit.head" };
@@ -178,27 +184,7 @@ fetch(struct ksmirror *m)
 		}
 		free(buf);
 	}
-	if (ksstore_list(m->st, "keys", &keys, &nk) == -1)
-		return -1;
-	names = keys;
-	n = nk;
-	for (size_t i = 0; i < n; i++) {
-		char *name = xasprintf("keys/%s", names[i]);
-		unsigned char *buf;
-		size_t len;
-		int r = ksstore_read(m->st, name, OBJ_MAX, &buf, &len);
-
-		if (r == 1)
-			r = put_file(m, name, buf, len);
-		free(buf);
-		free(name);
-		if (r == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	ksstore_names_free(names, n);
-	return rc;
+	return ksstore_read_folder(m->st, "keys", put_key, m);
 }
 
 static int rm_one(const char *path, const struct stat *sb, int type,

@@ -421,7 +421,115 @@ out:
 	return rc;
 }
 
+/* The parts of a folder's objects, in key order: consecutive per object
+ * (NAME "#" sorts before any longer name's next octet in use here). */
+static int
+etcd_read_folder(struct ksstore *s, const char *folder,
+    int (*fn)(const char *, const unsigned char *, size_t, void *),
+    void *arg)
+{
+	char *pre = xasprintf("%s%s/", s->prefix, folder), *cur = NULL;
+	size_t plen = strlen(pre), elen;
+	unsigned char *end = ksetcd_prefix_end(pre, plen, &elen);
+	struct buf b = { NULL, 0, 0 };
+	struct ksetcd_kvs r;
+	size_t expect = 0;
+	int rc = -1;
+
+	if (ksetcd_range(s->c, pre, plen, end, elen, s->rev, 0, false,
+	    &r) == -1)
+		goto out;
+	if (s->rev == 0)
+		s->rev = r.rev;
+	for (size_t i = 0; i < r.n; i++) {
+		const char *k = (const char *)r.kv[i].key + plen;
+		const char *hash = strrchr(k, '#');
+		char part[9];
+
+		if (hash == NULL || hash == k || strchr(k, '/') != NULL)
+			continue;
+		snprintf(part, sizeof(part), "%08zx", expect);
+		if (cur != NULL && (strlen(cur) != (size_t)(hash - k) ||
+		    memcmp(cur, k, (size_t)(hash - k)) != 0)) {
+			/* the next object: the one before is whole */
+			buf_add(&b, "", 1);
+			if (fn(cur, (unsigned char *)b.data, b.len - 1,
+			    arg) == -1)
+				goto done;
+			free(cur);
+			cur = NULL;
+			b.len = 0;
+			expect = 0;
+			snprintf(part, sizeof(part), "%08zx", expect);
+		}
+		if (strcmp(hash + 1, part) != 0) {
+			log_fail(EX_DATAERR, "keystore: etcd %s: part %s "
+			    "where %s was due", (const char *)r.kv[i].key,
+			    hash + 1, part);
+			goto done;
+		}
+		if (cur == NULL)
+			cur = xstrndup(k, (size_t)(hash - k));
+		buf_add(&b, r.kv[i].value, r.kv[i].vlen);
+		expect++;
+	}
+	if (cur != NULL) {
+		buf_add(&b, "", 1);
+		if (fn(cur, (unsigned char *)b.data, b.len - 1, arg) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	ksetcd_kvs_free(&r);
+out:
+	free(cur);
+	buf_free(&b);
+	free(pre);
+	free(end);
+	return rc;
+}
+
+/* A folder's objects one by one (the folder store). */
+static int
+dir_read_folder(struct ksstore *s, const char *folder,
+    int (*fn)(const char *, const unsigned char *, size_t, void *),
+    void *arg)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (ksstore_list(s, folder, &names, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *name = xasprintf("%s/%s", folder, names[i]);
+		unsigned char *buf = NULL;
+		size_t len;
+		int r = dir_read(s, name, (size_t)1 << 30, &buf, &len);
+
+		free(name);
+		if (r == 1)
+			r = fn(names[i], buf, len, arg);
+		free(buf);
+		if (r == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	ksstore_names_free(names, n);
+	return rc;
+}
+
 /* --- either --- */
+
+int
+ksstore_read_folder(struct ksstore *s, const char *folder,
+    int (*fn)(const char *name, const unsigned char *p, size_t len,
+    void *arg), void *arg)
+{
+	return s->etcd ? etcd_read_folder(s, folder, fn, arg) :
+	    dir_read_folder(s, folder, fn, arg);
+}
 
 int
 ksstore_read(struct ksstore *s, const char *name, size_t max,

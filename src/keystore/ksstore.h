@@ -55,6 +55,11 @@ int ksstore_read(struct ksstore *s, const char *name, size_t max,
 int ksstore_list(struct ksstore *s, const char *folder, char ***names,
     size_t *n);
 void ksstore_names_free(char **names, size_t n);
+/* Every object of folder with its content, in name order, to fn (which
+ * returns 0, or -1 to stop): in etcd one request for the whole folder. */
+int ksstore_read_folder(struct ksstore *s, const char *folder,
+    int (*fn)(const char *name, const unsigned char *p, size_t len,
+    void *arg), void *arg);
 /* Applies the batch (see above). */
 int ksstore_commit(struct ksstore *s, const struct ksstore_op *ops, size_t n);
 
