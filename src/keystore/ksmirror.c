@@ -331,6 +331,58 @@ fail:
 	return -1;
 }
 
+#define CHUNK 100 /* objects a transaction: etcd takes 128 ops by default */
+
+static bool
+is_key(const struct ksstore_op *o)
+{
+	return strncmp(o->name, "keys/", 5) == 0;
+}
+
+/* The ops of one phase (0: key files written, 1: the rest, 2: key files
+ * removed), CHUNK at a time; phase 1 in one transaction. */
+static int
+commit_phase(struct ksmirror *m, const struct ksstore_op *ops, size_t n,
+    int phase)
+{
+	struct ksstore_op *sel = xcalloc(n + 1, sizeof(*sel));
+	size_t k = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int ph = !is_key(&ops[i]) ? 1 :
+		    ops[i].kind == KSSTORE_REMOVE ? 2 : 0;
+
+		if (ph != phase)
+			continue;
+		sel[k++] = ops[i];
+		if (phase != 1 && k == CHUNK) {
+			rc = ksstore_commit(m->st, sel, k);
+			k = 0;
+		}
+	}
+	if (rc == 0 && k > 0)
+		rc = ksstore_commit(m->st, sel, k);
+	free(sel);
+	return rc;
+}
+
+/*
+ * A batch too large for one etcd transaction, in the order a crash
+ * leaves usable: the new key files first (nothing refers to them yet, as
+ * after a crash between a key's store and its commit), then the header,
+ * state, state.log, audit files in one transaction (the commit), then the
+ * key files that commit no longer needs removed.
+ */
+static int
+commit_staged(struct ksmirror *m, const struct ksstore_op *ops, size_t n)
+{
+	for (int phase = 0; phase < 3; phase++)
+		if (commit_phase(m, ops, n, phase) == -1)
+			return -1;
+	return 0;
+}
+
 int
 ksmirror_info(struct ksmirror *m, char **who, char **last)
 {
@@ -360,7 +412,7 @@ ksmirror_create_from(const char *url, const struct ksstore_op *ops, size_t n)
 	/* a create leaves the folder to be made: nothing is fetched */
 	if (ksmirror_open(url, true, false, true, &m, &dir) == -1)
 		return -1;
-	rc = ksstore_commit(m->st, ops, n);
+	rc = commit_staged(m, ops, n);
 	ksmirror_close(m);
 	return rc;
 }
@@ -504,7 +556,7 @@ ksmirror_push(struct ksmirror *m)
 			m->last, strlen(m->last) };
 		bufs[n++] = NULL;
 	}
-	rc = n == 0 ? 0 : ksstore_commit(m->st, ops, n);
+	rc = n == 0 ? 0 : commit_staged(m, ops, n);
 	for (size_t i = 0; rc == 0 && i < m->np; i++) {
 		struct known *k = &m->k[m->p[i].ki];
 
