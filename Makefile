@@ -37,7 +37,7 @@ DEB_PKGS = build-essential pkg-config libssl-dev libsodium-dev \
 	   unbound openssl iproute2 python3-dnspython opendkim miltertest \
 	   rspamd awscli shellcheck curl pyflakes3 pdns-server \
 	   pdns-backend-sqlite3 sqlite3 strace publicsuffix clang \
-	   libclang-rt-dev clang-tools systemd
+	   libclang-rt-dev clang-tools systemd etcd-server etcd-client
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-security -Wpointer-arith -Wcast-qual \

@@ -322,6 +322,32 @@ static const struct bad bad[] = {
     {"[dkimkeys] x\n", NULL, false, 1, "text after ]"},
     {"[dkimkeys\n", NULL, false, 1, "section header without ]"},
     {"[dkimkeys]\nlog =\n", NULL, false, 2, "log: missing value"},
+    {"[dkimkeys]\nkeystore = etcd://\n", NULL, false, 2,
+	"is not etcd://HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://h:2379\n", NULL, false, 2,
+	"is not etcd://HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://h:2379/\n", NULL, false, 2,
+	"is not etcd://HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://h:2379/a b\n", NULL, false, 2,
+	"is not etcd://HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://h:2379/a//b\n", NULL, false, 2,
+	"is not etcd://HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://h:2379,/dk\n", NULL, false, 2,
+	"keystore: '' is not HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://h:0/dk\n", NULL, false, 2,
+	"keystore: 'h:0' is not HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://a:b:1/dk\n", NULL, false, 2,
+	"keystore: 'a:b:1' is not HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://h:1,[::1/dk\n", NULL, false, 2,
+	"keystore: '[::1' is not HOST:PORT"},
+    {"[dkimkeys]\nkeystore = etcd://user@h:1/dk\n", NULL, false, 2,
+	"keystore: 'user@h:1' is not HOST:PORT"},
+    {"[dkimkeys]\netcd_ca = ca.pem\n", NULL, false, 2,
+	"etcd_ca: only for keystore = etcd://"},
+    {"[dkimkeys]\nkeystore = etcd://h:1/dk\netcd_cert = c.pem\n", NULL,
+	false, 3, "etcd_cert and etcd_key go together"},
+    {"[dkimkeys]\nkeystore = etcd://h:1/dk\netcd_user = dk\n", NULL,
+	false, 3, "etcd_user and etcd_password_file go together"},
 };
 
 START_TEST(test_bad_line_is_reported_at_its_line)
@@ -389,6 +415,38 @@ START_TEST(test_good_config_loads_silently)
 	ck_assert_ptr_nonnull(r.cfg);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_an_etcd_keystore_gives_its_members_and_prefix)
+{
+	struct run r;
+	char want[4200];
+
+	run_text(&r, "[dkimkeys]\nkeystore = etcd://10.0.0.1:2379,"
+	    "[fd00::2]:2379,etcd-3.example:2379/mail/dkim\n"
+	    "etcd_ca = ca.pem\netcd_cert = c.pem\netcd_key = c.key\n"
+	    "etcd_user = dkimkeys\netcd_password_file = etcd.pass\n"
+	    VENDOR_MG, NULL);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.cfg->keystore, "etcd://10.0.0.1:2379,"
+	    "[fd00::2]:2379,etcd-3.example:2379/mail/dkim");
+	ck_assert_str_eq(r.cfg->etcd_endpoints,
+	    "10.0.0.1:2379,[fd00::2]:2379,etcd-3.example:2379");
+	ck_assert_str_eq(r.cfg->etcd_prefix, "mail/dkim/");
+	snprintf(want, sizeof(want), "%s/ca.pem", r.cfg->dir);
+	ck_assert_str_eq(r.cfg->etcd_ca, want);
+	ck_assert_str_eq(r.cfg->etcd_user, "dkimkeys");
+	run_free(&r);
+	run_text(&r, "[dkimkeys]\nkeystore = etcd://h:1/dk/\n"
+	    VENDOR_MG, NULL);
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	ck_assert_str_eq(r.cfg->etcd_prefix, "dk/");
+	run_free(&r);
+	/* a folder stays a folder */
+	run_text(&r, VENDOR_MG, NULL);
+	ck_assert_ptr_null(r.cfg->etcd_endpoints);
 	run_free(&r);
 }
 END_TEST
@@ -1063,6 +1121,7 @@ config_suite(void)
 	    tc, test_bad_line_is_reported_at_its_line, 0, (int)ARRAY_LEN(bad));
 	tcase_add_loop_test(
 	    tc, test_good_config_loads_silently, 0, (int)ARRAY_LEN(good));
+	tcase_add_test(tc, test_an_etcd_keystore_gives_its_members_and_prefix);
 	tcase_add_test(tc, test_defaults_fill_unset_keys);
 	tcase_add_test(tc, test_values_are_stored_normalized);
 	tcase_add_test(

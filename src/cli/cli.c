@@ -135,6 +135,9 @@ cli_open_store(struct cli *cli, bool lock)
 		alarm((unsigned)cli->wait_for);
 	}
 	ksaudit_segment_limit(cli->cfg->audit_segment_size);
+	ks_etcd_client(cli->cfg->etcd_ca, cli->cfg->etcd_cert,
+	    cli->cfg->etcd_key, cli->cfg->etcd_user,
+	    cli->cfg->etcd_password_file);
 	rc = ks_open(cli->cfg->keystore, flags, &cli->ks);
 	alarm(0);
 	if (rc == -1)

@@ -1,5 +1,5 @@
 /*
- * cmd_keystore.c - init and passwd: the keystore as a whole.
+ * cmd_keystore.c - init, passwd and migrate: the keystore as a whole.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "keystore/ksmigrate.h"
 #include "lifecycle/passwd.h"
 #include "secret/passphrase.h"
 #include "secret/secret.h"
@@ -46,6 +47,9 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli);
 	if (secret_new_passphrase(passfile, &pass) == -1)
 		goto out;
+	ks_etcd_client(cli->cfg->etcd_ca, cli->cfg->etcd_cert,
+	    cli->cfg->etcd_key, cli->cfg->etcd_user,
+	    cli->cfg->etcd_password_file);
 	if (ks_create(cli->cfg->keystore, kdf, pass, cli->lc.now,
 	    cli->lc.simulated) == -1)
 		goto out;
@@ -95,4 +99,26 @@ cmd_passwd(struct cli *cli, int argc, char **argv)
 out:
 	secret_free(pass);
 	return rc;
+}
+
+int
+cmd_migrate(struct cli *cli, int argc, char **argv)
+{
+	unsigned long keys, entries;
+	const char *to;
+
+	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
+		return -1;
+	if (optind + 1 != argc)
+		return cli_usage(cli);
+	to = argv[optind];
+	/* the passphrase first: a copy that cannot be checked is not made */
+	if (cli_unlock(cli) == -1 || ks_copy(cli->ks, to) == -1 ||
+	    ks_check_copy(to, cli->pass, &keys, &entries) == -1)
+		return -1;
+	log_info("keystore %s copied to %s", cli->cfg->keystore, to);
+	if (!cli->json)
+		printf("keystore copied to %s: %lu keys decrypt, audit log "
+		    "intact (%lu entries)\n", to, keys, entries);
+	return 0;
 }

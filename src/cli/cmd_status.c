@@ -516,6 +516,16 @@ delegated_errors(struct cli *cli, const char *only, struct buf *b)
 	free(d);
 }
 
+/* A JSON string, or null. */
+static void
+json_or_null(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		buf_puts(b, "null");
+	else
+		buf_json_str(b, s);
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -530,6 +540,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	size_t i, n, norphans;
 	int c, rc = 0, w;
 	bool dmarc_trouble;
+	char *holder = NULL, *last = NULL;
 
 	while ((c = cli_getopt(cli, argc, argv, "", longopts)) != -1) {
 		if (c != 'p')
@@ -542,6 +553,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (optind < argc && config_vendor(cli->cfg, only = argv[optind]) ==
 	    NULL && cli_section(cli, only) == -1)
 		return -1;
+	if (ks_cluster_info(cli->ks, &holder, &last) == -1)
+		return -1;
 	rows = status_rows(&cli->lc, only, &n);
 	w = vendor_width(rows, n);
 	if (ks_simulated_since(cli->ks) != 0)
@@ -552,6 +565,14 @@ cmd_status(struct cli *cli, int argc, char **argv)
 			buf_printf(&b, "{\"since\": \"%s\"}", since);
 		else
 			buf_puts(&b, "null");
+		if (holder != NULL || last != NULL) {
+			/* a keystore in etcd */
+			buf_puts(&b, ",\n \"cluster\": {\"lock_holder\": ");
+			json_or_null(&b, holder);
+			buf_puts(&b, ", \"last_run\": ");
+			json_or_null(&b, last);
+			buf_puts(&b, "}");
+		}
 		buf_puts(&b, ",\n \"schedules\": [");
 		for (i = 0; i < n; i++) {
 			buf_puts(&b, i ? ",\n  " : "\n  ");
@@ -561,6 +582,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		if (ks_simulated_since(cli->ks) != 0)
 			buf_printf(&b, "simulated keystore since %s: its times "
 			    "are DKIMKEYS_NOW's, not the clock's\n", since);
+		if (holder != NULL || last != NULL)
+			buf_printf(&b, "etcd: lock %s%s; last commit by %s\n",
+			    holder ? "held by " : "free", holder ? holder : "",
+			    last ? last : "none yet");
 		buf_printf(&b, "%-*s %-7s %-40s %5s  %-26s %s\n", w, "VENDOR",
 		    "ALG", "ACTIVE KEY", "AGE", "NEXT", "WHEN");
 	}
@@ -589,5 +614,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		log_status_set(1);
 	buf_free(&b);
 	free(rows);
+	free(holder);
+	free(last);
 	return rc;
 }

@@ -11,6 +11,7 @@
 /* cmd_keystore.c */
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_passwd(struct cli *cli, int argc, char **argv);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
 /* cmd_backup.c */
 int cmd_backup(struct cli *cli, int argc, char **argv);
 /* cmd_keys.c */

@@ -67,6 +67,9 @@ static const struct cmd commands[] = {
 	    "compare what DNS serves with the keystore" },
 	{ "backup", cmd_backup, CMD_CONFIG | CMD_LOCKED, "FILE",
 	    "a consistent snapshot of the keystore (tar)" },
+	{ "migrate", cmd_migrate, CMD_CONFIG | CMD_LOCKED,
+	    "TO (a new folder or etcd://HOST:PORT[,...]/PREFIX)",
+	    "copy the keystore to a folder or to etcd, then check the copy" },
 	{ "config-check", cmd_config_check, 0, "",
 	    "parse and validate the configuration" },
 };

@@ -15,6 +15,29 @@
 
 /* Pass two: each section as a whole. */
 
+/* The etcd_* keys: only with an etcd keystore, and in their pairs. */
+static void
+check_etcd(struct parser *p, const struct section *sec)
+{
+	static const char *const keys[] = { "etcd_ca", "etcd_cert",
+		"etcd_key", "etcd_user", "etcd_password_file" };
+	const struct config *c = p->cfg;
+	unsigned line;
+
+	for (size_t i = 0; c->etcd_endpoints == NULL && i < ARRAY_LEN(keys);
+	    i++)
+		if ((line = config_key_line(sec, keys[i])) != 0)
+			config_err(p, line, "%s: only for keystore = "
+			    "etcd://HOST:PORT/PREFIX", keys[i]);
+	if ((c->etcd_cert == NULL) != (c->etcd_key == NULL))
+		config_err(p, config_later_line(sec, "etcd_cert", "etcd_key"),
+		    "etcd_cert and etcd_key go together; give both");
+	if ((c->etcd_user == NULL) != (c->etcd_password_file == NULL))
+		config_err(p, config_later_line(sec, "etcd_user",
+		    "etcd_password_file"), "etcd_user and etcd_password_file "
+		    "go together; give both");
+}
+
 static void
 check_global(struct parser *p, const struct section *sec)
 {
@@ -23,6 +46,7 @@ check_global(struct parser *p, const struct section *sec)
 		    config_later_line(sec, "passphrase_file", "passphrase_env"),
 		    "passphrase_file and passphrase_env exclude each other; "
 		    "keep one");
+	check_etcd(p, sec);
 }
 
 /* Keys given that do not apply to the vendor's mode. */

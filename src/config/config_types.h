@@ -78,7 +78,11 @@ struct vendor {
 struct config {
 	char *path; /* absolute */
 	char *dir;  /* absolute folder of path */
-	char *keystore;
+	char *keystore; /* a folder (absolute) or "etcd://..." as written */
+	char *etcd_endpoints; /* keystore = etcd://: "HOST:PORT,...", or NULL */
+	char *etcd_prefix;    /* its PREFIX, ending with '/' */
+	char *etcd_ca, *etcd_cert, *etcd_key; /* absolute; client TLS */
+	char *etcd_user, *etcd_password_file;
 	char *passphrase_file;
 	char *passphrase_env;
 	char *resolver; /* default "authoritative" */

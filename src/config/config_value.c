@@ -115,6 +115,76 @@ set_path(struct parser *p, const struct keydef *k, void *base, const char *val)
 	*f = config_abs_path(p->cfg->dir, val);
 }
 
+/* HOST:PORT, HOST a name, an IPv4 address or a bracketed IPv6 one. */
+static bool
+etcd_endpoint_ok(const char *s, size_t len)
+{
+	const char *colon = memrchr(s, ':', len);
+	char port[8];
+	uint64_t v;
+	size_t hlen, plen;
+
+	if (colon == NULL || colon == s)
+		return false;
+	hlen = (size_t)(colon - s);
+	plen = len - hlen - 1;
+	if (plen == 0 || plen >= sizeof(port))
+		return false;
+	memcpy(port, colon + 1, plen);
+	port[plen] = '\0';
+	if (util_parse_uint(port, 1, 65535, &v) == -1)
+		return false;
+	if (s[0] == '[')
+		return hlen > 2 && s[hlen - 1] == ']' &&
+		    strspn(s + 1, "0123456789abcdefABCDEF:.") == hlen - 2;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-") == hlen;
+}
+
+/* keystore: a folder, or etcd://HOST:PORT[,HOST:PORT...]/PREFIX. */
+static void
+set_keystore(struct parser *p, const struct keydef *k, void *base,
+    const char *val)
+{
+	struct config *cfg = p->cfg;
+	const char *hosts = val + 7, *slash, *s, *e;
+
+	if (strncmp(val, "etcd://", 7) != 0) {
+		set_path(p, k, base, val);
+		return;
+	}
+	slash = strchr(hosts, '/');
+	for (s = hosts; slash != NULL && slash != hosts; s = e + 1) {
+		if ((e = memchr(s, ',', (size_t)(slash - s))) == NULL)
+			e = slash;
+		if (!etcd_endpoint_ok(s, (size_t)(e - s))) {
+			config_err(p, p->lineno, "keystore: '%.*s' is not "
+			    "HOST:PORT (etcd://HOST:PORT[,HOST:PORT...]"
+			    "/PREFIX)", (int)(e - s), s);
+			return;
+		}
+		if (e == slash)
+			break;
+	}
+	if (slash == NULL || slash == hosts || slash[1] == '\0' ||
+	    strspn(slash + 1, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/") !=
+	    strlen(slash + 1) ||
+	    strstr(slash, "//") != NULL) {
+		config_err(p, p->lineno, "keystore: '%s' is not "
+		    "etcd://HOST:PORT[,HOST:PORT...]/PREFIX (PREFIX of "
+		    "letters, digits, '.', '_', '-' and single '/')", val);
+		return;
+	}
+	free(cfg->keystore);
+	free(cfg->etcd_endpoints);
+	free(cfg->etcd_prefix);
+	cfg->keystore = xstrdup(val);
+	cfg->etcd_endpoints = xstrndup(hosts, (size_t)(slash - hosts));
+	cfg->etcd_prefix = slash[strlen(slash) - 1] == '/' ?
+	    xstrdup(slash + 1) : xasprintf("%s/", slash + 1);
+}
+
 static void
 set_log(struct parser *p, const struct keydef *k, void *base, const char *val)
 {
@@ -548,7 +618,12 @@ set_cnames(
 	}
 
 const struct keyrule config_keys[] = {
-    CK("keystore", set_path, keystore, 0),
+    CK("keystore", set_keystore, keystore, 0),
+    CK("etcd_ca", set_path, etcd_ca, 0),
+    CK("etcd_cert", set_path, etcd_cert, 0),
+    CK("etcd_key", set_path, etcd_key, 0),
+    CK("etcd_user", set_name, etcd_user, 0),
+    CK("etcd_password_file", set_path, etcd_password_file, 0),
     CK("passphrase_file", set_path, passphrase_file, 0),
     CK("passphrase_env", set_name, passphrase_env, 0),
     CK("resolver", set_resolver, resolver, 0),

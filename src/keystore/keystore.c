@@ -25,13 +25,30 @@
 #include <sodium.h>
 
 #include "keystore.h"
+#include "ksaudit_seg.h"
 #include "kscore_int.h"
 #include "ksfile.h"
 #include "ksjournal.h"
+#include "ksmirror.h"
 #include "support/log.h"
 
 #define STATE_MAX ((size_t)1 << 29)
 #define LOAD_TRIES 5
+
+void
+ks_etcd_client(const char *ca, const char *cert, const char *key,
+    const char *user, const char *password_file)
+{
+	ksmirror_options(ca, cert, key, user, password_file);
+}
+
+int
+ks_cluster_info(struct ks *ks, char **holder, char **last)
+{
+	*holder = *last = NULL;
+	return ks->mirror == NULL ? 0 : ksmirror_info(ks->mirror, holder,
+	    last);
+}
 
 static struct ks *
 ks_new(const char *dir)
@@ -55,6 +72,11 @@ ks_close(struct ks *ks)
 	if (ks->audited)
 		log_info("keystore: audit head %lu sha256:%s", ks->head.seq,
 		    ks->head.hash);
+	/* etcd: what a changing run left outside its commits, then the copy
+	 * goes and the lease is revoked */
+	if (ks->mirror != NULL && ks->lockfd != -1)
+		(void)ksmirror_push(ks->mirror);
+	ksmirror_close(ks->mirror);
 	if (ks->lockfd != -1)
 		close(ks->lockfd);
 	if (ks->kfd != -1)
@@ -314,10 +336,20 @@ stale_temp(const char *name, const void *arg)
 int
 ks_open(const char *dir, int flags, struct ks **out)
 {
-	struct ks *ks = ks_new(dir);
+	struct ksmirror *m = NULL;
+	struct ks *ks;
 	int rc = -1;
 
 	*out = NULL;
+	/* an etcd keystore keeps one audit.log (its objects are fetched and
+	 * pushed by name): it never rolls to segments */
+	if (ksmirror_is_etcd(dir))
+		ksaudit_segment_limit(UINT64_MAX);
+	if (ksmirror_is_etcd(dir) && ksmirror_open(dir, flags & KS_LOCK,
+	    flags & KS_WAIT, false, &m, &dir) == -1)
+		return -1;
+	ks = ks_new(dir);
+	ks->mirror = m;
 	if (open_folders(ks) == -1 || ((flags & KS_LOCK) &&
 	    (take_lock(ks, (flags & KS_WAIT) != 0) == -1 ||
 	    ksfile_prune(ks->dfd, ks->dir, stale_temp, NULL) == -1)) ||
@@ -414,10 +446,16 @@ ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
     int64_t now, bool simulated)
 {
 	unsigned char hbuf[KSF_HEADER_LEN];
-	struct ks *ks = ks_new(dir);
 	struct secret *mk = NULL;
+	struct ksmirror *m = NULL;
+	struct ks *ks;
 	int rc = -1;
 
+	if (ksmirror_is_etcd(dir) && ksmirror_open(dir, true, false, true, &m,
+	    &dir) == -1)
+		return -1;
+	ks = ks_new(dir);
+	ks->mirror = m;
 	/* the slow and memory-hungry part first, before anything exists */
 	memset(&ks->hdr, 0, sizeof(ks->hdr));
 	ks->hdr.kdf = KSF_KDF_ARGON2ID13;
@@ -437,6 +475,9 @@ ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
 	    sizeof(hbuf)) == -1 ||
 	    ksfile_sync_dir(ks->kfd, ks_at(ks, "keys")) == -1 ||
 	    ksfile_sync_parent(dir) == -1)
+		goto out;
+	/* etcd: the new keystore in one transaction under the lock */
+	if (m != NULL && ksmirror_push(m) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -47,6 +47,21 @@
 #define KS_WAIT 0x2 /* with KS_LOCK: wait for it instead of failing 75 */
 
 /*
+ * keystore = etcd://HOSTS/PREFIX: the client TLS files (etcd_ca,
+ * etcd_cert, etcd_key) and credentials (etcd_user, etcd_password_file)
+ * for the ks_open and ks_create that follow; NULLs for none.
+ */
+void ks_etcd_client(const char *ca, const char *cert, const char *key,
+    const char *user, const char *password_file);
+
+/*
+ * A keystore in etcd: who holds its lock now and which run committed to
+ * it last ("HOST pid N at TIME"), each malloc'd, or NULL (always for a
+ * folder).
+ */
+int ks_cluster_info(struct ks *ks, char **holder, char **last);
+
+/*
  * init: creates DIR (0700; its parent must exist) with a new random master
  * key sealed under pass at that KDF strength. An existing keystore is
  * refused (73), as is anything already at DIR that is not an empty folder

@@ -45,6 +45,7 @@ struct ks {
 	bool torn;          /* state.log ends with a torn group to cut */
 	unsigned long commits; /* commit points passed through this handle */
 	bool audited;
+	struct ksmirror *mirror; /* keystore = etcd://: dir is its copy */
 	char shown[KS_SHOWN_LEN]; /* the last name formatted for a message */
 };
 

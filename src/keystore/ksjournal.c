@@ -23,6 +23,7 @@
 #include "kscore_int.h"
 #include "ksfile.h"
 #include "ksjournal.h"
+#include "ksmirror.h"
 #include "support/fault.h"
 #include "support/log.h"
 
@@ -304,6 +305,11 @@ ks_commit(struct ks *ks, int64_t now)
 	    ks_checkpoint(ks) == -1)
 		rc = -1;
 out:
+	/* etcd: the commit's state group, audit entries and key files in
+	 * one transaction fenced by the lock; refused once the lease lapsed */
+	if (ks->mirror != NULL && ks->commits != commits &&
+	    ksmirror_push(ks->mirror) == -1)
+		rc = -1;
 	if (rc == -1 && ks->commits == commits)
 		st->now = before; /* nothing committed */
 	buf_free(&b);
@@ -329,6 +335,14 @@ ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
 		    ks->st.njournal > 0)
 			ksstate_entry_free(&ks->st.journal[--ks->st.njournal]);
 		return rc;
+	}
+	if (ks->mirror != NULL) {
+		/* an entry outside commits would be appended to this run's
+		 * copy only, and lost: without the lock it cannot go to etcd,
+		 * and the copy's chain may be behind etcd's by then */
+		log_fail(EX_CONFIG, "keystore: %s: not yet with a keystore in "
+		    "etcd (its audit entry needs the lock)", event);
+		return -1;
 	}
 	make_entry(&e, now, simulated, event, key, extra_json);
 	head = ks->head;

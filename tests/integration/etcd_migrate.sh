@@ -1,0 +1,92 @@
+#!/bin/sh
+# migrate (issue 12): a keystore with history copied from a folder into
+# etcd and from etcd into a new folder; each copy is checked by migrate
+# itself (audit chain, every key decrypts), and list --json, txt and log
+# print the same from all three; the folder that comes back is the first
+# byte for byte. A target that holds a keystore already is refused (73).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/etcd.inc"
+cd "$T" || exit 1
+etcd_cluster 3
+mkdir -m 700 tmp
+export TMPDIR=$T/tmp
+setup 'migrate passphrase' <<CONF
+[vendor:a]
+domain = a.test
+selector = a%n
+algorithms = ed25519 rsa-2048
+rotate_every = 10d
+publish_ahead = 1h
+overlap = 1d
+revoke_for = 1d
+verify_dns = no
+CONF
+T0=1790000000
+export DKIMKEYS_NOW=$T0
+dkinit DKIMKEYS_NOW=$T0
+bad=0
+i=0
+while [ "$i" -le 60 ]; do
+	DKIMKEYS_NOW=$((T0 + i * 43200)) "$DK" -c "$CONF" -q rotate \
+	    >/dev/null 2>&1 || bad=$((bad + 1))
+	i=$((i + 1))
+done
+check "a month of rotate runs on the folder" test "$bad" -eq 0
+export DKIMKEYS_NOW=$((T0 + 61 * 43200))
+
+# show CONF NAME: what list --json, txt and log print, into NAME.*
+show() {
+	"$DK" -c "$1" --json list >"$2.list" 2>/dev/null &&
+	    "$DK" -c "$1" txt >"$2.txt" 2>/dev/null &&
+	    "$DK" -c "$1" log >"$2.log" 2>/dev/null
+}
+check "the folder's list, txt and log" show "$CONF" folder
+check "  it has keys destroyed and keys in use" sh -c \
+    "grep -q destroyed folder.list && grep -q active folder.list"
+
+URL=etcd://$ETCD_ENDPOINTS/dk/migrated
+check "migrate to etcd" run 0 dk migrate "$URL"
+check "  it says the copy was checked" \
+    grep -q 'keys decrypt, audit log intact' "$T/out"
+check "migrate to the same prefix again: 73" run 73 dk migrate "$URL"
+sed "s|^keystore = store\$|keystore = $URL|" "$CONF" >etcd.conf
+check "etcd's list, txt and log" show etcd.conf etcd
+for w in list txt log; do
+	check "  $w: the same as the folder's" cmp -s folder.$w etcd.$w
+done
+
+check "backup from etcd" run 0 "$DK" -c etcd.conf backup "$T/etcd.tar"
+mkdir -m 700 untar
+check "  its files are the folder's byte for byte" sh -c "tar -xpf etcd.tar \
+    -C untar && [ \"\$(cd store && find . -type f ! -name lock | sort |
+    xargs sha256sum)\" = \"\$(cd untar/store && find . -type f ! -name lock |
+    sort | xargs sha256sum)\" ]"
+check "migrate back from etcd into a new folder" \
+    run 0 "$DK" -c etcd.conf migrate "$T/back"
+check "migrate into a folder that exists: 73" \
+    run 73 "$DK" -c etcd.conf migrate "$T/back"
+sed "s|^keystore = store\$|keystore = $T/back|" "$CONF" >back.conf
+check "the folder's list, txt and log" show back.conf back
+for w in list txt log; do
+	check "  $w: the same as the first folder's" cmp -s folder.$w back.$w
+done
+check "the folder that came back is the first byte for byte" \
+    test "$(snapshot "$T/store")" = "$(snapshot "$T/back")"
+check "and it rotates on" run 0 "$DK" -c back.conf rotate
+
+# an audit log rolled to segments (keystore/FORMAT 6) does not go to etcd,
+# which keeps one audit.log: refused, nothing written there
+sed "s|^keystore = store\$|keystore = $T/back|" "$CONF" |
+    sed '/^\[dkimkeys\]/a audit_segment_size = 1k' >seg.conf
+i=62
+while ! ls "$T/back" | grep -q '^audit-' && [ "$i" -le 200 ]; do
+	DKIMKEYS_NOW=$((T0 + i * 43200)) "$DK" -c seg.conf -q rotate \
+	    >/dev/null 2>&1
+	i=$((i + 1))
+done
+check "a folder whose audit log rolled" sh -c "ls '$T/back' | grep -q '^audit-'"
+export DKIMKEYS_NOW=$((T0 + i * 43200))
+check "  is not migrated to etcd (69)" \
+    run 69 "$DK" -c seg.conf migrate "etcd://$ETCD_ENDPOINTS/dk/rolled"
+check "  and says why" grep -q 'sealed segments' "$T/err"
+finish
