@@ -240,6 +240,7 @@ START_TEST(test_slab_write_past_either_end_faults)
 		if (p > last || last == NULL)
 			last = p;
 	ck_assert_uint_eq(slab_used(s), 100);
+	ck_assert_ptr_nonnull(last);
 	ck_assert_ptr_eq(last + 48, slab_end(s));
 	ck_assert_int_eq(child_writes(last + 47), 0);
 	ck_assert_int_eq(child_writes(last + 48), SIGSEGV);

@@ -141,7 +141,8 @@ dir_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
 		(*names)[(*n)++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), name_cmp);
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), name_cmp);
 	return 0;
 }
 
