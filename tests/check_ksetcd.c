@@ -382,25 +382,38 @@ END_TEST
 
 START_TEST(test_with_wait_the_second_run_takes_the_lock_once_released)
 {
-	struct ksetcd *c = ksetcd_new(endpoints(), NULL);
-	char *p = prefix("wait");
+	struct ksetcd *c;
+	char *p = prefix("wait"), go;
 	struct kslease *l;
 	int64_t t0;
+	int fds[2], st;
 	pid_t pid;
-	int st;
 
-	ck_assert_int_eq(kslease_take(c, endpoints(), NULL, p, "first", 0,
-	    false, &l), 0);
+	/* the child is forked before the lease's renewing thread exists (a
+	 * fork beside a running thread may copy a lock it held), and waits
+	 * for a byte saying the parent holds the lock */
+	ck_assert_int_eq(pipe(fds), 0);
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
-		struct ksetcd *c2 = ksetcd_new(endpoints(), NULL);
+		struct ksetcd *c2;
 		struct kslease *l2;
-		int rc = kslease_take(c2, endpoints(), NULL, p, "second", 0,
-		    true, &l2);
+		int rc;
 
+		close(fds[1]);
+		if (read(fds[0], &go, 1) != 1)
+			_exit(2);
+		c2 = ksetcd_new(endpoints(), NULL);
+		rc = kslease_take(c2, endpoints(), NULL, p, "second", 0, true,
+		    &l2);
 		_exit(rc == 0 && kslease_release(l2) == 0 ? 0 : 1);
 	}
+	close(fds[0]);
+	c = ksetcd_new(endpoints(), NULL);
+	ck_assert_int_eq(kslease_take(c, endpoints(), NULL, p, "first", 0,
+	    false, &l), 0);
+	ck_assert_int_eq(write(fds[1], "g", 1), 1);
+	close(fds[1]);
 	t0 = util_monotonic_ms();
 	sleep(1);
 	ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0); /* still waiting */
