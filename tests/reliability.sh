@@ -198,6 +198,11 @@ else
 fi
 cat <<EOF2
 
+Findings kept in the corpora (each fixed, replayed by make check): $(
+	found=$(find fuzz/corpus -name 'crash-*' -type f | sort |
+	    sed 's|^fuzz/corpus/||' | tr '\n' ' ')
+	echo "${found:-none}").
+
 Seed corpora: $(for d in fuzz/corpus/*/; do
 	n=${d%/}
 	printf '%s %s, ' "${n##*/}" "$(find "$d" -type f | wc -l)"
