@@ -200,7 +200,7 @@ cat <<EOF2
 
 Findings kept in the corpora (each fixed, replayed by make check): $(
 	found=$(find fuzz/corpus -name 'crash-*' -type f | sort |
-	    sed 's|^fuzz/corpus/||' | tr '\n' ' ')
+	    sed 's|^fuzz/corpus/||' | paste -sd ' ' -)
 	echo "${found:-none}").
 
 Seed corpora: $(for d in fuzz/corpus/*/; do
