@@ -233,16 +233,19 @@ CONF
 	[ -n "$ed_per_key" ] ||
 	    ed_per_key="$(cut -d' ' -f1 "$d/first-rotate")/$n"
 	if [ "$verify" = yes ]; then
+		# the run that sees every record served, then (publish_ahead
+		# after that) the run that deploys them
 		export DKIMKEYS_NOW=$((now + 2 * 86400))
-		step "deploy, verify_dns = yes" "$DK" -c "$d/dkimkeys.conf" -q \
-		    --jobs "$cpus" rotate
-		if [ "$(cut -d' ' -f3 "$d/deploy, verify_dns = yes")" = 124 ]
-		then
+		step "seen in DNS, verify_dns = yes" "$DK" -c "$d/dkimkeys.conf" \
+		    -q --jobs "$cpus" rotate
+		export DKIMKEYS_NOW=$((now + 2 * 86400 + 7200))
+		step "deploy" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
+		if [ "$(cut -d' ' -f3 "$d/deploy")" = 124 ]; then
 			unset DKIMKEYS_NOW
 			knot_down
 			continue
 		fi
-		export DKIMKEYS_NOW=$((now + 2 * 86400 + 60))
+		export DKIMKEYS_NOW=$((now + 2 * 86400 + 7260))
 	else
 		export DKIMKEYS_NOW=$((now + 60))
 	fi
@@ -260,8 +263,9 @@ if [ -n "$(command -v knotd)" ]; then
 	say "With knotd installed, the section has \`verify_dns = yes\` against a"
 	say "knotd on 127.0.0.1 serving bench.example from a zone file that"
 	say "\$INCLUDEs the fragment the zonefile hook writes (its reload program"
-	say "runs \`knotc zone-reload\`); \"deploy\" is the run two days later that"
-	say "checks every key in DNS and deploys it."
+	say "runs \`knotc zone-reload\`); \"seen in DNS\" is the run two days later"
+	say "that checks every key in DNS, \"deploy\" the run publish_ahead (1h)"
+	say "after it that deploys them (through the batch hook)."
 else
 	say "knotd is not installed: no deploy run with \`verify_dns = yes\`."
 fi
