@@ -340,7 +340,7 @@ clear_parts(struct obj *o)
 
 /* The batch as a plan per object. */
 static int
-plan(struct ksstore *s, const struct ksstore_op *ops, size_t n,
+plan_objects(struct ksstore *s, const struct ksstore_op *ops, size_t n,
     struct obj **objs, size_t *nobj)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -382,7 +382,7 @@ etcd_commit(struct ksstore *s, const struct ksstore_op *ops, size_t n)
 		    "the lock", s->prefix);
 		return -1;
 	}
-	if (plan(s, ops, n, &objs, &nobj) == -1)
+	if (plan_objects(s, ops, n, &objs, &nobj) == -1)
 		goto out;
 	for (size_t i = 0; i < nobj; i++) {
 		struct obj *o = &objs[i];
