@@ -15,6 +15,7 @@
 #include "secret/keygen_io.h"
 #include "support/dkim.h"
 #include "support/fault.h"
+#include "support/hmap.h"
 #include "support/log.h"
 
 #define MAX_VARS 64
@@ -233,6 +234,8 @@ struct batch_ctx {
 	const char *const *prev;
 	int *ok;
 	size_t n;
+	struct hmap names; /* (selector, domain) -> first key of that name */
+	size_t *same;	   /* the next key of the same name, or HMAP_NONE */
 };
 
 static void
@@ -353,26 +356,53 @@ batch_next(void *ctx, size_t i, struct secret **line)
 	return *line != NULL ? 1 : -1;
 }
 
+/* The keys by record name, built at the first report: a hook reports
+ * each key once, so a scan per report would make a batch quadratic. */
+static void
+index_names(struct batch_ctx *c)
+{
+	size_t i, first;
+
+	c->same = xcalloc(c->n, sizeof(*c->same));
+	for (i = c->n; i-- > 0;) {
+		first = hmap_get(&c->names, c->keys[i]->selector,
+		    c->keys[i]->domain);
+		c->same[i] = first;
+		hmap_put(&c->names, c->keys[i]->selector, c->keys[i]->domain,
+		    i);
+	}
+}
+
 static void
 batch_report(void *ctx, const char *key, int ok, const char *reason)
 {
+	static const char mid[] = "._domainkey.";
 	struct batch_ctx *c = ctx;
 	size_t i, len = strlen(key);
-	char *name;
+	const char *at;
+	char *sel, *dom;
 
+	if (c->same == NULL)
+		index_names(c);
 	if (len > 0 && key[len - 1] == '.')
 		len--;
-	for (i = 0; i < c->n; i++) {
-		name = xasprintf("%s._domainkey.%s", c->keys[i]->selector,
-		    c->keys[i]->domain);
-		if (strlen(name) == len && strncmp(name, key, len) == 0) {
+	/* a selector may hold dots, and in theory the label itself:
+	 * try each place the name can split */
+	for (at = key; (at = strstr(at, mid)) != NULL &&
+	    at + sizeof(mid) - 1 <= key + len; at++) {
+		sel = xstrndup(key, (size_t)(at - key));
+		dom = xstrndup(at + sizeof(mid) - 1,
+		    len - (size_t)(at - key) - (sizeof(mid) - 1));
+		for (i = hmap_get(&c->names, sel, dom); i != HMAP_NONE;
+		    i = c->same[i]) {
 			c->ok[i] = ok ? 1 : -1;
 			if (!ok)
 				ks_set_error(c->lc->ks, c->keys[i], reason !=
 				    NULL ? reason : "batch hook said fail",
 				    c->lc->now);
 		}
-		free(name);
+		free(sel);
+		free(dom);
 	}
 }
 
@@ -395,7 +425,7 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
     struct ks_key **keys, const char *const *prev, size_t n, int *ok)
 {
 	int *one = xcalloc(n, sizeof(*one));
-	struct batch_ctx c = { lc, v, ev, keys, prev, one, n };
+	struct batch_ctx c = { lc, v, ev, keys, prev, one, n, { 0 }, NULL };
 	struct hook_batch b;
 	struct hook_result res;
 	struct env e;
@@ -450,6 +480,8 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
 		hook_result_clear(&res);
 	}
 	log_set_vendor(was);
+	hmap_clear(&c.names);
+	free(c.same);
 	free(one);
 	env_free(&e);
 	return st;

@@ -508,7 +508,7 @@ republish_needed(struct run *run, const struct vendor *v, enum dk_alg alg)
 	size_t n, i;
 	bool revoked;
 
-	keys = ks_keys(run->lc->ks, &n);
+	keys = lc_keys_of(run->lc, v->name, &n);
 	for (i = 0; i < n; i++) {
 		k = keys[i];
 		if (!lc_in_sched(k, v, alg) || k->state < KS_PUBLISHED ||
