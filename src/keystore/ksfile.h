@@ -34,6 +34,16 @@ int ksfile_read(int dfd, const char *name, const char *shown, size_t max,
  */
 int ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
     size_t len);
+/*
+ * ksfile_put without the file's fsync: for many new files made durable
+ * together by one ksfile_sync_fs before anything refers to them (a crash
+ * before it may leave one empty or torn under its name).
+ */
+int ksfile_put_lazy(int dfd, const char *name, const char *shown,
+    const void *buf, size_t len);
+/* syncfs(2) of dfd's file system, then fsync of the folder dfd: every
+ * file written before it is durable under its name. */
+int ksfile_sync_fs(int dfd, const char *shown);
 /* ksfile_put, then fsync of the folder: atomic and durable. */
 int ksfile_replace(int dfd, const char *name, const char *shown,
     const void *buf, size_t len);

@@ -53,12 +53,13 @@ key_identity(const struct ks_key *key, uint32_t epoch, struct ksf_key *k)
 	memcpy(k->fpr, key->fpr, KS_FPR_LEN);
 }
 
-/* Seals priv into keys/NAME under mk (the folder is not synced); shown
- * names the file in messages. Changes nothing in ks. */
+/* Seals priv into keys/NAME under mk (the folder is not synced; with
+ * lazy, nor the file); shown names the file in messages. Changes nothing
+ * in ks. */
 static int
 seal_into(const struct ks *ks, const struct ks_key *key,
     const struct secret *mk, uint32_t epoch, const struct secret *priv,
-    const char *name, const char *shown)
+    const char *name, const char *shown, bool lazy)
 {
 	unsigned char *buf = NULL;
 	struct ksf_key k;
@@ -73,7 +74,8 @@ seal_into(const struct ks *ks, const struct ks_key *key,
 		    ksf_strerror(err));
 		goto out;
 	}
-	rc = ksfile_put(ks->kfd, name, shown, buf, len);
+	rc = lazy ? ksfile_put_lazy(ks->kfd, name, shown, buf, len) :
+	    ksfile_put(ks->kfd, name, shown, buf, len);
 out:
 	free(buf);
 	return rc;
@@ -88,7 +90,7 @@ seal_key(struct ks *ks, const struct ks_key *key, const struct secret *mk,
 
 	key_file_name(key->fpr, epoch, name);
 	return seal_into(ks, key, mk, epoch, priv, name,
-	    at_key(ks, name, key));
+	    at_key(ks, name, key), false);
 }
 
 /* Opens keys/FPR-EPOCH.key of key under mk. */
@@ -180,7 +182,7 @@ ks_put_private(const struct ks *ks, const struct ks_key *meta,
 		log_fail(EX_DATAERR, "keystore: %s: already there", shown);
 	else
 		rc = seal_into(ks, meta, ks->mk, ks->hdr.epoch, priv, name,
-		    shown);
+		    shown, true);
 	free(shown);
 	return rc;
 }
@@ -190,7 +192,7 @@ ks_sync_keys(struct ks *ks)
 {
 	if (ks_need_write(ks, false) == -1)
 		return -1;
-	return ksfile_sync_dir(ks->kfd, ks_at(ks, "keys"));
+	return ksfile_sync_fs(ks->kfd, ks_at(ks, "keys"));
 }
 
 struct ks_key *

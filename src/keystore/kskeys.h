@@ -21,11 +21,12 @@ struct ks_key *ks_add(struct ks *ks, const struct ks_key *meta,
 
 /*
  * ks_add in two halves, for keys generated in bulk (rotate). First
- * ks_put_private seals priv under MK into meta's key file (the file
- * synced, not the folder): it changes nothing in ks, so several threads
+ * ks_put_private seals priv under MK into meta's key file (neither the
+ * file nor the folder synced): it changes nothing in ks, so several threads
  * may call it at once for different new keys; a file already there is
  * 65 (a new key cannot have one: ks_add handles the rest). Then, once
- * per group, ks_sync_keys syncs keys/, and ks_add_stored adds each
+ * per group, ks_sync_keys makes them durable (one syncfs of the keystore's
+ * file system and an fsync of keys/), and ks_add_stored adds each
  * meta to the state as ks_add does (the same refusals, the file then
  * removed); the next ks_commit stores them. Both need KS_LOCK.
  */

@@ -297,19 +297,20 @@ plan(struct run *run, const struct vendor *v, const struct alg_spec *spec,
 /* Keys generated and stored between two commits: one fsync of keys/
  * and one commit for them all (SPEC section 7, Durability). */
 #define GROUP 512
+#define CHUNK 128
 
 /*
- * The successors due now, generated and sealed in chunks of 2 x jobs keys
- * (the bound on decrypted keys in memory: the workers seal each key
- * before taking the next), each chunk added to the state before the next
- * chooses its selectors; keys/ synced and the state committed once per
- * GROUP keys.
+ * The successors due now, generated and sealed in chunks of CHUNK keys a
+ * worker (a thread start costs more than a key), each chunk added to the
+ * state before the next chooses its selectors; the key files made durable
+ * together and the state committed once per GROUP keys. The workers seal
+ * each key before taking the next: at most jobs decrypted keys at once.
  */
 static int
 generate_due(struct run *run)
 {
 	static const struct pass pass = { managed, NULL, plan };
-	size_t chunk = 2 * (size_t)(run->o->jobs ? run->o->jobs : 1);
+	size_t chunk = CHUNK * (size_t)(run->o->jobs ? run->o->jobs : 1);
 	struct todo t = { NULL, 0 };
 	size_t i, j, n, pending = 0, from = 0;
 	int rc = 0;
