@@ -105,6 +105,12 @@ ks_journal(struct ks *ks, int64_t now, bool simulated, const char *event,
 	ksstate_entry_free(&e);
 }
 
+size_t
+ks_queued(const struct ks *ks)
+{
+	return ks->st.njournal;
+}
+
 /* Appends the journal (entries already there are skipped), then forgets
  * it; completing: it was found in the state at open. */
 static int

@@ -29,6 +29,8 @@ void ks_event_id(const struct ks *ks, const struct ks_key *key,
  */
 void ks_journal(struct ks *ks, int64_t now, bool simulated, const char *event,
     const struct ks_key *key, enum ks_event ev, const char *extra_json);
+/* Audit entries queued by ks_journal since the last commit. */
+size_t ks_queued(const struct ks *ks);
 
 /*
  * Atomically and durably replaces the state, with the journal queued since

@@ -9,6 +9,7 @@
 
 #include "event_hooks.h"
 #include "rotate_batch.h"
+#include "support/hmap.h"
 #include "support/log.h"
 
 struct qitem {
@@ -19,21 +20,25 @@ struct qitem {
 	int ok;         /* 1 ok, -1 failed, 0 not reported */
 	bool done;      /* its batch has run */
 	bool consumed;  /* the step committed it */
+	size_t older;   /* the key's item queued before, or HMAP_NONE */
 };
 
 struct batchq {
 	struct qitem *items;
 	size_t n, cap;
+	struct hmap last; /* (selector, domain) -> the key's newest item */
 };
 
+/* The newest item of (k, ev): a key's few items, found by its name. */
 static struct qitem *
 find(struct batchq *q, const struct ks_key *k, enum ks_event ev)
 {
 	size_t i;
 
-	for (i = q->n; i > 0; i--)
-		if (q->items[i - 1].k == k && q->items[i - 1].ev == ev)
-			return &q->items[i - 1];
+	for (i = hmap_get(&q->last, k->selector, k->domain); i != HMAP_NONE;
+	    i = q->items[i].older)
+		if (q->items[i].k == k && q->items[i].ev == ev)
+			return &q->items[i];
 	return NULL;
 }
 
@@ -63,6 +68,8 @@ run_batched(struct run *run, const struct vendor *v, struct ks_key *k,
 	it->k = k;
 	it->ev = ev;
 	it->prev = prev != NULL ? xstrdup(prev) : NULL;
+	it->older = hmap_get(&q->last, k->selector, k->domain);
+	hmap_put(&q->last, k->selector, k->domain, q->n - 1);
 	run_mark(&run->fresh, &run->nfresh, &run->capfresh, k);
 	return false;
 }
@@ -157,6 +164,7 @@ run_batch_free(struct run *run)
 	for (i = 0; i < run->batch->n; i++)
 		free(run->batch->items[i].prev);
 	free(run->batch->items);
+	hmap_clear(&run->batch->last);
 	free(run->batch);
 	run->batch = NULL;
 }

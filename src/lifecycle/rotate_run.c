@@ -65,8 +65,10 @@ run_dns(struct run *run, const struct vendor *v)
 int
 run_commit(struct run *run)
 {
-	/* deferred: one commit for a whole batch (see rotate_run.h) */
-	if (run->o->dry_run || run->defer)
+	/* deferred: one commit for a whole batch (see rotate_run.h), or
+	 * one every RUN_DEFER_MAX transitions of a large one */
+	if (run->o->dry_run || (run->defer &&
+	    ks_queued(run->lc->ks) < RUN_DEFER_MAX))
 		return 0;
 	if (lc_commit(run->lc) == -1) {
 		run->commit_failed = true;

@@ -51,7 +51,9 @@ struct run {
 	 * side effects already happened together: the keys a batch hook
 	 * accepted, the keys of one generation batch. A crash before that
 	 * commit reruns the batch (hooks are at least once) or loses keys
-	 * nothing outside the keystore has seen (SPEC section 7).
+	 * nothing outside the keystore has seen (SPEC section 7). A group of
+	 * over RUN_DEFER_MAX transitions is committed in parts, so that no
+	 * commit holds (and no memory buffers) a whole ESP's audit entries.
 	 */
 	bool defer;
 	/* keys published in this run (not checked until the next) */
@@ -75,6 +77,8 @@ void run_sched(struct run *run, const struct vendor *v, enum dk_alg alg,
     struct policy_sched *s);
 /* The resolver of v, set up on first use; NULL after logging. */
 struct dnsq *run_dns(struct run *run, const struct vendor *v);
+#define RUN_DEFER_MAX 4096
+
 /* Commits the keystore (not in a dry run, nor while deferred); -1 after
  * logging when the commit failed. */
 int run_commit(struct run *run);
