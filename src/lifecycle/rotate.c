@@ -209,16 +209,20 @@ store(struct run *run, struct gen *g)
 	g->k = k;
 }
 
-/* A batch's stored keys, reported once the commit said whether they are
+/* A stored key, reported once the commit said whether it is in. */
+struct kept {
+	const struct vendor *v;
+	struct ks_key *k;
+};
+
+/* A group's stored keys, reported once the commit said whether they are
  * in the keystore: "generated" only for keys it committed. */
 static void
-stored(struct run *run, struct gen *g, size_t n, bool committed)
+stored(struct run *run, const struct kept *g, size_t n, bool committed)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (g[i].k == NULL)
-			continue;
 		if (!committed) {
 			rotate_report_add(run->r, g[i].v->name, g[i].k, true,
 			    "failed", "a new %s key, not stored: the keystore "
@@ -262,10 +266,17 @@ due(struct run *run, const struct vendor *v, enum dk_alg alg)
 	return run->o->force && s.successor == NULL && !s.held && !s.leaving;
 }
 
-/* The keys to generate in this run. */
+/* The keys to generate in this run: (vendor, algorithm) pairs, a struct
+ * gen made for each only in its chunk (at 100,000 keys, a gen each up
+ * front would be 80 MB). */
+struct todo_item {
+	const struct vendor *v;
+	const struct alg_spec *spec;
+};
+
 struct todo {
-	struct gen *g;
-	size_t n;
+	struct todo_item *t;
+	size_t n, cap;
 };
 
 static bool
@@ -288,10 +299,12 @@ plan(struct run *run, const struct vendor *v, const struct alg_spec *spec,
 		    "would generate", "a %s key", dk_alg_name(spec->alg));
 		return;
 	}
-	t->g = xrealloc(t->g, (t->n + 1) * sizeof(*t->g));
-	memset(&t->g[t->n], 0, sizeof(*t->g));
-	t->g[t->n].v = v;
-	t->g[t->n++].spec = spec;
+	if (t->n == t->cap) {
+		t->cap = t->cap != 0 ? 2 * t->cap : 64;
+		t->t = xrealloc(t->t, t->cap * sizeof(*t->t));
+	}
+	t->t[t->n].v = v;
+	t->t[t->n++].spec = spec;
 }
 
 /* Keys generated and stored between two commits: one fsync of keys/
@@ -311,22 +324,38 @@ generate_due(struct run *run)
 {
 	static const struct pass pass = { managed, NULL, plan };
 	size_t chunk = CHUNK * (size_t)(run->o->jobs ? run->o->jobs : 1);
-	struct todo t = { NULL, 0 };
-	size_t i, j, n, pending = 0, from = 0;
+	struct todo t = { NULL, 0, 0 };
+	struct gen *g;
+	struct kept *kept;
+	size_t i, j, n, nkept = 0, pending = 0;
 	int rc = 0;
 
 	walk(run, &pass, &t);
+	if (t.n < chunk)
+		chunk = t.n;
+	g = xcalloc(chunk, sizeof(*g));
+	kept = xcalloc(GROUP + chunk, sizeof(*kept));
 	for (i = 0; i < t.n && rc == 0; i += n) {
 		if (pending == 0 &&
 		    (rc = run->o->unlock(run->o->unlock_ctx)) == -1)
 			break;
-		n = choose(run, t.g + i, t.n - i < chunk ? t.n - i : chunk);
+		n = t.n - i < chunk ? t.n - i : chunk;
+		memset(g, 0, n * sizeof(*g));
+		for (j = 0; j < n; j++) {
+			g[j].v = t.t[i + j].v;
+			g[j].spec = t.t[i + j].spec;
+		}
+		n = choose(run, g, n);
 		if (n == 0)
 			n = 1; /* cannot happen: the first never collides */
-		generate(run->lc, t.g + i, n, run->o->jobs);
-		for (j = i; j < i + n; j++) {
-			store(run, &t.g[j]);
-			free(t.g[j].sel);
+		generate(run->lc, g, n, run->o->jobs);
+		for (j = 0; j < n; j++) {
+			store(run, &g[j]);
+			free(g[j].sel);
+			if (g[j].k != NULL) {
+				kept[nkept].v = g[j].v;
+				kept[nkept++].k = g[j].k;
+			}
 		}
 		pending += n;
 		if (pending >= GROUP || i + n == t.n) {
@@ -337,13 +366,14 @@ generate_due(struct run *run)
 				run->commit_failed = run->gen_lost = true;
 				rc = -1;
 			}
-			stored(run, t.g + from, i + n - from, rc == 0);
-			from = i + n;
-			pending = 0;
+			stored(run, kept, nkept, rc == 0);
+			nkept = pending = 0;
 		}
 		progress(i + n, t.n);
 	}
-	free(t.g);
+	free(kept);
+	free(g);
+	free(t.t);
 	return rc;
 }
 
