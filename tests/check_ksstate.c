@@ -825,6 +825,70 @@ START_TEST(test_state_index_finds_many_keys_and_refuses_duplicates)
 }
 END_TEST
 
+/* A sink that keeps what it is given and the largest piece. */
+struct pieces {
+	struct buf all;
+	size_t n, largest;
+	size_t fail_at; /* fail the call of this number (from 1); 0 never */
+};
+
+static int
+keep_piece(void *ctx, const char *p, size_t n)
+{
+	struct pieces *c = ctx;
+
+	if (++c->n == c->fail_at)
+		return -1;
+	buf_add(&c->all, p, n);
+	if (n > c->largest)
+		c->largest = n;
+	return 0;
+}
+
+START_TEST(test_state_streams_in_pieces_as_it_encodes)
+{
+	struct ks_key k;
+	struct ksstate st;
+	struct buf whole = { NULL, 0, 0 };
+	struct pieces c;
+	char sel[32], err[200], sum[KSSTATE_SUM_HEX + 1], dom[64];
+	size_t i, len;
+
+	memset(&st, 0, sizeof(st));
+	st.now = 1764400000;
+	for (i = 0; i < 3000; i++) {
+		snprintf(sel, sizeof(sel), "s%zu", i);
+		snprintf(dom, sizeof(dom), "d%zu.example", i);
+		fill_key(&k, "v", dom, sel);
+		ck_assert_ptr_nonnull(ksstate_append(&st, &k));
+	}
+	ck_assert_int_eq(ksstate_encode(&st, &whole, err, sizeof(err)), 0);
+	ck_assert_uint_gt(whole.len, 4 * 65536);
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(ksstate_encode_stream(&st, keep_piece, &c, sum, &len,
+	    err, sizeof(err)), 0);
+	/* the same octets, never much more than 64 KiB at once */
+	ck_assert_uint_eq(len, whole.len);
+	ck_assert_uint_eq(c.all.len, whole.len);
+	ck_assert_mem_eq(c.all.data, whole.data, whole.len);
+	ck_assert_uint_ge(c.n, 4);
+	ck_assert_uint_lt(c.largest, 65536 + 4096);
+	/* the sum is the end line's */
+	ck_assert_mem_eq(whole.data + whole.len - KSSTATE_SUM_HEX - 1, sum,
+	    KSSTATE_SUM_HEX);
+	buf_free(&c.all);
+	/* a sink that fails is not called again, and the caller is told */
+	memset(&c, 0, sizeof(c));
+	c.fail_at = 2;
+	ck_assert_int_eq(ksstate_encode_stream(&st, keep_piece, &c, sum, &len,
+	    err, sizeof(err)), -2);
+	ck_assert_uint_eq(c.n, 2);
+	buf_free(&c.all);
+	buf_free(&whole);
+	ksstate_free(&st);
+}
+END_TEST
+
 START_TEST(test_vendors_observations_and_counters_are_indexed_and_stay_put)
 {
 	struct ks_observation *o0;
@@ -1113,6 +1177,7 @@ main(void)
 	tcase_add_test(tc,
 	    test_log_groups_carry_only_the_changes_and_replay_exactly);
 	tcase_add_test(tc, test_log_torn_last_group_is_cut_off);
+	tcase_add_test(tc, test_state_streams_in_pieces_as_it_encodes);
 	tcase_add_test(tc,
 	    test_log_edits_reorders_and_foreign_logs_are_refused);
 	suite_add_tcase(s, tc);

@@ -292,6 +292,77 @@ ksfile_sync_fs(int dfd, const char *shown)
 }
 
 int
+ksfile_begin(struct ksfile_new *f, int dfd, const char *name,
+    const char *shown)
+{
+	unsigned char rnd[TEMP_RAND];
+	char hex[2 * TEMP_RAND + 1];
+
+	memset(f, 0, sizeof(*f));
+	f->dfd = dfd;
+	f->name = name;
+	f->shown = shown;
+	randombytes_buf(rnd, sizeof(rnd));
+	util_hex(rnd, sizeof(rnd), hex);
+	f->tmp = xasprintf("%s" TEMP_TAG "%s", name, hex);
+	f->fd = openat(dfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (f->fd == -1 || fchmod(f->fd, 0600) == -1) {
+		log_fail(EX_IOERR, "keystore: %s: cannot create a temp file: "
+		    "%s", shown, strerror(errno));
+		ksfile_abort(f);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ksfile_write(void *ctx, const char *p, size_t n)
+{
+	struct ksfile_new *f = ctx;
+
+	if (f->err == 0 && write_all(f->fd, p, n) == -1)
+		f->err = errno;
+	return f->err == 0 ? 0 : -1;
+}
+
+int
+ksfile_end(struct ksfile_new *f)
+{
+	/* the state's commit on a full disk, in tests/dkimkeys-faults */
+	if (f->err == 0 && strcmp(f->name, "state") == 0)
+		f->err = fault_errno("state-enospc");
+	if (f->err == 0 && fsync(f->fd) == -1)
+		f->err = errno;
+	if (close(f->fd) == -1 && f->err == 0)
+		f->err = errno;
+	f->fd = -1;
+	if (f->err == 0 && renameat(f->dfd, f->tmp, f->dfd, f->name) == -1)
+		f->err = errno;
+	if (f->err != 0) {
+		log_fail(EX_IOERR, "keystore: %s: cannot write: %s", f->shown,
+		    strerror(f->err));
+		ksfile_abort(f);
+		return -1;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	return ksfile_sync_dir(f->dfd, f->shown);
+}
+
+void
+ksfile_abort(struct ksfile_new *f)
+{
+	if (f->fd != -1)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp != NULL)
+		unlinkat(f->dfd, f->tmp, 0);
+	free(f->tmp);
+	f->tmp = NULL;
+}
+
+int
 ksfile_replace(int dfd, const char *name, const char *shown,
     const void *buf, size_t len)
 {

@@ -44,6 +44,23 @@ int ksfile_put_lazy(int dfd, const char *name, const char *shown,
 /* syncfs(2) of dfd's file system, then fsync of the folder dfd: every
  * file written before it is durable under its name. */
 int ksfile_sync_fs(int dfd, const char *shown);
+/*
+ * ksfile_replace in pieces, for a file too large to hold in memory:
+ * ksfile_begin creates the temp file, ksfile_write appends (its first
+ * failure is kept: the later calls do nothing), ksfile_end fsyncs,
+ * renames over name and syncs the folder, or logs the failure (74) and
+ * removes the temp file, as ksfile_abort does.
+ */
+struct ksfile_new {
+	int dfd, fd, err;
+	char *tmp;
+	const char *name, *shown;
+};
+int ksfile_begin(struct ksfile_new *f, int dfd, const char *name,
+    const char *shown);
+int ksfile_write(void *f, const char *p, size_t n);
+int ksfile_end(struct ksfile_new *f);
+void ksfile_abort(struct ksfile_new *f);
 /* ksfile_put, then fsync of the folder: atomic and durable. */
 int ksfile_replace(int dfd, const char *name, const char *shown,
     const void *buf, size_t len);

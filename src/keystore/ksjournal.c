@@ -160,27 +160,32 @@ static int
 ks_checkpoint(struct ks *ks)
 {
 	struct ksstate *st = &ks->st;
-	struct buf b = { NULL, 0, 0 }, h = { NULL, 0, 0 };
+	struct buf h = { NULL, 0, 0 };
+	struct ksfile_new f;
 	char err[300], seed[KSSTATE_SUM_HEX + 1];
-	int rc = -1;
+	size_t len;
+	int rc = -1, e;
 
 	st->has_ksid = true;
 	memcpy(st->ksid, ks->hdr.id, KSSTATE_KSID_LEN);
 	st->audit_seq = ks->head.seq;
 	memcpy(st->audit_hash, ks->head.hash, sizeof(st->audit_hash));
-	if (ksstate_encode(st, &b, err, sizeof(err)) == -1) {
+	/* written as it is encoded: never the whole state in memory */
+	if (ksfile_begin(&f, ks->dfd, "state", ks_at(ks, "state")) == -1)
+		return -1;
+	e = ksstate_encode_stream(st, ksfile_write, &f, seed, &len, err,
+	    sizeof(err));
+	if (e == -1) {
 		log_fail(EX_DATAERR, "keystore: %s: cannot store: %s",
 		    ks_at(ks, "state"), err);
+		ksfile_abort(&f);
 		goto out;
 	}
-	if (ksfile_replace(ks->dfd, "state", ks_at(ks, "state"), b.data,
-	    b.len) == -1)
+	if (ksfile_end(&f) == -1)
 		goto out;
 	ks->commits++; /* all the state is in, whatever comes next */
 	/* kill -9 tests: the old state.log is then absorbed already */
 	fault_point("checkpoint-renamed");
-	memcpy(seed, b.data + b.len - KSSTATE_SUM_HEX - 1, KSSTATE_SUM_HEX);
-	seed[KSSTATE_SUM_HEX] = '\0';
 	ksstate_log_header(&h, seed);
 	if (ksfile_replace(ks->dfd, "state.log", ks_at(ks, "state.log"),
 	    h.data, h.len) == -1 || open_log(ks) == -1)
@@ -189,12 +194,11 @@ ks_checkpoint(struct ks *ks)
 	memcpy(st->logsum, seed, sizeof(seed));
 	ks->fold = ks->torn = false;
 	ks->groups = 0;
-	ks->ckpt_len = b.len;
+	ks->ckpt_len = len;
 	ks->log_len = h.len;
 	ksstate_mark_stored(st);
 	rc = 0;
 out:
-	buf_free(&b);
 	buf_free(&h);
 	return rc;
 }

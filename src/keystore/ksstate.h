@@ -228,6 +228,14 @@ void ksstate_log_header(struct buf *out, const char *seed);
 int ksstate_encode(const struct ksstate *st, struct buf *out, char *err,
     size_t errlen);
 /*
+ * ksstate_encode, handed to sink in pieces of about 64 KiB (a sink's -1
+ * stops further calls); sum gets the end line's BLAKE2b (hex), len the
+ * octets. Returns 0, -1 as ksstate_encode, or -2 when the sink failed.
+ */
+int ksstate_encode_stream(const struct ksstate *st,
+    int (*sink)(void *ctx, const char *p, size_t n), void *ctx,
+    char sum[KSSTATE_SUM_HEX + 1], size_t *len, char *err, size_t errlen);
+/*
  * Parses a state file of any version read into st (zeroed first;
  * ksstate_free() it even on error). Returns 0, -1 for damage (a bad
  * checksum, an unknown, missing or repeated field, an invalid value, a

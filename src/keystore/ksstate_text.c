@@ -367,49 +367,116 @@ put_journal(const struct ksstate *st, struct buf *out, char *err,
 	return 0;
 }
 
+/*
+ * The state's text on its way out: lines gather in b, and whenever b holds
+ * DRAIN_AT octets they go to the BLAKE2b state and the sink (the state of
+ * 100,000 keys is some 50 MB, never whole in memory).
+ */
+#define DRAIN_AT 65536
+
+struct enc {
+	struct buf b;
+	crypto_generichash_state h;
+	int (*sink)(void *ctx, const char *p, size_t n);
+	void *ctx;
+	size_t total;
+	int failed;
+};
+
+static void
+drain(struct enc *e, bool all)
+{
+	if (e->b.len == 0 || (!all && e->b.len < DRAIN_AT))
+		return;
+	crypto_generichash_update(&e->h, (const unsigned char *)e->b.data,
+	    e->b.len);
+	if (!e->failed && e->sink(e->ctx, e->b.data, e->b.len) == -1)
+		e->failed = 1;
+	e->total += e->b.len;
+	e->b.len = 0;
+}
+
 /* Every record but the counters, each checked first. */
 static int
-encode_records(const struct ksstate *st, struct buf *out, char *err,
+encode_records(const struct ksstate *st, struct enc *e, char *err,
     size_t errlen)
 {
 	size_t i;
 
-	for (i = 0; i < st->nvendors; i++)
-		if (put_vendor(st->vendors[i], out, err, errlen) == -1)
+	for (i = 0; i < st->nvendors; i++) {
+		if (put_vendor(st->vendors[i], &e->b, err, errlen) == -1)
 			return -1;
-	for (i = 0; i < st->nkeys; i++)
-		if (put_key(st->keys[i], out, err, errlen) == -1)
+		drain(e, false);
+	}
+	for (i = 0; i < st->nkeys; i++) {
+		if (put_key(st->keys[i], &e->b, err, errlen) == -1)
 			return -1;
-	for (i = 0; i < st->nobs; i++)
-		if (put_observation(st->obs[i], out, err, errlen) == -1)
+		drain(e, false);
+	}
+	for (i = 0; i < st->nobs; i++) {
+		if (put_observation(st->obs[i], &e->b, err, errlen) == -1)
 			return -1;
-	return put_journal(st, out, err, errlen);
+		drain(e, false);
+	}
+	return put_journal(st, &e->b, err, errlen);
+}
+
+int
+ksstate_encode_stream(const struct ksstate *st,
+    int (*sink)(void *ctx, const char *p, size_t n), void *ctx,
+    char sum[KSSTATE_SUM_HEX + 1], size_t *len, char *err, size_t errlen)
+{
+	unsigned char h[crypto_generichash_BYTES];
+	char id[2 * KSSTATE_KSID_LEN + 1];
+	struct enc e;
+	int rc = -1;
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	e.sink = sink;
+	e.ctx = ctx;
+	crypto_generichash_init(&e.h, NULL, 0, sizeof(h));
+	util_hex(st->ksid, KSSTATE_KSID_LEN, id);
+	buf_printf(&e.b, "dkimkeys-state %d\nkeystore %s\nlog %s\n",
+	    KSSTATE_VERSION, id, sum_or_zeros(st->logsum));
+	put_audit(&e.b, st);
+	if (put_head(st, &e.b, err, errlen) == -1)
+		goto out;
+	for (i = 0; i < st->ncounters; i++)
+		if (put_counter(st, i, &e.b, err, errlen) == -1)
+			goto out;
+	if (encode_records(st, &e, err, errlen) == -1)
+		goto out;
+	drain(&e, true);
+	crypto_generichash_final(&e.h, h, sizeof(h));
+	util_hex(h, sizeof(h), sum);
+	buf_printf(&e.b, END_TAG "%s\n", sum);
+	e.total += e.b.len;
+	if (!e.failed && sink(ctx, e.b.data, e.b.len) == -1)
+		e.failed = 1;
+	*len = e.total;
+	rc = e.failed ? -2 : 0;
+out:
+	buf_free(&e.b);
+	return rc;
+}
+
+static int
+to_buf(void *ctx, const char *p, size_t n)
+{
+	buf_add(ctx, p, n);
+	return 0;
 }
 
 int
 ksstate_encode(const struct ksstate *st, struct buf *out, char *err,
     size_t errlen)
 {
-	unsigned char sum[crypto_generichash_BYTES];
-	char hex[2 * sizeof(sum) + 1], id[2 * KSSTATE_KSID_LEN + 1];
-	size_t start = out->len, i;
+	char sum[KSSTATE_SUM_HEX + 1];
+	size_t len;
 
-	util_hex(st->ksid, KSSTATE_KSID_LEN, id);
-	buf_printf(out, "dkimkeys-state %d\nkeystore %s\nlog %s\n",
-	    KSSTATE_VERSION, id, sum_or_zeros(st->logsum));
-	put_audit(out, st);
-	if (put_head(st, out, err, errlen) == -1)
-		return -1;
-	for (i = 0; i < st->ncounters; i++)
-		if (put_counter(st, i, out, err, errlen) == -1)
-			return -1;
-	if (encode_records(st, out, err, errlen) == -1)
-		return -1;
-	crypto_generichash(sum, sizeof(sum), (unsigned char *)out->data + start,
-	    out->len - start, NULL, 0);
-	util_hex(sum, sizeof(sum), hex);
-	buf_printf(out, END_TAG "%s\n", hex);
-	return 0;
+	return ksstate_encode_stream(st, to_buf, out, sum, &len, err,
+	    errlen) == 0 ? 0 : -1;
 }
 
 /* sum = BLAKE2b-256 of prev (hex) || the octets of a group up to and
