@@ -120,7 +120,7 @@ on_alarm(int sig)
 }
 
 int
-cli_open_store(struct cli *cli, bool lock)
+cli_open_keystore(struct cli *cli, const char *keystore, bool lock)
 {
 	int flags = lock ? KS_LOCK | (cli->wait ? KS_WAIT : 0) : 0;
 	struct sigaction sa;
@@ -138,12 +138,18 @@ cli_open_store(struct cli *cli, bool lock)
 	ks_etcd_client(cli->cfg->etcd_ca, cli->cfg->etcd_cert,
 	    cli->cfg->etcd_key, cli->cfg->etcd_user,
 	    cli->cfg->etcd_password_file);
-	rc = ks_open(cli->cfg->keystore, flags, &cli->ks);
+	rc = ks_open(keystore, flags, &cli->ks);
 	alarm(0);
 	if (rc == -1)
 		return -1;
 	cli->lc.ks = cli->ks;
 	return 0;
+}
+
+int
+cli_open_store(struct cli *cli, bool lock)
+{
+	return cli_open_keystore(cli, cli->cfg->keystore, lock);
 }
 
 int

@@ -67,9 +67,10 @@ static const struct cmd commands[] = {
 	    "compare what DNS serves with the keystore" },
 	{ "backup", cmd_backup, CMD_CONFIG | CMD_LOCKED, "FILE",
 	    "a consistent snapshot of the keystore (tar)" },
-	{ "migrate", cmd_migrate, CMD_CONFIG | CMD_LOCKED,
-	    "TO (a new folder or etcd://HOST:PORT[,...]/PREFIX)",
-	    "copy the keystore to a folder or to etcd, then check the copy" },
+	{ "migrate", cmd_migrate, CMD_CONFIG,
+	    "[FROM] TO (each a folder or etcd://HOST:PORT[,...]/PREFIX)",
+	    "copy a keystore (default: the configured one) to a new folder "
+	    "or to etcd, then check the copy" },
 	{ "config-check", cmd_config_check, 0, "",
 	    "parse and validate the configuration" },
 };

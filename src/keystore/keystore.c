@@ -309,8 +309,18 @@ open_folders(struct ks *ks)
 		    "dkimkeys init)", ks->dir);
 		return -1;
 	}
-	if ((ks->dfd = ksfile_open_dir(AT_FDCWD, ks->dir, ks->dir)) == -1 ||
-	    (ks->kfd = ksfile_open_dir(ks->dfd, "keys",
+	if ((ks->dfd = ksfile_open_dir(AT_FDCWD, ks->dir, ks->dir)) == -1)
+		return -1;
+	/* a folder with neither is no keystore at all (migrate FROM), not
+	 * a damaged one */
+	if (fstatat(ks->dfd, "header", &sb, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT && fstatat(ks->dfd, "keys", &sb,
+	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT) {
+		log_fail(EX_IOERR, "keystore: %s: not a keystore (no header, "
+		    "no keys folder)", ks->dir);
+		return -1;
+	}
+	if ((ks->kfd = ksfile_open_dir(ks->dfd, "keys",
 	    ks_at(ks, "keys"))) == -1)
 		return -1;
 	if ((fd = ksfile_open(ks->dfd, "audit.log", ks_at(ks, "audit.log"),

@@ -1,9 +1,11 @@
 #!/bin/sh
 # migrate (issue 12): a keystore with history copied from a folder into
-# etcd and from etcd into a new folder; each copy is checked by migrate
-# itself (audit chain, every key decrypts), and list --json, txt and log
-# print the same from all three; the folder that comes back is the first
-# byte for byte. A target that holds a keystore already is refused (73).
+# etcd and from etcd into a new folder, as TO (from the configured
+# keystore) and as FROM TO (either side named, in every direction); each
+# copy is checked by migrate itself (audit chain, every key decrypts), and
+# list --json, txt and log print the same from all; the folder that comes back is the first
+# byte for byte. A target that holds a keystore already is refused (73), a
+# FROM that holds none is 74 in one line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.inc"
 cd "$T" || exit 1
@@ -73,6 +75,37 @@ done
 check "the folder that came back is the first byte for byte" \
     test "$(snapshot "$T/store")" = "$(snapshot "$T/back")"
 check "and it rotates on" run 0 "$DK" -c back.conf rotate
+
+# migrate FROM TO: either side named, whatever the configuration says
+E2=etcd://$ETCD_ENDPOINTS/dk/explicit
+check "migrate FROM TO, folder to etcd" run 0 dk migrate "$T/store" "$E2"
+check "  it names both" grep -q "keystore $T/store copied to $E2:" "$T/out"
+check "migrate FROM TO, etcd to etcd" \
+    run 0 dk migrate "$E2" "etcd://$ETCD_ENDPOINTS/dk/again"
+check "migrate FROM TO, etcd to a folder, from a config naming the folder" \
+    run 0 dk migrate "etcd://$ETCD_ENDPOINTS/dk/again" "$T/back2"
+sed "s|^keystore = store\$|keystore = $T/back2|" "$CONF" >back2.conf
+check "  its list, txt and log" show back2.conf back2
+for w in list txt log; do
+	check "  $w: the same as the first folder's" cmp -s folder.$w back2.$w
+done
+check "  and it is the first folder byte for byte" \
+    test "$(snapshot "$T/store")" = "$(snapshot "$T/back2")"
+# bad FROM: one line naming it, 74 (no keystore there), nothing made
+check "FROM missing: 74" run 74 dk migrate "$T/nothing" "$T/made1"
+check "  one line naming it" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] &&
+    grep -q '$T/nothing: not found' '$T/err'"
+mkdir -m 700 "$T/empty"
+check "FROM not a keystore: 74" run 74 dk migrate "$T/empty" "$T/made2"
+check "  one line saying so" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] &&
+    grep -q '$T/empty: not a keystore' '$T/err'"
+check "FROM an etcd prefix holding no keystore: 74" \
+    run 74 dk migrate "etcd://$ETCD_ENDPOINTS/dk/none" "$T/made3"
+check "  one line naming it" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] &&
+    grep -q 'dk/none: not found' '$T/err'"
+check "  and no TO was made" sh -c "! ls -d '$T'/made* 2>/dev/null"
+check "FROM the same as TO: 64" run 64 dk migrate "$T/store" "$T/store"
+check "three arguments: 64" run 64 dk migrate "$T/store" "$T/a" "$T/b"
 
 # an audit log rolled to segments (keystore/FORMAT 6) does not go to etcd,
 # which keeps one audit.log: refused, nothing written there
