@@ -351,8 +351,9 @@ ks_open(const char *dir, int flags, struct ks **out)
 	int rc = -1;
 
 	*out = NULL;
-	/* an etcd keystore keeps one audit.log (its objects are fetched and
-	 * pushed by name): it never rolls to segments */
+	/* an etcd keystore never rolls its audit.log (a roll would send a
+	 * whole segment in one transaction); the sealed segments of a folder
+	 * migrated there are kept as they are */
 	if (ksmirror_is_etcd(dir))
 		ksaudit_segment_limit(UINT64_MAX);
 	if (ksmirror_is_etcd(dir) && ksmirror_open(dir, flags & KS_LOCK,

@@ -122,12 +122,13 @@ dir_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
 	DIR *d;
 	int fd;
 
-	if (strcmp(folder, "keys") != 0) {
+	if (strcmp(folder, "keys") != 0 && folder[0] != '\0') {
 		log_fail(EX_SOFTWARE, "keystore: no folder %s", folder);
 		return -1;
 	}
-	if ((fd = dup(s->kfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		log_fail(EX_IOERR, "keystore: %s/keys: %s", s->dir,
+	if ((fd = dup(folder[0] != '\0' ? s->kfd : s->dfd)) == -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		log_fail(EX_IOERR, "keystore: %s/%s: %s", s->dir, folder,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -251,7 +252,8 @@ out:
 static int
 etcd_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
 {
-	char *pre = xasprintf("%s%s/", s->prefix, folder);
+	char *pre = folder[0] == '\0' ? xstrdup(s->prefix) :
+	    xasprintf("%s%s/", s->prefix, folder);
 	size_t plen = strlen(pre), elen;
 	unsigned char *end = ksetcd_prefix_end(pre, plen, &elen);
 	struct ksetcd_kvs r;
