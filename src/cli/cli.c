@@ -122,11 +122,14 @@ on_alarm(int sig)
 int
 cli_open_keystore(struct cli *cli, const char *keystore, bool lock)
 {
-	int flags = lock ? KS_LOCK | (cli->wait ? KS_WAIT : 0) : 0;
+	bool audits = cli->cmd != NULL && (cli->cmd->flags & CMD_AUDITS);
+	int flags = (lock ? KS_LOCK : 0) | (audits ? KS_AUDIT : 0);
 	struct sigaction sa;
 	int rc;
 
-	if (lock && cli->wait && cli->wait_for > 0) {
+	if (flags != 0 && cli->wait)
+		flags |= KS_WAIT;
+	if (flags != 0 && cli->wait && cli->wait_for > 0) {
 		/* --wait=DURATION: the alarm interrupts the wait for the
 		 * lock, and ks_open gives up (75) */
 		memset(&sa, 0, sizeof(sa));

@@ -351,6 +351,8 @@ ks_open(const char *dir, int flags, struct ks **out)
 	int rc = -1;
 
 	*out = NULL;
+	if (ksmirror_is_etcd(dir) && (flags & KS_AUDIT))
+		flags |= KS_LOCK;
 	/* an etcd keystore never rolls its audit.log (a roll would send a
 	 * whole segment in one transaction); the sealed segments of a folder
 	 * migrated there are kept as they are */
