@@ -135,4 +135,18 @@ check "  which is the rolled folder byte for byte" \
 check "  the etcd keystore rotates on" run 0 "$DK" -c seg-etcd.conf rotate
 check "  and its chain still verifies across the segments" \
     run 0 "$DK" -c seg-etcd.conf log --verify
+
+# messages name the keystore in etcd, not the run's private copy of it
+AGAIN=etcd://$ETCD_ENDPOINTS/dk/again
+sed "s|^keystore = store\$|keystore = $AGAIN|" "$CONF" >again.conf
+check "a keystore in etcd copied there from etcd" run 0 "$DK" -c again.conf list
+set -- $ETCD_CLIENTS
+b64() { printf %s "$1" | base64 -w0; }
+check "its state damaged in etcd" sh -c "curl -fsS -X POST -d \
+    '{\"key\": \"$(b64 'dk/again/state#00000000')\", \"value\": \"$(b64 'not a state')\"}' \
+    http://127.0.0.1:$1/v3/kv/put >/dev/null"
+check "  list: 65" run 65 "$DK" -c again.conf list
+check "  naming the state in etcd" \
+    grep -q "keystore: $AGAIN/state: " "$T/err"
+check "  not the private copy" sh -c "! grep -q '$TMPDIR' '$T/err'"
 finish
