@@ -194,7 +194,7 @@ fetch(struct ksmirror *m)
 	for (size_t i = 0; i < ARRAY_LEN(top); i++)
 		if (fetch_one(m, top[i]) == -1)
 			return -1;
-	if (ksstore_list(m->st, "", &names, &n) == -1)
+	if (ksstore_list_top(m->st, "audit-", &names, &n) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (ksaudit_seg_parse(names[i], &last) &&

@@ -50,10 +50,14 @@ void ksstore_close(struct ksstore *s);
  * 65. */
 int ksstore_read(struct ksstore *s, const char *name, size_t max,
     unsigned char **buf, size_t *len);
-/* The names of the objects in folder ("keys", or "" for the top: names
- * there may include the lock file and the keys folder), sorted, without
- * the folder; malloc'd. */
+/* The names of the objects in folder ("keys"), sorted, without the
+ * folder; malloc'd. */
 int ksstore_list(struct ksstore *s, const char *folder, char ***names,
+    size_t *n);
+/* The same for the objects at the top whose names begin with begins
+ * ("audit-": the audit log's sealed segments); in etcd one range over
+ * just those keys. */
+int ksstore_list_top(struct ksstore *s, const char *begins, char ***names,
     size_t *n);
 void ksstore_names_free(char **names, size_t n);
 /* Every object of folder with its content, in name order, to fn (which
