@@ -136,12 +136,36 @@ check "  the etcd keystore rotates on" run 0 "$DK" -c seg-etcd.conf rotate
 check "  and its chain still verifies across the segments" \
     run 0 "$DK" -c seg-etcd.conf log --verify
 
+# FROM is copied under its lock: a folder's flock, an etcd prefix's lease
+need flock
+flock "$T/store/lock" sleep 2 &
+holder=$!
+sleep 0.5
+check "migrate FROM a folder another run has locked: 75" \
+    run 75 dk migrate "$T/store" "$T/made5"
+wait "$holder"
+check "  nothing made" test ! -e "$T/made5"
+# and an etcd prefix: 75 while another run has its lease lock
+set -- $ETCD_CLIENTS
+b64() { printf %s "$1" | base64 -w0; }
+lease=$(curl -fsS -X POST -d '{"TTL": 60}' \
+    "http://127.0.0.1:$1/v3/lease/grant" |
+    "$PY" -c 'import json,sys; print(json.load(sys.stdin)["ID"])')
+curl -fsS -X POST -d "{\"key\": \"$(b64 dk/explicit/lock)\", \"value\": \
+    \"$(b64 'elsewhere pid 1')\", \"lease\": \"$lease\"}" \
+    "http://127.0.0.1:$1/v3/kv/put" >/dev/null
+check "migrate FROM an etcd prefix another run has locked: 75" \
+    run 75 dk migrate "$E2" "$T/made4"
+check "  naming the holder, nothing made" sh -c "grep -q \
+    'locked by elsewhere pid 1' '$T/err' && [ ! -e '$T/made4' ]"
+curl -fsS -X POST -d "{\"ID\": \"$lease\"}" \
+    "http://127.0.0.1:$1/v3/lease/revoke" >/dev/null
+check "  and once it is free, 0" run 0 dk migrate "$E2" "$T/made4"
+
 # messages name the keystore in etcd, not the run's private copy of it
 AGAIN=etcd://$ETCD_ENDPOINTS/dk/again
 sed "s|^keystore = store\$|keystore = $AGAIN|" "$CONF" >again.conf
 check "a keystore in etcd copied there from etcd" run 0 "$DK" -c again.conf list
-set -- $ETCD_CLIENTS
-b64() { printf %s "$1" | base64 -w0; }
 check "its state damaged in etcd" sh -c "curl -fsS -X POST -d \
     '{\"key\": \"$(b64 'dk/again/state#00000000')\", \"value\": \"$(b64 'not a state')\"}' \
     http://127.0.0.1:$1/v3/kv/put >/dev/null"
