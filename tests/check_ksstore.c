@@ -115,7 +115,13 @@ play(struct ksstore *s)
 		{ KSSTORE_REMOVE, "keys/k1.key", NULL, 0 },
 		{ KSSTORE_REMOVE, "keys/none.key", NULL, 0 },
 		{ KSSTORE_REPLACE, "keys/k3.key", big, BIG },
+		{ KSSTORE_REPLACE, "audit-000000000002.log", "s2", 2 },
+		{ KSSTORE_REPLACE, "audit-000000000001.log", "s1", 2 },
 	};
+	const char *const segs[] = { "audit-000000000001.log",
+		"audit-000000000002.log" };
+	char **names;
+	size_t nn;
 	const char *const both[] = { "k1.key", "k2.key" };
 	struct buf got = { NULL, 0, 0 };
 	struct want w[] = {
@@ -155,6 +161,13 @@ play(struct ksstore *s)
 	buf_add(&got, "", 1);
 	ck_assert_str_eq(got.data, "k2.key=2;k3.key=3145728;");
 	buf_free(&got);
+	/* the audit log's segments, by the start of their names: not
+	 * audit.log, audit.head or anything in keys/ */
+	ck_assert_int_eq(ksstore_list_top(s, "audit-", &names, &nn), 0);
+	ck_assert_uint_eq(nn, 2);
+	for (size_t i = 0; i < nn; i++)
+		ck_assert_str_eq(names[i], segs[i]);
+	ksstore_names_free(names, nn);
 	free(log2);
 }
 

@@ -120,13 +120,16 @@ on_alarm(int sig)
 }
 
 int
-cli_open_store(struct cli *cli, bool lock)
+cli_open_keystore(struct cli *cli, const char *keystore, bool lock)
 {
-	int flags = lock ? KS_LOCK | (cli->wait ? KS_WAIT : 0) : 0;
+	bool audits = cli->cmd != NULL && (cli->cmd->flags & CMD_AUDITS);
+	int flags = (lock ? KS_LOCK : 0) | (audits ? KS_AUDIT : 0);
 	struct sigaction sa;
 	int rc;
 
-	if (lock && cli->wait && cli->wait_for > 0) {
+	if (flags != 0 && cli->wait)
+		flags |= KS_WAIT;
+	if (flags != 0 && cli->wait && cli->wait_for > 0) {
 		/* --wait=DURATION: the alarm interrupts the wait for the
 		 * lock, and ks_open gives up (75) */
 		memset(&sa, 0, sizeof(sa));
@@ -138,12 +141,18 @@ cli_open_store(struct cli *cli, bool lock)
 	ks_etcd_client(cli->cfg->etcd_ca, cli->cfg->etcd_cert,
 	    cli->cfg->etcd_key, cli->cfg->etcd_user,
 	    cli->cfg->etcd_password_file);
-	rc = ks_open(cli->cfg->keystore, flags, &cli->ks);
+	rc = ks_open(keystore, flags, &cli->ks);
 	alarm(0);
 	if (rc == -1)
 		return -1;
 	cli->lc.ks = cli->ks;
 	return 0;
+}
+
+int
+cli_open_store(struct cli *cli, bool lock)
+{
+	return cli_open_keystore(cli, cli->cfg->keystore, lock);
 }
 
 int

@@ -21,6 +21,8 @@
 			   (the clock guard, lc_clock_ok) */
 #define CMD_CHANGES 0x10 /* changes it: not under DKIMKEYS_NOW on a
 			   real-clock keystore (lc_simulation_ok) */
+#define CMD_AUDITS 0x20 /* with CMD_STORE: writes an audit entry (KS_AUDIT:
+			   the lock in etcd) */
 
 struct cli;
 
@@ -58,6 +60,9 @@ int cli_section(struct cli *cli, const char *name);
 /* Opens the keystore (with the lock when asked), for commands that
  * decide themselves. */
 int cli_open_store(struct cli *cli, bool lock);
+/* The same for another keystore than the configured one (migrate FROM),
+ * with the configuration's etcd_* client settings. */
+int cli_open_keystore(struct cli *cli, const char *keystore, bool lock);
 /* The configured vendor of that name, or NULL after logging (64). */
 const struct vendor *cli_vendor(struct cli *cli, const char *name);
 /* name (a KEY or other record name) as a JSON string, with the final dot

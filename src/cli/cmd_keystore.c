@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "cmds.h"
-#include "keystore/ksmigrate.h"
+#include "lifecycle/migrate.h"
 #include "lifecycle/passwd.h"
 #include "secret/passphrase.h"
 #include "secret/secret.h"
@@ -104,21 +104,30 @@ out:
 int
 cmd_migrate(struct cli *cli, int argc, char **argv)
 {
-	unsigned long keys, entries;
-	const char *to;
+	struct migrate_result r;
+	const char *from, *to;
 
 	if (cli_getopt(cli, argc, argv, "", NULL) != -1)
 		return -1;
-	if (optind + 1 != argc)
+	if (optind + 1 != argc && optind + 2 != argc)
 		return cli_usage(cli);
+	from = optind + 2 == argc ? argv[optind++] : cli->cfg->keystore;
 	to = argv[optind];
-	/* the passphrase first: a copy that cannot be checked is not made */
-	if (cli_unlock(cli) == -1 || ks_copy(cli->ks, to) == -1 ||
-	    ks_check_copy(to, cli->pass, &keys, &entries) == -1)
+	if (strcmp(from, to) == 0) {
+		log_fail(EX_USAGE, "migrate: %s: FROM and TO are the same",
+		    to);
 		return -1;
-	log_info("keystore %s copied to %s", cli->cfg->keystore, to);
+	}
+	/* FROM with its lock, so that it does not change while copied; the
+	 * passphrase first: a copy that cannot be checked is not made */
+	if (cli_open_keystore(cli, from, true) == -1 ||
+	    cli_unlock(cli) == -1 ||
+	    migrate_copy(&cli->lc, to, cli->pass, &r) == -1)
+		return -1;
+	log_info("keystore %s copied to %s", from, to);
 	if (!cli->json)
-		printf("keystore copied to %s: %lu keys decrypt, audit log "
-		    "intact (%lu entries)\n", to, keys, entries);
+		printf("keystore %s copied to %s: %lu keys decrypt, audit "
+		    "log intact (%lu entries)\n", from, to, r.keys,
+		    r.entries);
 	return 0;
 }

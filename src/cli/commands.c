@@ -28,7 +28,8 @@ static const struct cmd commands[] = {
 	{ "txt", cmd_txt, CMD_CONFIG | CMD_STORE,
 	    "[VENDOR|KEY] [--format zone|value|name-value|json|nsupdate]",
 	    "the DNS records to publish" },
-	{ "export", cmd_export, CMD_CONFIG | CMD_STORE | CMD_CHANGES,
+	{ "export", cmd_export, CMD_CONFIG | CMD_STORE | CMD_CHANGES |
+	    CMD_AUDITS,
 	    "KEY [--format pem|pkcs1|raw] [-o FILE] [--force]",
 	    "write a decrypted private key" },
 	{ "passwd", cmd_passwd, CMD_CONFIG | CMD_LOCKED | CMD_CHANGES,
@@ -67,9 +68,10 @@ static const struct cmd commands[] = {
 	    "compare what DNS serves with the keystore" },
 	{ "backup", cmd_backup, CMD_CONFIG | CMD_LOCKED, "FILE",
 	    "a consistent snapshot of the keystore (tar)" },
-	{ "migrate", cmd_migrate, CMD_CONFIG | CMD_LOCKED,
-	    "TO (a new folder or etcd://HOST:PORT[,...]/PREFIX)",
-	    "copy the keystore to a folder or to etcd, then check the copy" },
+	{ "migrate", cmd_migrate, CMD_CONFIG,
+	    "[FROM] TO (each a folder or etcd://HOST:PORT[,...]/PREFIX)",
+	    "copy a keystore (default: the configured one) to a new folder "
+	    "or to etcd, then check the copy" },
 	{ "config-check", cmd_config_check, 0, "",
 	    "parse and validate the configuration" },
 };

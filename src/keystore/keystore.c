@@ -50,14 +50,20 @@ ks_cluster_info(struct ks *ks, char **holder, char **last)
 	    last);
 }
 
+/* The keystore at folder path, named shown in messages (etcd: the URL,
+ * less a final slash, rather than its private copy). */
 static struct ks *
-ks_new(const char *dir)
+ks_new(const char *path, const char *shown)
 {
 	struct ks *ks = xcalloc(1, sizeof(*ks));
+	size_t len = strlen(shown);
 
-	ks->dir = xstrdup(dir);
+	while (path != shown && len > 1 && shown[len - 1] == '/')
+		len--;
+	ks->dir = xstrndup(shown, len);
+	ks->path = xstrdup(path);
 	ks->dfd = ks->kfd = ks->lockfd = ks->logfd = -1;
-	ks->audit_path = xasprintf("%s/audit.log", dir);
+	ks->audit_path = xasprintf("%s/audit.log", path);
 	return ks;
 }
 
@@ -87,6 +93,7 @@ ks_close(struct ks *ks)
 	secret_free(ks->mk);
 	free(ks->audit_path);
 	free(ks->dir);
+	free(ks->path);
 	free(ks);
 }
 
@@ -304,13 +311,23 @@ open_folders(struct ks *ks)
 	struct stat sb;
 	int fd;
 
-	if (lstat(ks->dir, &sb) == -1 && errno == ENOENT) {
+	if (lstat(ks->path, &sb) == -1 && errno == ENOENT) {
 		log_fail(EX_IOERR, "keystore: %s: not found (create it with "
 		    "dkimkeys init)", ks->dir);
 		return -1;
 	}
-	if ((ks->dfd = ksfile_open_dir(AT_FDCWD, ks->dir, ks->dir)) == -1 ||
-	    (ks->kfd = ksfile_open_dir(ks->dfd, "keys",
+	if ((ks->dfd = ksfile_open_dir(AT_FDCWD, ks->path, ks->dir)) == -1)
+		return -1;
+	/* a folder with neither is no keystore at all (migrate FROM), not
+	 * a damaged one */
+	if (fstatat(ks->dfd, "header", &sb, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT && fstatat(ks->dfd, "keys", &sb,
+	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT) {
+		log_fail(EX_IOERR, "keystore: %s: not a keystore (no header, "
+		    "no keys folder)", ks->dir);
+		return -1;
+	}
+	if ((ks->kfd = ksfile_open_dir(ks->dfd, "keys",
 	    ks_at(ks, "keys"))) == -1)
 		return -1;
 	if ((fd = ksfile_open(ks->dfd, "audit.log", ks_at(ks, "audit.log"),
@@ -337,18 +354,22 @@ int
 ks_open(const char *dir, int flags, struct ks **out)
 {
 	struct ksmirror *m = NULL;
+	const char *shown = dir;
 	struct ks *ks;
 	int rc = -1;
 
 	*out = NULL;
-	/* an etcd keystore keeps one audit.log (its objects are fetched and
-	 * pushed by name): it never rolls to segments */
+	if (ksmirror_is_etcd(dir) && (flags & KS_AUDIT))
+		flags |= KS_LOCK;
+	/* an etcd keystore never rolls its audit.log (a roll would send a
+	 * whole segment in one transaction); the sealed segments of a folder
+	 * migrated there are kept as they are */
 	if (ksmirror_is_etcd(dir))
 		ksaudit_segment_limit(UINT64_MAX);
 	if (ksmirror_is_etcd(dir) && ksmirror_open(dir, flags & KS_LOCK,
 	    flags & KS_WAIT, false, &m, &dir) == -1)
 		return -1;
-	ks = ks_new(dir);
+	ks = ks_new(dir, shown);
 	ks->mirror = m;
 	if (open_folders(ks) == -1 || ((flags & KS_LOCK) &&
 	    (take_lock(ks, (flags & KS_WAIT) != 0) == -1 ||
@@ -448,13 +469,14 @@ ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
 	unsigned char hbuf[KSF_HEADER_LEN];
 	struct secret *mk = NULL;
 	struct ksmirror *m = NULL;
+	const char *shown = dir;
 	struct ks *ks;
 	int rc = -1;
 
 	if (ksmirror_is_etcd(dir) && ksmirror_open(dir, true, false, true, &m,
 	    &dir) == -1)
 		return -1;
-	ks = ks_new(dir);
+	ks = ks_new(dir, shown);
 	ks->mirror = m;
 	/* the slow and memory-hungry part first, before anything exists */
 	memset(&ks->hdr, 0, sizeof(ks->hdr));
@@ -469,7 +491,7 @@ ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
 	if (ks_seal_header(ks, &ks->hdr, pass, mk, hbuf) == -1)
 		goto out;
 	if (make_folder(dir) == -1 ||
-	    (ks->dfd = ksfile_open_dir(AT_FDCWD, dir, dir)) == -1 ||
+	    (ks->dfd = ksfile_open_dir(AT_FDCWD, dir, ks->dir)) == -1 ||
 	    write_body(ks, now, simulated) == -1 ||
 	    ksfile_replace(ks->dfd, "header", ks_at(ks, "header"), hbuf,
 	    sizeof(hbuf)) == -1 ||

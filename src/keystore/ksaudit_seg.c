@@ -176,17 +176,3 @@ out:
 	free(shown);
 	return rc;
 }
-
-int
-ksaudit_segments_kept(int dfd, const char *dir)
-{
-	char left[KSAUDIT_SEG_NAME_LEN], **names;
-	int n = 0;
-
-	if ((names = ksaudit_segments(dfd, dir, left)) == NULL)
-		return -1;
-	while (names[n] != NULL)
-		n++;
-	ksaudit_segments_free(names);
-	return n + (left[0] != '\0');
-}

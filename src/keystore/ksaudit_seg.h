@@ -31,9 +31,6 @@ bool ksaudit_seg_parse(const char *name, unsigned long *last);
 char **ksaudit_segments(int dfd, const char *dir,
     char leftover[KSAUDIT_SEG_NAME_LEN]);
 void ksaudit_segments_free(char **names);
-/* How many sealed segments (or a roll's leftover link) are beneath dfd;
- * -1 after logging. */
-int ksaudit_segments_kept(int dfd, const char *dir);
 
 /*
  * Opens audit.log and takes flock op on it; when the name was rolled to

@@ -28,7 +28,8 @@
 #define KS_SHOWN_LEN (PATH_MAX + 600)
 
 struct ks {
-	char *dir;
+	char *dir;  /* as messages name it: the folder or etcd://HOSTS/PREFIX */
+	char *path; /* the folder (for etcd, the run's private copy) */
 	int dfd, kfd, lockfd; /* lockfd: -1 unless opened with KS_LOCK */
 	struct ksf_header hdr;
 	struct ksstate st;

@@ -340,7 +340,8 @@ ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
 	if (ks->lockfd != -1) {
 		ks_journal(ks, now, simulated, event, key, KS_EV_COUNT,
 		    extra_json);
-		rc = ks_commit(ks, now);
+		/* the recorded now only moves forward */
+		rc = ks_commit(ks, now > ks->st.now ? now : ks->st.now);
 		if (rc == -1 && ks->commits == commits &&
 		    ks->st.njournal > 0)
 			ksstate_entry_free(&ks->st.journal[--ks->st.njournal]);

@@ -65,26 +65,26 @@ add(struct batch *b, struct ksstore *src, const char *name)
 	return 0;
 }
 
-/* Every object of the open keystore (the lock file aside). */
+/* Every object of the open keystore (the lock file aside), the audit
+ * log's sealed segments too, oldest first; not a roll's leftover link to
+ * audit.log itself (the next roll removes it). */
 static int
 gather(struct ks *ks, struct batch *b)
 {
 	static const char *const top[] = { "header", "state", "state.log",
 		"audit.log", "audit.head" };
 	struct ksstore *src = ksstore_dir(ks->dfd, ks->kfd, ks->dir);
-	char **keys = NULL;
+	char left[KSAUDIT_SEG_NAME_LEN], **segs = NULL, **keys = NULL;
 	size_t nk = 0;
 	int rc = -1;
 
-	if (ksaudit_segments_kept(ks->dfd, ks->dir) != 0) {
-		log_fail(EX_UNAVAILABLE, "migrate: %s: the audit log has "
-		    "sealed segments (audit-*.log), which an etcd keystore "
-		    "does not keep yet; migrate a keystore whose log never "
-		    "rolled", ks->dir);
-		goto out;
-	}
 	for (size_t i = 0; i < ARRAY_LEN(top); i++)
 		if (add(b, src, top[i]) == -1)
+			goto out;
+	if ((segs = ksaudit_segments(ks->dfd, ks->dir, left)) == NULL)
+		goto out;
+	for (char **p = segs; *p != NULL; p++)
+		if (add(b, src, *p) == -1)
 			goto out;
 	if (ksstore_list(src, "keys", &keys, &nk) == -1)
 		goto out;
@@ -98,6 +98,7 @@ gather(struct ks *ks, struct batch *b)
 	}
 	rc = 0;
 out:
+	ksaudit_segments_free(segs);
 	ksstore_names_free(keys, nk);
 	ksstore_close(src);
 	return rc;

@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "ksaudit_seg.h"
 #include "ksetcd.h"
 #include "ksfile.h"
 #include "kslease.h"
@@ -162,29 +163,47 @@ put_key(const char *name, const unsigned char *p, size_t len, void *arg)
 	return rc;
 }
 
+/* One top object into the copy, when there is one. */
+static int
+fetch_one(struct ksmirror *m, const char *name)
+{
+	unsigned char *buf;
+	size_t len;
+	int r = ksstore_read(m->st, name, OBJ_MAX, &buf, &len);
+
+	if (r == 1) {
+		r = put_file(m, name, buf, len);
+		free(buf);
+	}
+	return r == -1 ? -1 : 0;
+}
+
 /* Every object of the prefix at one revision, into the copy: the top
- * objects by name, the key files in one request. */
+ * objects by name, the audit log's sealed segments (a folder's log that
+ * rolled, migrated), the key files in one request. */
 static int
 fetch(struct ksmirror *m)
 {
-	/* the top objects by name, then the key files */
 	static const char *const top[] = { "header", "state", "state.log",
 		"audit.log", "audit.head" };
+	unsigned long last;
+	char **names = NULL;
+	size_t n = 0;
+	int rc = -1;
 
-	for (size_t i = 0; i < ARRAY_LEN(top); i++) {
-		unsigned char *buf;
-		size_t len;
-		int r = ksstore_read(m->st, top[i], OBJ_MAX, &buf, &len);
-
-		if (r == -1)
+	for (size_t i = 0; i < ARRAY_LEN(top); i++)
+		if (fetch_one(m, top[i]) == -1)
 			return -1;
-		if (r == 1 && put_file(m, top[i], buf, len) == -1) {
-			free(buf);
-			return -1;
-		}
-		free(buf);
-	}
-	return ksstore_read_folder(m->st, "keys", put_key, m);
+	if (ksstore_list_top(m->st, "audit-", &names, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (ksaudit_seg_parse(names[i], &last) &&
+		    fetch_one(m, names[i]) == -1)
+			goto out;
+	rc = ksstore_read_folder(m->st, "keys", put_key, m);
+out:
+	ksstore_names_free(names, n);
+	return rc;
 }
 
 static int rm_one(const char *path, const struct stat *sb, int type,
@@ -333,10 +352,16 @@ fail:
 
 #define CHUNK 100 /* objects a transaction: etcd takes 128 ops by default */
 
+/* A key file or a sealed audit segment (sent by migrate only: an etcd
+ * keystore does not roll its log): nothing refers to them until the
+ * transaction of the header, state and audit files that follows. */
 static bool
 is_key(const struct ksstore_op *o)
 {
-	return strncmp(o->name, "keys/", 5) == 0;
+	unsigned long last;
+
+	return strncmp(o->name, "keys/", 5) == 0 ||
+	    ksaudit_seg_parse(o->name, &last);
 }
 
 /* The ops of one phase (0: key files written, 1: the rest, 2: key files

@@ -115,19 +115,18 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The names beneath fd (shown as folder) that begin with begins. */
 static int
-dir_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
+dir_names(struct ksstore *s, int dfd, const char *folder, const char *begins,
+    char ***names, size_t *n)
 {
+	size_t blen = strlen(begins);
 	struct dirent *de;
 	DIR *d;
 	int fd;
 
-	if (strcmp(folder, "keys") != 0) {
-		log_fail(EX_SOFTWARE, "keystore: no folder %s", folder);
-		return -1;
-	}
-	if ((fd = dup(s->kfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		log_fail(EX_IOERR, "keystore: %s/keys: %s", s->dir,
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		log_fail(EX_IOERR, "keystore: %s%s: %s", s->dir, folder,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -135,7 +134,8 @@ dir_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || ksfile_is_temp(de->d_name))
+		if (de->d_name[0] == '.' || ksfile_is_temp(de->d_name) ||
+		    strncmp(de->d_name, begins, blen) != 0)
 			continue;
 		*names = xrealloc(*names, (*n + 1) * sizeof(**names));
 		(*names)[(*n)++] = xstrdup(de->d_name);
@@ -144,6 +144,16 @@ dir_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
 	if (*n > 1)
 		qsort(*names, *n, sizeof(**names), name_cmp);
 	return 0;
+}
+
+static int
+dir_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
+{
+	if (strcmp(folder, "keys") != 0) {
+		log_fail(EX_SOFTWARE, "keystore: no folder %s", folder);
+		return -1;
+	}
+	return dir_names(s, s->kfd, "/keys", "", names, n);
 }
 
 static int
@@ -248,10 +258,12 @@ out:
 	return rc;
 }
 
+/* The objects whose keys begin with pre (PREFIX and more), named from
+ * octet strip of their keys on; none in a folder beneath. */
 static int
-etcd_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
+etcd_names(struct ksstore *s, const char *pre, size_t strip, char ***names,
+    size_t *n)
 {
-	char *pre = xasprintf("%s%s/", s->prefix, folder);
 	size_t plen = strlen(pre), elen;
 	unsigned char *end = ksetcd_prefix_end(pre, plen, &elen);
 	struct ksetcd_kvs r;
@@ -263,7 +275,7 @@ etcd_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
 	if (s->rev == 0)
 		s->rev = r.rev;
 	for (size_t i = 0; i < r.n; i++) {
-		const char *k = (const char *)r.kv[i].key + plen;
+		const char *k = (const char *)r.kv[i].key + strip;
 		const char *hash = strrchr(k, '#');
 
 		if (hash == NULL || hash == k || strchr(k, '/') != NULL ||
@@ -275,8 +287,17 @@ etcd_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
 	ksetcd_kvs_free(&r);
 	rc = 0;
 out:
-	free(pre);
 	free(end);
+	return rc;
+}
+
+static int
+etcd_list(struct ksstore *s, const char *folder, char ***names, size_t *n)
+{
+	char *pre = xasprintf("%s%s/", s->prefix, folder);
+	int rc = etcd_names(s, pre, strlen(pre), names, n);
+
+	free(pre);
 	return rc;
 }
 
@@ -540,6 +561,26 @@ ksstore_read(struct ksstore *s, const char *name, size_t max,
 	*len = 0;
 	return s->etcd ? etcd_read(s, name, max, buf, len) :
 	    dir_read(s, name, max, buf, len);
+}
+
+int
+ksstore_list_top(struct ksstore *s, const char *begins, char ***names,
+    size_t *n)
+{
+	char *pre = s->etcd ? xasprintf("%s%s", s->prefix, begins) : NULL;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	rc = s->etcd ? etcd_names(s, pre, strlen(s->prefix), names, n) :
+	    dir_names(s, s->dfd, "", begins, names, n);
+	free(pre);
+	if (rc == -1) {
+		ksstore_names_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 int

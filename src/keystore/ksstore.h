@@ -54,6 +54,11 @@ int ksstore_read(struct ksstore *s, const char *name, size_t max,
  * folder; malloc'd. */
 int ksstore_list(struct ksstore *s, const char *folder, char ***names,
     size_t *n);
+/* The same for the objects at the top whose names begin with begins
+ * ("audit-": the audit log's sealed segments); in etcd one range over
+ * just those keys. */
+int ksstore_list_top(struct ksstore *s, const char *begins, char ***names,
+    size_t *n);
 void ksstore_names_free(char **names, size_t n);
 /* Every object of folder with its content, in name order, to fn (which
  * returns 0, or -1 to stop): in etcd one request for the whole folder. */

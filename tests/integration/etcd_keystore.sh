@@ -5,7 +5,8 @@
 # works, the others exit 75; with --wait all three run, one after
 # another; a run stopped (SIGSTOP) past its lease while another host
 # rotates commits nothing once continued (75, "the lock was lost"), and
-# the keystore stays whole (audit chain verified, every key listed).
+# the keystore stays whole (audit chain verified, every key listed);
+# export works from any host, its audit entry a fenced commit.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.inc"
 need etcdctl
@@ -130,9 +131,32 @@ check "  in its text" grep -Eq "^etcd: lock free; last commit by $(hostname) pid
 check "list on host 3" run 0 host 3 list --json
 check "  the keys as JSON" "$PY" -c 'import json,sys
 json.load(open(sys.argv[1]))' "$T/out"
-check "export is refused for now (its audit entry needs the lock)" \
-    run 78 host 3 export mg1 -o "$T/k.pem"
-check "  saying so, revealing nothing" sh -c "grep -q 'not yet with a keystore in etcd' '$T/err' && [ ! -e '$T/k.pem' ]"
+# export: the key decrypted, its audit entry a commit fenced by the lock
+# (seen from another host), 75 while another run holds the lock
+host 1 log >log.before 2>/dev/null
+check "export on host 3" run 0 host 3 export mg1 -o "$T/k.pem"
+check "  the private key, 0600" sh -c "grep -q 'BEGIN PRIVATE KEY' '$T/k.pem' &&
+    [ \$(stat -c %a '$T/k.pem') = 600 ]"
+check "  its audit entry is in etcd (log on host 1)" sh -c "'$DK' -c \
+    '$T/h1/dk.conf' log 2>/dev/null | tail -n 1 | grep -q '\"event\":\"export\"'"
+check "  one entry more" test "$(host 1 log 2>/dev/null | wc -l)" -eq \
+    $(($(wc -l <log.before) + 1))
+check "  the audit chain verifies (host 2)" run 0 host 2 log --verify
+lease=$(ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" lease grant 60 |
+    awk '{print $2}')
+ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" put --lease="$lease" \
+    dk/shared/lock "elsewhere pid 1" >/dev/null
+check "export while another run holds the lock: 75" \
+    run 75 host 3 export mg1 -o "$T/k2.pem"
+check "  naming the holder, revealing nothing" sh -c "grep -q \
+    'locked by elsewhere pid 1' '$T/err' && [ ! -e '$T/k2.pem' ]"
+(sleep 1; ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" lease revoke \
+    "$lease" >/dev/null) &
+revoker=$!
+check "  with --wait it exports once the lock is free" \
+    run 0 host 3 --wait export mg1 -o "$T/k2.pem"
+wait "$revoker"
+check "  the same key" cmp -s "$T/k.pem" "$T/k2.pem"
 check "no private copy left behind in \$TMPDIR" \
     test -z "$(ls -A "$TMPDIR")"
 finish
