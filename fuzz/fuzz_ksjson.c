@@ -1,9 +1,10 @@
 /*
  * fuzz_ksjson.c - the bounded JSON reader (src/keystore/ksjson.c) and the
- * etcd gateway answers read through it (ksetcd_parse_range, _txn): bytes
- * from the network. The first octet picks: 0 the reader alone, its tree
- * walked and checked, written out again and read back the same; 1 a range
- * answer; 2 a transaction's. The rest is the input.
+ * etcd gateway answers read through it (ksetcd_parse_range, _txn,
+ * _watch): bytes from the network. The first octet picks: 0 the reader
+ * alone, its tree walked and checked, written out again and read back the
+ * same; 1 a range answer; 2 a transaction's; 3 a watch stream's lines.
+ * The rest is the input.
  */
 #include <stdio.h>
 #include <string.h>
@@ -210,6 +211,29 @@ one_txn(const char *in, size_t len)
 	(void)ksetcd_parse_txn(in, len, &ok, &rev, NULL, err, sizeof(err));
 }
 
+/* A watch stream: each line an answer, as the stream is read. */
+static void
+one_watch(const char *in, size_t len)
+{
+	const char *nl;
+	char err[128];
+	int r;
+
+	while (len > 0) {
+		size_t n = (nl = memchr(in, '\n', len)) != NULL ?
+		    (size_t)(nl - in) : len;
+
+		err[0] = '\0';
+		r = ksetcd_parse_watch(in, n, err, sizeof(err));
+		FUZZ_ASSERT(r >= -1 && r <= 1);
+		FUZZ_ASSERT(r != -1 || err[0] != '\0');
+		if (nl == NULL)
+			break;
+		len -= n + 1;
+		in += n + 1;
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -221,15 +245,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = malloc(size - 1 > 0 ? size - 1 : 1);
 	FUZZ_ASSERT(copy != NULL);
 	memcpy(copy, data + 1, size - 1);
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		one_json(copy, size - 1);
 		break;
 	case 1:
 		one_range(copy, size - 1);
 		break;
-	default:
+	case 2:
 		one_txn(copy, size - 1);
+		break;
+	default:
+		one_watch(copy, size - 1);
 		break;
 	}
 	free(copy);

@@ -5,8 +5,9 @@
 # few texts written by hand (escapes, surrogates, numbers, nesting). Starts
 # a one-member etcd on a free loopback port (stopped by its pid at exit);
 # needs etcd and curl. Each seed's first octet picks fuzz_ksjson's parser:
-# 0 the reader, 1 a range answer, 2 a transaction's. Inputs the fuzzer
-# found (crash-*) are kept; everything else is rewritten.
+# 0 the reader, 1 a range answer, 2 a transaction's, 3 a watch stream.
+# Inputs the fuzzer found (crash-*) are kept; everything else is
+# rewritten.
 set -eu
 cd "$(dirname "$0")/.."
 C=$(pwd)/fuzz/corpus/ksjson
@@ -105,6 +106,10 @@ wait "$w" || true
 head -n 1 "$T/watch" | seed 0 watch-created
 sed -n 2p "$T/watch" | seed 0 watch-put
 sed -n 3p "$T/watch" | seed 0 watch-delete
+seed 3 watch-stream <"$T/watch"
+curl -sS -N -m 1 -X POST -d "{\"create_request\": {\"key\": \"$K\",
+    \"start_revision\": \"1\"}}" "$E/v3/watch" 2>/dev/null |
+    seed 3 watch-history || true
 
 # by hand: what the gateway may send and what it must not
 printf '%s' '"\u00e9\ud83d\ude00\n\t\"\\\/\b\f\r"' | seed 0 hand-escapes
