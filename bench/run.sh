@@ -10,6 +10,12 @@
 #      section published by the batch zonefile hook: the first rotate,
 #      a rotate with nothing due, status, list, txt, log --verify; wall
 #      time, time per key and peak RSS (/usr/bin/time -v);
+#   3b. for each size of BENCH_ETCD_SIZES (default 1000), the same
+#      section without DNS checks (verify_dns = no) in a keystore folder
+#      and in etcd (keystore = etcd://, a one-member etcd on loopback
+#      started here, killed by its pid): the first rotate, a rotate with
+#      nothing due, status; skipped, saying why, when etcd is not
+#      installed;
 #   4. the peers where installed: opendkim-genkey, rspamadm dkim_keygen,
 #      dknewkey, openssl genpkey, PEER_KEYS keys each, one process a key
 #      as they are used, against dkimkeys' time per key.
@@ -21,6 +27,7 @@ RSA_KEYS=${RSA_KEYS:-200}
 ED_KEYS=${ED_KEYS:-10000}
 REPEATS=${REPEATS:-3}
 BENCH_SIZES=${BENCH_SIZES:-"1000 10000 100000"}
+BENCH_ETCD_SIZES=${BENCH_ETCD_SIZES:-1000}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 PEER_KEYS=${PEER_KEYS:-20}
 OUT=${BENCH_OUT:-BENCHMARKS.md}
@@ -29,7 +36,7 @@ ROOT=$(pwd)
 DK=$ROOT/dkimkeys
 
 T=$(mktemp -d /tmp/dkimkeys-bench-XXXXXX)
-trap 'knot_down; rm -rf "$T"' EXIT
+trap 'knot_down; etcd_down; rm -rf "$T"' EXIT
 (umask 077 && echo 'bench passphrase' >"$T/pass")
 R=$T/report
 : >"$R"
@@ -268,6 +275,128 @@ if [ -n "$(command -v knotd)" ]; then
 	say "after it that deploys them (through the batch hook)."
 else
 	say "knotd is not installed: no deploy run with \`verify_dns = yes\`."
+fi
+say ""
+
+# etcd_up DIR: a one-member etcd on free loopback ports ($eport the
+# client's), its data in DIR/etcd; false when etcd is not installed or
+# does not start. Requests as large as a commit of the largest state.
+etcdpid=
+etcd_up() {
+	command -v etcd >/dev/null 2>&1 || return 1
+	# shellcheck disable=SC2046 # two port numbers
+	set -- "$1" $(/usr/bin/python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))')
+	eport=$2
+	etcd --name bench --data-dir "$1/etcd" \
+	    --listen-client-urls "http://127.0.0.1:$2" \
+	    --advertise-client-urls "http://127.0.0.1:$2" \
+	    --listen-peer-urls "http://127.0.0.1:$3" \
+	    --initial-advertise-peer-urls "http://127.0.0.1:$3" \
+	    --initial-cluster "bench=http://127.0.0.1:$3" \
+	    --max-request-bytes 134217728 >"$1/etcd.log" 2>&1 &
+	etcdpid=$!
+	i=0
+	until curl -fsS "http://127.0.0.1:$2/health" 2>/dev/null |
+	    grep -q '"health":"true"'; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { etcd_down; return 1; }
+		sleep 0.1
+	done
+}
+etcd_down() {
+	# etcd ends 143 on SIGTERM: not a failure of the script (set -e)
+	[ -z "$etcdpid" ] || { kill "$etcdpid"; wait "$etcdpid" || :; } \
+	    2>/dev/null
+	etcdpid=
+}
+
+say "## 3b. The keystore in etcd, beside the folder"
+say ""
+if ! command -v etcd >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1
+then
+	say "Skipped: etcd (Debian's etcd-server) or curl is not installed."
+else
+	say "The section of 3 with \`verify_dns = no\` (the keystore's cost"
+	say "alone), in a keystore folder and in etcd $(etcd --version |
+	    sed -n 's/^etcd Version: //p') (\`keystore = etcd://\`, one member"
+	say "on 127.0.0.1, its data on the same disk, \`--max-request-bytes\`"
+	say "128 MiB); \`--jobs $cpus\`. \"nothing due\" is a rotate a minute after"
+	say "the first."
+	say ""
+	say "| domains | store | step | wall s | µs/key | peak RSS MB | exit |"
+	say "|---:|---|---|---:|---:|---:|---:|"
+	for n in $BENCH_ETCD_SIZES; do
+		for store in folder etcd; do
+			d=$T/etcd$n-$store
+			mkdir -p "$d/hooks" "$d/zone"
+			cp hooks/zonefile "$d/hooks/"
+			chmod 755 "$d/hooks/zonefile"
+			awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
+			    printf "d%d.bench.example\n", i }' >"$d/domains"
+			: >"$d/zone/dkim.zone"
+			chmod 600 "$d/zone/dkim.zone"
+			ks=store
+			if [ "$store" = etcd ]; then
+				etcd_up "$d" || {
+					say "| $n | etcd | did not start | | | | |"
+					continue
+				}
+				ks=etcd://127.0.0.1:$eport/bench
+			fi
+			cat >"$d/dkimkeys.conf" <<CONF
+[dkimkeys]
+keystore = $ks
+passphrase_file = $T/pass
+log = stderr
+hook.zonefile_path = $d/zone/dkim.zone
+
+[vendor:esp]
+domains_file = domains
+selector = e%Y%m
+algorithms = ed25519
+publish_ahead = 1h
+ttl = 300
+verify_dns = no
+batch_hooks = hooks/zonefile
+CONF
+			now=$(date -u -d 2026-06-01T00:00:00Z +%s)
+			export DKIMKEYS_NOW="$now"
+			"$DK" -c "$d/dkimkeys.conf" -q init --kdf interactive \
+			    --new-passphrase-file "$T/pass" >/dev/null 2>&1
+			estep() {
+				name=$1
+				shift
+				timed "$d/$name" "$@"
+				read -r secs rss st <"$d/$name"
+				awk -v n="$n" -v k="$store" -v w="$name" \
+				    -v s="$secs" -v r="$rss" -v st="$st" 'BEGIN {
+				    printf "| %d | %s | %s | %.3f | %.1f | " \
+				    "%.1f | %s |\n", n, k, w, s, s * 1e6 / n,
+				    r / 1024, st == 124 ? "timed out" : st }' |
+				    tee -a "$R"
+			}
+			estep "first rotate" "$DK" -c "$d/dkimkeys.conf" -q \
+			    --jobs "$cpus" rotate
+			if [ "$(cut -d' ' -f3 "$d/first rotate")" != 124 ]; then
+				export DKIMKEYS_NOW=$((now + 60))
+				estep "rotate, nothing due" "$DK" -c \
+				    "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
+				estep "status" "$DK" -c "$d/dkimkeys.conf" -q \
+				    status
+			fi
+			unset DKIMKEYS_NOW
+			etcd_down
+			rm -rf "$d"
+		done
+	done
+	say ""
+	say "In etcd a run reads the whole keystore at one revision into a"
+	say "private copy and sends each commit back as one transaction fenced"
+	say "by its lock (keystore/FORMAT section 12): the figures are the"
+	say "folder's plus that copy and those round trips."
 fi
 say ""
 

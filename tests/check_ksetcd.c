@@ -217,6 +217,33 @@ START_TEST(test_txn_answers_say_which_branch_ran)
 }
 END_TEST
 
+static const struct {
+	const char *line;
+	int want;
+} watch_lines[] = {
+	{ "{\"result\":{" HDR ",\"created\":true}}", 0 },
+	{ "{\"result\":{" HDR ",\"events\":[{\"kv\":{\"key\":\"bG9jaw==\","
+	    "\"value\":\"aG9zdC1h\"}}]}}", 0 },
+	{ "{\"result\":{" HDR ",\"events\":[{\"kv\":{\"key\":\"bG9jaw==\"}},"
+	    "{\"type\":\"DELETE\",\"kv\":{\"key\":\"bG9jaw==\"}}]}}", 1 },
+	{ "{\"result\":{" HDR ",\"canceled\":true}}", -1 },
+	{ "{\"result\":{" HDR ",\"compact_revision\":\"3\"}}", -1 },
+	{ "{\"error\":{\"grpc_code\":3,\"message\":\"bad\"}}", -1 },
+	{ "{\"result\":{\"events\":{}}}", -1 },
+	{ "{\"result\":", -1 },
+};
+
+START_TEST(test_watch_answers_say_whether_the_key_went)
+{
+	char err[100] = "";
+	const char *l = watch_lines[_i].line;
+
+	ck_assert_int_eq(ksetcd_parse_watch(l, strlen(l), err, sizeof(err)),
+	    watch_lines[_i].want);
+	ck_assert(watch_lines[_i].want != -1 || err[0] != '\0');
+}
+END_TEST
+
 START_TEST(test_prefix_end_is_the_next_prefix)
 {
 	size_t n;
@@ -426,6 +453,45 @@ START_TEST(test_with_wait_the_second_run_takes_the_lock_once_released)
 }
 END_TEST
 
+START_TEST(test_a_watch_sees_the_delete_and_times_out_without)
+{
+	struct ksetcd *c = ksetcd_new(endpoints(), NULL);
+	struct ksetcd *dead = ksetcd_new("127.0.0.1:1", NULL);
+	char *p = prefix("watch"), *k = xasprintf("%slock", p);
+	struct ksetcd_kvs r;
+	int64_t rev;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(ksetcd_put(c, k, strlen(k), "x", 1, 0), 0);
+	ck_assert_int_eq(ksetcd_range(c, k, strlen(k), NULL, 0, 0, 0, true,
+	    &r), 0);
+	rev = r.rev;
+	ksetcd_kvs_free(&r);
+	/* nothing after rev: the watch's time passes */
+	ck_assert_int_eq(ksetcd_watch_delete(c, k, strlen(k), rev + 1, 300),
+	    0);
+	/* a put is no delete */
+	ck_assert_int_eq(ksetcd_put(c, k, strlen(k), "y", 1, 0), 0);
+	ck_assert_int_eq(ksetcd_watch_delete(c, k, strlen(k), rev + 1, 300),
+	    0);
+	/* a delete since rev, before the watch began, is seen */
+	ck_assert_int_eq(ksetcd_txn(c, NULL, 0, &(struct ksetcd_op){
+	    KSETCD_DELETE, k, strlen(k), NULL, 0, 0, NULL, 0 }, 1, NULL, 0,
+	    &(bool){ false }, &rev, NULL), 0);
+	ck_assert_int_eq(ksetcd_watch_delete(c, k, strlen(k), rev - 2, 5000),
+	    1);
+	/* the client works on after a watch */
+	ck_assert_int_eq(ksetcd_put(c, k, strlen(k), "z", 1, 0), 0);
+	/* no member: -1 (the caller polls) */
+	ck_assert_ptr_nonnull(dead);
+	ck_assert_int_eq(ksetcd_watch_delete(dead, k, strlen(k), 1, 300), -1);
+	ksetcd_free(dead);
+	ksetcd_free(c);
+	free(k);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_the_lease_is_renewed_past_its_ttl)
 {
 	struct ksetcd *c = ksetcd_new(endpoints(), NULL);
@@ -518,6 +584,8 @@ ksetcd_suite(void)
 	tcase_add_loop_test(tc, test_malformed_range_answers_are_refused, 0,
 	    (int)ARRAY_LEN(bad_ranges));
 	tcase_add_test(tc, test_txn_answers_say_which_branch_ran);
+	tcase_add_loop_test(tc, test_watch_answers_say_whether_the_key_went, 0,
+	    (int)ARRAY_LEN(watch_lines));
 	tcase_add_test(tc, test_prefix_end_is_the_next_prefix);
 	tcase_add_loop_test(tc,
 	    test_malformed_endpoint_lists_are_config_errors, 0,
@@ -534,6 +602,7 @@ ksetcd_suite(void)
 	tcase_add_test(tc, test_a_second_run_finds_the_lock_taken_and_exits_75);
 	tcase_add_test(tc,
 	    test_with_wait_the_second_run_takes_the_lock_once_released);
+	tcase_add_test(tc, test_a_watch_sees_the_delete_and_times_out_without);
 	tcase_add_test(tc, test_the_lease_is_renewed_past_its_ttl);
 	tcase_add_test(tc, test_a_run_whose_lease_lapsed_commits_nothing);
 	suite_add_tcase(s, tc);

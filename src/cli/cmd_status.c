@@ -11,6 +11,7 @@
 #include "cmds.h"
 #include "status_dmarc.h"
 #include "keystore/ksfile.h"
+#include "keystore/kslockinfo.h"
 #include "lifecycle/status.h"
 #include "support/dkim.h"
 #include "support/log.h"
@@ -350,9 +351,40 @@ metrics_run(struct cli *cli, struct buf *b)
 	buf_printf(b, "dkimkeys_last_run_success %d\n", ok);
 }
 
+/* Who holds the lock (a host label; unknown: no series) and, in etcd,
+ * which host committed last. */
+static void
+metrics_lock(struct cli *cli, const char *holder, const char *last,
+    struct buf *b)
+{
+	struct ks_lockinfo li;
+
+	ks_lockinfo(cli->ks, holder, last, &li);
+	if (li.held != -1) {
+		metric_head(b, "dkimkeys_lock_held", "1 when a run holds the "
+		    "keystore's lock (its host as label).");
+		if (li.held) {
+			buf_puts(b, "dkimkeys_lock_held{");
+			label(b, "host", li.holder_host);
+			buf_puts(b, "} 1\n");
+		} else
+			buf_puts(b, "dkimkeys_lock_held 0\n");
+	}
+	if (li.last_host != NULL && li.last_at != 0) {
+		metric_head(b, "dkimkeys_last_commit_timestamp_seconds",
+		    "When a run last changed the keystore in etcd (the "
+		    "clock's time; its host as label).");
+		buf_puts(b, "dkimkeys_last_commit_timestamp_seconds{");
+		label(b, "host", li.last_host);
+		buf_printf(b, "} %lld\n", (long long)li.last_at);
+	}
+	ks_lockinfo_free(&li);
+}
+
 static void
 metrics_text(struct cli *cli, const char *only, const struct status_row *rows,
-    size_t n, size_t orphans, struct buf *b)
+    size_t n, size_t orphans, const char *holder, const char *last,
+    struct buf *b)
 {
 	struct sample out;
 	size_t m, i;
@@ -377,6 +409,7 @@ metrics_text(struct cli *cli, const char *only, const struct status_row *rows,
 	metrics_delegated(cli, only, b);
 	status_dmarc_metrics(cli, only, b);
 	metrics_run(cli, b);
+	metrics_lock(cli, holder, last, b);
 	metric_head(b, "dkimkeys_orphan_keys",
 	    "Keys whose vendor is no longer configured.");
 	buf_printf(b, "dkimkeys_orphan_keys %zu\n", orphans);
@@ -393,12 +426,13 @@ metrics_text(struct cli *cli, const char *only, const struct status_row *rows,
  */
 static int
 prometheus(struct cli *cli, const char *only, const struct status_row *rows,
-    size_t n, size_t orphans, const char *path)
+    size_t n, size_t orphans, const char *holder, const char *last,
+    const char *path)
 {
 	struct buf b = { 0 };
 	int rc;
 
-	metrics_text(cli, only, rows, n, orphans, &b);
+	metrics_text(cli, only, rows, n, orphans, holder, last, &b);
 	rc = ksfile_write_atomic("status", path, 0644, b.data, b.len);
 	buf_free(&b);
 	return rc;
@@ -607,7 +641,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		buf_puts(&b, "]}\n");
 	fputs(b.data, stdout);
 	if (prom != NULL)
-		rc = prometheus(cli, only, rows, n, norphans, prom);
+		rc = prometheus(cli, only, rows, n, norphans, holder, last,
+		    prom);
 	/* like check: 1 when something needs the operator */
 	if (rc == 0 && (status_trouble(&cli->lc, only, rows, n) ||
 	    dmarc_trouble))

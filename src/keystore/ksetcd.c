@@ -726,6 +726,111 @@ ksetcd_lease_revoke(struct ksetcd *c, int64_t id)
 	return rc;
 }
 
+int
+ksetcd_parse_watch(const char *line, size_t len, char *err, size_t errlen)
+{
+	const struct ksjson_node *res, *ev, *e;
+	struct ksjson d;
+	int64_t compacted = 0;
+	int rc = -1;
+
+	if (ksjson_parse(line, len, &d, err, errlen) == 0) {
+		res = ksjson_get(&d, &d.n[0], "result");
+		ev = ksjson_get(&d, res, "events");
+		if (res == NULL || res->type != KSJSON_OBJ ||
+		    (ev != NULL && ev->type != KSJSON_ARR))
+			snprintf(err, errlen, "not a watch answer");
+		else if (ksjson_true(&d, ksjson_get(&d, res, "canceled")) ||
+		    (int_member(&d, res, "compact_revision", &compacted) ==
+		    0 && compacted != 0))
+			snprintf(err, errlen, "the watch was canceled");
+		else {
+			rc = 0;
+			for (e = ksjson_first(&d, ev); e != NULL && rc == 0;
+			    e = ksjson_next(&d, e)) {
+				const char *t = ksjson_str(&d,
+				    ksjson_get(&d, e, "type"), NULL);
+
+				if (t != NULL && strcmp(t, "DELETE") == 0)
+					rc = 1;
+			}
+		}
+	}
+	ksjson_free(&d);
+	return rc;
+}
+
+struct watch {
+	struct buf line;
+	int seen; /* 1 a delete, -1 a refusal, 0 nothing yet */
+	char err[200];
+};
+
+/* The stream's answers, one a line: stops it (0) at a delete or a
+ * refusal. */
+static size_t
+on_watch(char *p, size_t size, size_t n, void *arg)
+{
+	struct watch *w = arg;
+	char *nl;
+
+	n *= size;
+	if (w->line.len + n > ANSWER_MAX)
+		return 0;
+	buf_add(&w->line, p, n);
+	while (w->seen == 0 && (nl = memchr(w->line.data, '\n',
+	    w->line.len)) != NULL) {
+		size_t len = (size_t)(nl - w->line.data);
+
+		if (len > 0)
+			w->seen = ksetcd_parse_watch(w->line.data, len, w->err,
+			    sizeof(w->err));
+		memmove(w->line.data, nl + 1, w->line.len - len - 1);
+		w->line.len -= len + 1;
+	}
+	return w->seen == 0 ? n : 0;
+}
+
+int
+ksetcd_watch_delete(struct ksetcd *c, const void *key, size_t klen,
+    int64_t from, long ms)
+{
+	const char *ep = c->ep[c->cur];
+	char *url = xasprintf("%s://%s/v3/watch", c->ca ? "https" : "http",
+	    ep);
+	struct watch w = { { 0 }, 0, "" };
+	struct buf b = { 0 };
+	CURLcode rc = CURLE_OK;
+	long status = 0;
+
+	buf_puts(&b, "{\"create_request\":{");
+	add_b64(&b, "key", key, klen);
+	buf_printf(&b, ",\"start_revision\":\"%lld\"}}", (long long)from);
+	c->errbuf[0] = '\0';
+	rc |= curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	rc |= curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, b.data);
+	rc |= curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, ms);
+	rc |= curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_watch);
+	rc |= curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &w);
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(c->curl);
+	(void)curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	(void)curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	(void)curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	(void)curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->body);
+	free(url);
+	buf_free(&b);
+	buf_free(&w.line);
+	if (w.seen == 1)
+		return 1;
+	if (w.seen == 0 && status == 200 && rc == CURLE_OPERATION_TIMEDOUT)
+		return 0;
+	log_debug("keystore: etcd %s: watch: %s", ep, w.seen == -1 ? w.err :
+	    c->errbuf[0] ? c->errbuf : rc != CURLE_OK ?
+	    curl_easy_strerror(rc) : "the stream ended");
+	return -1;
+}
+
 void
 ksetcd_kv_free(struct ksetcd_kv *kv)
 {

@@ -113,6 +113,15 @@ int ksetcd_lease_keepalive(struct ksetcd *c, int64_t id, int64_t *ttl);
  * gone is no error. */
 int ksetcd_lease_revoke(struct ksetcd *c, int64_t id);
 
+/*
+ * Watches key from revision from (its events since then included) for at
+ * most ms: 1 when it was deleted, 0 when ms passed without, -1 when the
+ * watch failed (said at debug level only: the caller falls back to
+ * polling).
+ */
+int ksetcd_watch_delete(struct ksetcd *c, const void *key, size_t klen,
+    int64_t from, long ms);
+
 void ksetcd_kv_free(struct ksetcd_kv *kv);
 void ksetcd_kvs_free(struct ksetcd_kvs *kvs);
 
@@ -123,5 +132,9 @@ int ksetcd_parse_range(const char *body, size_t len, struct ksetcd_kvs *out,
     char *err, size_t errlen);
 int ksetcd_parse_txn(const char *body, size_t len, bool *ok, int64_t *rev,
     struct ksetcd_kvs *range, char *err, size_t errlen);
+/* One answer of a watch stream: 1 it holds a delete event, 0 none (the
+ * watch created, a put), -1 not a watch answer or the watch canceled. */
+int ksetcd_parse_watch(const char *line, size_t len, char *err,
+    size_t errlen);
 
 #endif

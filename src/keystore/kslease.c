@@ -139,8 +139,9 @@ kslease_take(struct ksetcd *c, const char *endpoints,
 	}
 	while ((r = try_take(l, holder, &who)) == 0 && wait) {
 		struct timespec half = { 0, 500000000L };
+		int64_t ms = KSLEASE_WATCH_MS, now = util_monotonic_ms();
 
-		if (deadline > 0 && util_monotonic_ms() >= deadline) {
+		if (deadline > 0 && now >= deadline) {
 			log_fail(EX_TEMPFAIL, "keystore: etcd %s: gave up "
 			    "waiting for the lock (held by %s)", prefix, who);
 			r = -1;
@@ -148,7 +149,14 @@ kslease_take(struct ksetcd *c, const char *endpoints,
 		}
 		log_debug("keystore: etcd %s: locked by %s; waiting", prefix,
 		    who);
-		nanosleep(&half, NULL);
+		/* until the lock key goes (released, or its lease lapsed):
+		 * watched from the revision it was seen at, for a while at
+		 * most; a failed watch falls back to a poll */
+		if (deadline > 0 && deadline - now < ms)
+			ms = deadline - now;
+		if (ksetcd_watch_delete(l->c, l->key, l->klen, l->rev + 1,
+		    (long)ms) == -1)
+			nanosleep(&half, NULL);
 	}
 	if (r == 0)
 		log_fail(EX_TEMPFAIL, "keystore: etcd %s: locked by %s "

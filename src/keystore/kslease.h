@@ -20,6 +20,7 @@
 #include "ksetcd.h"
 
 #define KSLEASE_TTL 15 /* seconds */
+#define KSLEASE_WATCH_MS 5000 /* --wait: the longest watch between tries */
 
 struct kslease;
 
@@ -27,7 +28,9 @@ struct kslease;
  * Takes the lock of the keystore at prefix through client c (which the
  * lock keeps using; the caller frees it after kslease_release), holder a
  * line naming this run ("HOST pid N"). Busy: without wait -1 and 75 at
- * once ("locked by HOLDER"); with wait, tries again every half second.
+ * once ("locked by HOLDER"); with wait, tries again once the lock key is
+ * deleted, watched (at most KSLEASE_WATCH_MS between tries; every half
+ * second when a watch fails).
  * ttl 0 is KSLEASE_TTL.
  */
 int kslease_take(struct ksetcd *c, const char *endpoints,

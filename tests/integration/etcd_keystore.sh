@@ -7,6 +7,9 @@
 # rotates commits nothing once continued (75, "the lock was lost"), and
 # the keystore stays whole (audit chain verified, every key listed);
 # export works from any host, its audit entry a fenced commit.
+# status --prometheus says it too: dkimkeys_lock_held{host=...} while a
+# run holds the lock, 0 after; dkimkeys_last_commit_timestamp_seconds
+# with the last commit's host.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.inc"
 need etcdctl
@@ -71,7 +74,8 @@ until ls hook.* >/dev/null 2>&1 || [ "$i" -ge 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-"$DK" -c "$T/h1/dk.conf" --json status >busy.json 2>/dev/null
+"$DK" -c "$T/h1/dk.conf" --json status --prometheus "$T/busy.prom" \
+    >busy.json 2>/dev/null
 wait $pids # not the etcd members
 codes=$(cat rc.1 rc.2 rc.3 | sort | tr '\n' ' ')
 check "three rotate runs at once: one 0, two 75 ($codes)" \
@@ -84,6 +88,8 @@ check "  status meanwhile named the holder (cluster.lock_holder)" \
 c = json.load(open(sys.argv[1]))["cluster"]
 assert re.fullmatch(sys.argv[2] + r" pid \d+", c["lock_holder"] or ""), c' \
     busy.json "$(hostname)"
+check "  and its metrics: dkimkeys_lock_held{host=...} 1" \
+    grep -qx "dkimkeys_lock_held{host=\"$(hostname)\"} 1" busy.prom
 check "  one key, published" sh -c "'$DK' -c '$T/h3/dk.conf' list 2>/dev/null |
     grep -c 'mg.*published' | grep -qx 1"
 
@@ -128,6 +134,18 @@ check "the audit chain verifies after it (host 3)" run 0 host 3 log --verify
 check "status: the lock free, the last commit's host and pid" \
     run 0 host 3 status
 check "  in its text" grep -Eq "^etcd: lock free; last commit by $(hostname) pid [0-9]+ at " "$T/out"
+before=$(date +%s)
+check "status --prometheus" run 0 host 3 status --prometheus "$T/m.prom"
+check "  the lock free, the last commit's host and (clock) time" \
+    "$PY" -c 'import re,sys
+text = open(sys.argv[1]).read()
+assert "\ndkimkeys_lock_held 0\n" in text, text
+m = re.search(r"^dkimkeys_last_commit_timestamp_seconds\{host=\"(.*)\"\} ([0-9]+)$",
+              text, re.M)
+assert m and m.group(1) == sys.argv[2], text
+assert int(sys.argv[3]) - 120 <= int(m.group(2)) <= int(sys.argv[3]), m.group(2)
+assert "# TYPE dkimkeys_lock_held gauge" in text' \
+    "$T/m.prom" "$(hostname)" "$before"
 check "list on host 3" run 0 host 3 list --json
 check "  the keys as JSON" "$PY" -c 'import json,sys
 json.load(open(sys.argv[1]))' "$T/out"

@@ -4,7 +4,9 @@
 # the schedule's error with the hook's words as a label value escaped as
 # the text format wants (backslash, double quote), and the key counted
 # among the keys with an error; every line of the file is valid text
-# format.
+# format. The lock (issue 12): free, no series of a last commit (a
+# folder's runs are all this host's); held (flock(1) on the lock file, as a
+# rotate run takes it), held by this host.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 mkdir -p hooks
@@ -65,6 +67,15 @@ check "  no last run yet" prom "$((t0))" '
 assert "dkimkeys_last_run_timestamp_seconds" not in samples, samples
 assert samples["dkimkeys_error"] == {"{vendor=\"mailgun\",algorithm=\"ed25519\"}": 0}
 assert samples["dkimkeys_delegated_error"] == {}'
+check "  the lock free; no last commit series (a folder)" prom "$t0" '
+assert samples["dkimkeys_lock_held"] == {"": 0}, samples["dkimkeys_lock_held"]
+assert "dkimkeys_last_commit_timestamp_seconds" not in samples'
+# flock(1) (util-linux, essential in Debian) takes the lock as rotate does
+check "status while another process holds the lock" \
+    run 0 flock -x "${CONF%/*}/store/lock" "$DK" -c "$CONF" status \
+    --prometheus "$T/m.prom"
+check "  the lock held, by this host" prom "$t0" "
+assert samples['dkimkeys_lock_held'] == {'{host=\"$(hostname)\"}': 1}, samples"
 touch fail
 check "a rotate run whose publish hook fails" run 1 dk -q rotate
 check "  status exits 1" run 1 dk status --prometheus "$T/m.prom"
