@@ -16,7 +16,11 @@ static void
 fill_key(struct ks_key *k, const char *vendor, const char *dom,
     const char *sel)
 {
+	static unsigned char pubs[16][32]; /* the last 16 keys filled */
+	static unsigned next;
+
 	memset(k, 0, sizeof(*k));
+	k->pub = pubs[next++ % 16];
 	k->vendor = (char *)(uintptr_t)vendor;
 	k->domain = (char *)(uintptr_t)dom;
 	k->selector = (char *)(uintptr_t)sel;
@@ -940,6 +944,7 @@ sample_log(struct ksstate *st, struct buf *ckpt, struct buf *log,
     char seed[65], size_t *mid)
 {
 	char err[200] = "", sum[65];
+	unsigned char pub9[32];
 	struct ks_key k, *k0;
 
 	sample_state(st, ckpt);
@@ -981,6 +986,7 @@ sample_log(struct ksstate *st, struct buf *ckpt, struct buf *log,
 	k.alg = DK_ALG_ED25519;
 	k.bits = 256;
 	k.publen = 32;
+	k.pub = pub9;
 	randombytes_buf(k.pub, 32);
 	crypto_hash_sha256(k.fpr, k.pub, 32);
 	k.created = 1764400200;

@@ -212,7 +212,7 @@ START_TEST(test_stored_key_of_another_fingerprint_is_refused)
 	meta.selector = s_liar;
 	meta.alg = DK_ALG_ED25519;
 	meta.bits = 256;
-	memcpy(meta.pub, b.pub, b.publen);
+	meta.pub = b.pub;
 	meta.publen = b.publen;
 	memcpy(meta.fpr, b.fpr, sizeof(meta.fpr));
 	/* a's private key filed under b's public key and fingerprint */

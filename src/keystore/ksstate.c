@@ -255,6 +255,9 @@ ksstate_append(struct ksstate *st, const struct ks_key *k)
 	copy->vendor = k->vendor != NULL ? xstrdup(k->vendor) : NULL;
 	copy->domain = xstrdup(k->domain);
 	copy->selector = xstrdup(k->selector);
+	copy->pub = k->publen > 0 ? xmalloc(k->publen) : NULL;
+	if (k->publen > 0)
+		memcpy(copy->pub, k->pub, k->publen);
 	copy->error = copy->reason = NULL;
 	ksstate_text_set(&copy->error, k->error, KSSTATE_TEXT_MAX);
 	ksstate_text_set(&copy->reason, k->reason, KSSTATE_TEXT_MAX);
@@ -441,6 +444,7 @@ key_free(struct ks_key *k)
 	free(k->selector);
 	free(k->error);
 	free(k->reason);
+	free(k->pub);
 	free(k);
 }
 
@@ -913,10 +917,12 @@ ksstate_key_put(struct ksstate *st, const struct ks_key *k)
 	    ksstate_find(st, k->domain, k->selector) : KSSTATE_NONE;
 	struct ks_key *d;
 	char *vendor, *domain, *selector, *error, *reason;
+	unsigned char *pub;
 
 	if (i == KSSTATE_NONE)
 		return ksstate_append(st, k);
 	d = st->keys[i];
+	pub = d->pub;
 	vendor = d->vendor;
 	domain = d->domain;
 	selector = d->selector;
@@ -928,6 +934,12 @@ ksstate_key_put(struct ksstate *st, const struct ks_key *k)
 	d->selector = selector;
 	d->error = error;
 	d->reason = reason;
+	/* a key's pub never changes; a line that says otherwise wins */
+	if (k->publen > 0) {
+		pub = xrealloc(pub, k->publen);
+		memmove(pub, k->pub, k->publen);
+	}
+	d->pub = pub;
 	set_str(&d->vendor, k->vendor);
 	ksstate_text_set(&d->error, k->error, KSSTATE_TEXT_MAX);
 	ksstate_text_set(&d->reason, k->reason, KSSTATE_TEXT_MAX);

@@ -660,7 +660,7 @@ set_value(const struct field *f, void *obj, const char *v)
 		return parse_fpr(v, (unsigned char *)at);
 	case T_PUB:
 		len = *v == '\0' ? 0 : util_b64_decode(v, strlen(v), k->pub,
-		    sizeof(k->pub), false);
+		    KS_PUB_MAX, false);
 		k->publen = len < 0 ? 0 : (size_t)len;
 		return len < 0 ? -1 : 0;
 	case T_TIME:
@@ -726,10 +726,12 @@ static int
 parse_key(struct parser *p, char *rest)
 {
 	struct ks_key k;
+	unsigned char pub[KS_PUB_MAX];
 	const char *why;
 	int rc = -1;
 
 	memset(&k, 0, sizeof(k));
+	k.pub = pub;
 	if (parse_fields(p, key_fields, ARRAY_LEN(key_fields), rest, &k) == -1)
 		goto out;
 	if ((why = ksstate_key_invalid(&k)) != NULL)

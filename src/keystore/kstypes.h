@@ -54,7 +54,11 @@ struct ks_key {
 	char *selector;
 	enum dk_alg alg;
 	unsigned bits;
-	unsigned char pub[KS_PUB_MAX]; /* the p= bytes */
+	/* the p= bytes, publen of them (at most KS_PUB_MAX): a key of the
+	 * state owns its copy (600 octets inline would be most of a key's
+	 * memory at 100,000 Ed25519 keys); other ks_keys point at the
+	 * caller's bytes */
+	unsigned char *pub;
 	size_t publen;
 	unsigned char fpr[KS_FPR_LEN];
 	enum ks_state state;

@@ -393,7 +393,7 @@ meta_for(struct lc *lc, const struct vendor *v, const struct keypair *kp,
 	meta->selector = selector;
 	meta->alg = kp->alg;
 	meta->bits = kp->bits;
-	memcpy(meta->pub, kp->pub, kp->publen);
+	meta->pub = (unsigned char *)(uintptr_t)kp->pub;
 	meta->publen = kp->publen;
 	memcpy(meta->fpr, kp->fpr, sizeof(meta->fpr));
 	meta->state = st;
@@ -456,7 +456,7 @@ lc_successor_meta(const struct lc *lc, const struct vendor *v,
 	meta->selector = selector;
 	meta->alg = kp->alg;
 	meta->bits = kp->bits;
-	memcpy(meta->pub, kp->pub, kp->publen);
+	meta->pub = (unsigned char *)(uintptr_t)kp->pub;
 	meta->publen = kp->publen;
 	memcpy(meta->fpr, kp->fpr, sizeof(meta->fpr));
 	meta->state = KS_PENDING;

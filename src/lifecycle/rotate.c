@@ -98,6 +98,7 @@ struct gen {
 	const struct alg_spec *spec;
 	char *sel;          /* chosen before generation, in the run's thread */
 	struct ks_key meta; /* the new key, once generated */
+	unsigned char pub[KS_PUB_MAX]; /* meta's pub, kept past the keypair */
 	int rc;
 	struct ks_key *k; /* stored, not yet committed */
 };
@@ -123,6 +124,8 @@ make_one(const struct lc *lc, struct gen *g)
 	if (keygen_generate(g->spec->alg, g->spec->bits, &kp) == -1)
 		return -1;
 	lc_successor_meta(lc, g->v, &kp, g->sel, &g->meta);
+	memcpy(g->pub, kp.pub, kp.publen);
+	g->meta.pub = g->pub;
 	rc = ks_put_private(lc->ks, &g->meta, kp.priv);
 	keypair_clear(&kp);
 	return rc;
