@@ -99,6 +99,50 @@ START_TEST(test_create_open_unlock_round_trip)
 }
 END_TEST
 
+START_TEST(test_bulk_keys_are_new_files_made_durable_by_one_sync)
+{
+	struct ks *ks = NULL;
+	struct ks_key meta, *k;
+	struct secret *priv, *back = NULL;
+	struct stat sb;
+	char hex[2 * KS_FPR_LEN + 1], *p, *name;
+	size_t n = 0;
+
+	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
+	ck_assert_int_eq(ks_unlock(ks, pass1), 0);
+	make_meta(&meta, "bulk1");
+	priv = secret_new(32, 32);
+	randombytes_buf(priv->data, 32);
+	/* the file is there at once, under its own name, mode 0600 */
+	ck_assert_int_eq(ks_put_private(ks, &meta, priv), 0);
+	util_hex(meta.fpr, KS_FPR_LEN, hex);
+	name = xasprintf("keys/%s-1.key", hex);
+	p = path(name);
+	ck_assert_int_eq(stat(p, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	/* a second one for the same key: 65, the first file untouched */
+	ck_assert_int_eq(ks_put_private(ks, &meta, priv), -1);
+	ck_assert_int_eq(log_status(), EX_DATAERR);
+	ck_assert(logged("already there"));
+	log_status_reset();
+	/* synced, added, committed: read back as it was sealed */
+	ck_assert_int_eq(ks_sync_keys(ks), 0);
+	ck_assert_ptr_nonnull(k = ks_add_stored(ks, &meta));
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ck_assert_int_eq(ks_private(ks, k, &back), 0);
+	ck_assert_uint_eq(back->len, 32);
+	ck_assert_mem_eq(back->data, priv->data, 32);
+	ks_keys(ks, &n);
+	ck_assert_uint_eq(n, 1);
+	secret_free(back);
+	secret_free(priv);
+	free(p);
+	free(name);
+	ks_close(ks);
+	ck_assert_int_eq(log_status(), 0);
+}
+END_TEST
+
 START_TEST(test_unlock_with_wrong_passphrase_is_77)
 {
 	struct ks *ks = NULL;
@@ -1478,6 +1522,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_create_open_unlock_round_trip);
 	tcase_add_test(tc, test_unlock_with_wrong_passphrase_is_77);
+	tcase_add_test(tc, test_bulk_keys_are_new_files_made_durable_by_one_sync);
 	tcase_add_test(tc, test_open_refuses_a_damaged_header_with_65);
 	tcase_add_test(tc,
 	    test_open_refuses_bad_kdf_parameters_before_any_derivation);

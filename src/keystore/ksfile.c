@@ -207,14 +207,13 @@ write_all(int fd, const void *buf, size_t len)
 
 /*
  * Writes buf into a new temp file beside name (O_EXCL, O_NOFOLLOW, then
- * mode whatever the umask), fsyncs it (unless lazy) and renames it over
- * name. Returns 0, or the errno of the failure with the temp file
- * removed; *created is false when the temp file could not even be
- * created. Logs nothing.
+ * mode whatever the umask), fsyncs it and renames it over name. Returns
+ * 0, or the errno of the failure with the temp file removed; *created is
+ * false when the temp file could not even be created. Logs nothing.
  */
 static int
 put_quiet(int dfd, const char *name, mode_t mode, const void *buf,
-    size_t len, bool lazy, bool *created)
+    size_t len, bool *created)
 {
 	unsigned char rnd[TEMP_RAND];
 	char hex[2 * TEMP_RAND + 1], *tmp;
@@ -232,7 +231,7 @@ put_quiet(int dfd, const char *name, mode_t mode, const void *buf,
 	}
 	/* mode whatever the umask: this is our own new file */
 	if (fchmod(fd, mode) == -1 || write_all(fd, buf, len) == -1 ||
-	    (!lazy && fsync(fd) == -1))
+	    fsync(fd) == -1)
 		e = errno;
 	if (close(fd) == -1 && e == 0)
 		e = errno;
@@ -245,16 +244,16 @@ out:
 	return e;
 }
 
-static int
-put(int dfd, const char *name, const char *shown, const void *buf,
-    size_t len, bool lazy)
+int
+ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
+    size_t len)
 {
 	bool created = true;
 	int e;
 
 	/* the state's commit on a full disk, in tests/dkimkeys-faults */
 	if ((e = strcmp(name, "state") == 0 ? fault_errno("state-enospc") :
-	    0) == 0 && (e = put_quiet(dfd, name, 0600, buf, len, lazy,
+	    0) == 0 && (e = put_quiet(dfd, name, 0600, buf, len,
 	    &created)) == 0)
 		return 0;
 	if (!created)
@@ -267,17 +266,33 @@ put(int dfd, const char *name, const char *shown, const void *buf,
 }
 
 int
-ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
-    size_t len)
-{
-	return put(dfd, name, shown, buf, len, false);
-}
-
-int
 ksfile_put_lazy(int dfd, const char *name, const char *shown,
     const void *buf, size_t len)
 {
-	return put(dfd, name, shown, buf, len, true);
+	int fd, e = 0;
+
+	/* a new name: no temp file, nothing to replace (O_EXCL) */
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			log_fail(EX_DATAERR, "keystore: %s: already there",
+			    shown);
+		else
+			log_fail(EX_IOERR, "keystore: %s: cannot create: %s",
+			    shown, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, 0600) == -1 || write_all(fd, buf, len) == -1)
+		e = errno;
+	if (close(fd) == -1 && e == 0)
+		e = errno;
+	if (e == 0)
+		return 0;
+	unlinkat(dfd, name, 0);
+	log_fail(EX_IOERR, "keystore: %s: cannot write: %s", shown,
+	    strerror(e));
+	return -1;
 }
 
 int
@@ -423,7 +438,7 @@ ksfile_write_atomic(const char *who, const char *path, mode_t mode,
 		    strerror(errno));
 		goto out;
 	}
-	if ((e = put_quiet(dfd, basename(bcopy), mode, buf, len, false,
+	if ((e = put_quiet(dfd, basename(bcopy), mode, buf, len,
 	    &created)) == 0 && fsync(dfd) == -1)
 		e = errno;
 	if (e != 0) {

@@ -35,9 +35,11 @@ int ksfile_read(int dfd, const char *name, const char *shown, size_t max,
 int ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
     size_t len);
 /*
- * ksfile_put without the file's fsync: for many new files made durable
- * together by one ksfile_sync_fs before anything refers to them (a crash
- * before it may leave one empty or torn under its name).
+ * A new file name (O_EXCL: one already there is 65 "already there"),
+ * written in place without a temp file or fsync: for many new files made
+ * durable together by one ksfile_sync_fs before anything refers to them
+ * (a crash before it may leave one empty or torn under its name). On a
+ * failure the file is removed (74).
  */
 int ksfile_put_lazy(int dfd, const char *name, const char *shown,
     const void *buf, size_t len);

@@ -177,10 +177,9 @@ ks_put_private(const struct ks *ks, const struct ks_key *meta,
 	if (ks->mk == NULL)
 		log_fail(EX_SOFTWARE, "keystore: %s: used before ks_unlock",
 		    shown);
-	else if (faccessat(ks->kfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		/* a new random key cannot have a file yet: ks_add decides */
-		log_fail(EX_DATAERR, "keystore: %s: already there", shown);
 	else
+		/* a new random key cannot have a file yet (O_EXCL: 65 when
+		 * it has): ks_add decides */
 		rc = seal_into(ks, meta, ks->mk, ks->hdr.epoch, priv, name,
 		    shown, true);
 	free(shown);
