@@ -23,13 +23,7 @@ HOOK
 chmod 755 slow
 
 etcd_hosts 3 "$URL" 'etcd passphrase' <<CONF
-[vendor:mg]
-domain = mg.test
-selector = mg%n
-algorithms = ed25519
-publish_ahead = 1h
-verify_dns = no
-hooks = $T/slow
+$(etcd_vendor mg)
 CONF
 T0=1790000000
 export DKIMKEYS_NOW=$T0

@@ -17,23 +17,9 @@ exit 0
 HOOK
 chmod 755 slow
 etcd_hosts 2 "etcd://$ETCD_ENDPOINTS/dk/kill9" 'kill9 passphrase' <<CONF
-[vendor:a]
-domain = a.test
-selector = a%n
-algorithms = ed25519
-publish_ahead = 1h
-overlap = 1h
-revoke_for = 1h
-verify_dns = no
-hooks = $T/slow
+$(etcd_vendor a "overlap = 1h" "revoke_for = 1h")
 
-[vendor:b]
-domain = b.test
-selector = b%n
-algorithms = ed25519
-publish_ahead = 1h
-verify_dns = no
-hooks = $T/slow
+$(etcd_vendor b)
 CONF
 T0=1790000000
 export DKIMKEYS_NOW=$T0 DKIMKEYS_ETCD_TTL=1
