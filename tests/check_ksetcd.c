@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "keystore/ksetcd.h"
@@ -20,6 +19,7 @@
 #include "support/log.h"
 #include "support/util.h"
 
+#include "etcdtest.h"
 #include "testutil.h"
 
 static const struct {
@@ -287,20 +287,6 @@ START_TEST(test_endpoint_lists_are_taken)
 END_TEST
 
 /* --- against a real etcd (ETCD_ENDPOINTS) --- */
-
-static const char *
-endpoints(void)
-{
-	return getenv("ETCD_ENDPOINTS");
-}
-
-/* A key prefix of this test's own. */
-static char *
-prefix(const char *what)
-{
-	return xasprintf("/check/%s/%ld-%ld/", what, (long)getpid(),
-	    (long)time(NULL));
-}
 
 START_TEST(test_put_get_range_and_txn_against_etcd)
 {
@@ -593,10 +579,8 @@ ksetcd_suite(void)
 	tcase_add_test(tc, test_endpoint_lists_are_taken);
 	suite_add_tcase(s, tc);
 
-	if (endpoints() == NULL || *endpoints() == '\0')
+	if ((tc = etcd_tcase()) == NULL)
 		return s;
-	tc = tcase_create("etcd");
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_put_get_range_and_txn_against_etcd);
 	tcase_add_test(tc, test_a_dead_member_is_skipped_for_the_next);
 	tcase_add_test(tc, test_a_second_run_finds_the_lock_taken_and_exits_75);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "keystore/ksetcd.h"
@@ -20,6 +19,7 @@
 #include "support/log.h"
 #include "support/util.h"
 
+#include "etcdtest.h"
 #include "testutil.h"
 
 #define BIG ((size_t)3 << 20)
@@ -201,19 +201,6 @@ START_TEST(test_a_folder_holds_what_the_batches_wrote)
 }
 END_TEST
 
-static const char *
-endpoints(void)
-{
-	return getenv("ETCD_ENDPOINTS");
-}
-
-static char *
-prefix(const char *what)
-{
-	return xasprintf("/check/%s/%ld-%ld/", what, (long)getpid(),
-	    (long)time(NULL));
-}
-
 START_TEST(test_etcd_holds_what_the_batches_wrote)
 {
 	struct ksetcd *c = ksetcd_new(endpoints(), NULL);
@@ -288,10 +275,8 @@ ksstore_suite(void)
 
 	tcase_add_test(tc, test_a_folder_holds_what_the_batches_wrote);
 	suite_add_tcase(s, tc);
-	if (endpoints() == NULL || *endpoints() == '\0')
+	if ((tc = etcd_tcase()) == NULL)
 		return s;
-	tc = tcase_create("etcd");
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_etcd_holds_what_the_batches_wrote);
 	tcase_add_test(tc,
 	    test_etcd_refuses_a_batch_without_the_lock_and_changes_nothing);

@@ -5,7 +5,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,71 +14,44 @@
 #include "config_trust.h"
 #include "config_util.h"
 #include "support/dkim.h"
+#include "support/hmap.h"
 #include "support/util.h"
 
 struct dom {
-	const char *name;
 	size_t sec; /* index in p->secs */
 	unsigned line; /* in that section's domains_file; 0: domain = */
 };
 
+/* The domains seen so far: the map from a name (not copied: it must
+ * outlive the map) to its index in doms. */
 struct dommap {
-	struct dom *tab;
-	size_t cap, n;
+	struct hmap byname;
+	struct dom *doms;
+	size_t n;
 };
-
-static struct dom *
-dommap_slot(const struct dommap *m, const char *name)
-{
-	uint64_t h = 14695981039346656037ULL;
-	const char *s;
-	size_t i;
-
-	for (s = name; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	for (i = (size_t)h & (m->cap - 1);
-	     m->tab[i].name != NULL && strcmp(m->tab[i].name, name) != 0;
-	     i = (i + 1) & (m->cap - 1))
-		;
-	return &m->tab[i];
-}
 
 /* The entry for name, or NULL. */
 static const struct dom *
 dommap_get(const struct dommap *m, const char *name)
 {
-	const struct dom *d;
+	size_t i = hmap_get(&m->byname, name, NULL);
 
-	if (m->cap == 0)
-		return NULL;
-	d = dommap_slot(m, name);
-	return d->name != NULL ? d : NULL;
+	return i != HMAP_NONE ? &m->doms[i] : NULL;
 }
 
-/* Adds name (not copied: it must outlive the map) unless present. */
+/* Adds name unless present. */
 static void
 dommap_add(struct dommap *m, const char *name, size_t sec, unsigned line)
 {
-	struct dommap old = *m;
-	struct dom *d;
-	size_t i;
-
-	if (2 * (m->n + 1) > m->cap) {
-		m->cap = m->cap == 0 ? 64 : 2 * m->cap;
-		m->tab = xcalloc(m->cap, sizeof(*m->tab));
-		m->n = 0;
-		for (i = 0; i < old.cap; i++)
-			if (old.tab[i].name != NULL)
-				dommap_add(m, old.tab[i].name, old.tab[i].sec,
-				    old.tab[i].line);
-		free(old.tab);
-	}
-	if ((d = dommap_slot(m, name))->name != NULL)
+	if (hmap_get(&m->byname, name, NULL) != HMAP_NONE)
 		return;
-	d->name = name;
-	d->sec = sec;
-	d->line = line;
-	m->n++;
+	/* capacity doubles at each power of two */
+	if ((m->n & (m->n - 1)) == 0)
+		m->doms = xrealloc(m->doms,
+		    (m->n == 0 ? 1 : 2 * m->n) * sizeof(*m->doms));
+	m->doms[m->n].sec = sec;
+	m->doms[m->n].line = line;
+	hmap_put(&m->byname, name, NULL, m->n++);
 }
 
 static char *
@@ -319,7 +291,8 @@ config_expand(struct parser *p)
 		} else
 			expand_file(p, i, &m);
 	}
-	free(m.tab);
+	hmap_clear(&m.byname);
+	free(m.doms);
 	/* config_vendor() by hash: the vendors array is final now; a
 	 * section's first vendor under (section, "") */
 	for (i = 0; i < p->cfg->nvendors; i++) {

@@ -12,11 +12,7 @@ mkdir -p hooks rec
 cp "$ROOT/hooks/nsupdate" "$ROOT/tests/data/hooks/recorder" hooks/
 chmod 755 hooks/*
 setup 'commands passphrase' <<CONF
-resolver = 127.0.0.1:$PORT
-dns_timeout = 2s
-hook.nsupdate_server = 127.0.0.1
-hook.nsupdate_port = $PORT
-hook.nsupdate_key = $TSIG
+$(hook_env)
 hook.record_dir = $T/rec
 
 [vendor:esp]

@@ -26,29 +26,9 @@ exit 0
 HOOK
 chmod 755 slow
 
-for h in 1 2 3; do
-	mkdir -p "h$h"
-	mkpass "h$h/pass" 'etcd passphrase'
-	cat >"h$h/dk.conf" <<CONF
-[dkimkeys]
-keystore = $URL
-passphrase_file = pass
-log = stderr
-
-[vendor:mg]
-domain = mg.test
-selector = mg%n
-algorithms = ed25519
-publish_ahead = 1h
-verify_dns = no
-hooks = $T/slow
+etcd_hosts 3 "$URL" 'etcd passphrase' <<CONF
+$(etcd_vendor mg)
 CONF
-done
-host() {
-	h=$1
-	shift
-	"$DK" -c "$T/h$h/dk.conf" "$@"
-}
 T0=1790000000
 export DKIMKEYS_NOW=$T0
 # the runs' private copies of the keystore go here

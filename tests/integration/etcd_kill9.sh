@@ -16,39 +16,11 @@ sleep 0.3
 exit 0
 HOOK
 chmod 755 slow
-for h in 1 2; do
-	mkdir -p "h$h"
-	mkpass "h$h/pass" 'kill9 passphrase'
-	cat >"h$h/dk.conf" <<CONF
-[dkimkeys]
-keystore = etcd://$ETCD_ENDPOINTS/dk/kill9
-passphrase_file = pass
-log = stderr
+etcd_hosts 2 "etcd://$ETCD_ENDPOINTS/dk/kill9" 'kill9 passphrase' <<CONF
+$(etcd_vendor a "overlap = 1h" "revoke_for = 1h")
 
-[vendor:a]
-domain = a.test
-selector = a%n
-algorithms = ed25519
-publish_ahead = 1h
-overlap = 1h
-revoke_for = 1h
-verify_dns = no
-hooks = $T/slow
-
-[vendor:b]
-domain = b.test
-selector = b%n
-algorithms = ed25519
-publish_ahead = 1h
-verify_dns = no
-hooks = $T/slow
+$(etcd_vendor b)
 CONF
-done
-host() {
-	h=$1
-	shift
-	"$DK" -c "$T/h$h/dk.conf" "$@"
-}
 T0=1790000000
 export DKIMKEYS_NOW=$T0 DKIMKEYS_ETCD_TTL=1
 check "init" run 0 host 1 init --kdf interactive \

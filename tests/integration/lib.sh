@@ -110,6 +110,37 @@ writeconf() {
 	} >"$1"
 }
 
+# hook_env [DNS_TIMEOUT]: the [dkimkeys] lines of a test whose DNS is the
+# Knot of knot_primary ($PORT, $TSIG): its resolver, dns_timeout (default
+# 2s) and the nsupdate hook's server, port and key.
+hook_env() {
+	cat <<CONF
+resolver = 127.0.0.1:$PORT
+dns_timeout = ${1:-2s}
+hook.nsupdate_server = 127.0.0.1
+hook.nsupdate_port = $PORT
+hook.nsupdate_key = $TSIG
+CONF
+}
+
+# vendor30d NAME DOMAIN SELECTOR TTL HOOKS: the section of a vendor with
+# one ed25519 key rotated every 30 days, published a day ahead, a day of
+# overlap and of revoke_for.
+vendor30d() {
+	cat <<CONF
+[vendor:$1]
+domain = $2
+selector = $3
+algorithms = ed25519
+rotate_every = 30d
+publish_ahead = 1d
+ttl = $4
+overlap = 1d
+revoke_for = 1d
+hooks = $5
+CONF
+}
+
 # setup PASSPHRASE: the passphrase file pass beside $CONF, and $CONF
 # itself: writeconf with the sections read from standard input.
 setup() {

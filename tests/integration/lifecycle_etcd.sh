@@ -26,51 +26,7 @@ etcd_cluster 3
 mkdir -m 700 tmp
 export TMPDIR=$T/tmp
 
-knot_primary example.test
-mkdir -p hooks rec mta
-cp "$ROOT/hooks/nsupdate" "$ROOT/hooks/opendkim" "$ROOT/hooks/webhook" \
-    "$ROOT/tests/data/hooks/recorder" hooks/
-# the MTA's reloads: what each algorithm's SigningTable holds, and when
-for alg in rsa ed25519; do
-	cat >hooks/reload-$alg <<EOF
-#!/bin/sh
-printf '%s $alg %s\n' "\$DKIMKEYS_NOW" \
-    "\$(cut -d' ' -f2 "$T/mta/SigningTable.$alg" | tr '\n' ' ')" \
-    >>"$T/mta/reloads"
-EOF
-done
-chmod 755 hooks/*
-(umask 077 && openssl rand -hex 24 >token && openssl rand -hex 32 >hmac.key)
-WPORT=$(free_port)
-"$PY" "$ROOT/tests/integration/webhook_receiver.py" "$WPORT" token \
-    hmac.key webhook.answer webhook.log >webhook.ready 2>webhook.err &
-PIDS="$PIDS $!"
-i=0
-until grep -q ready webhook.ready 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "the webhook receiver did not start"; exit 1; }
-	sleep 0.1
-done
-setup 'lifecycle passphrase' <<CONF
-resolver = 127.0.0.1:$PORT
-dns_timeout = 2s
-hook_timeout = 30s
-hook.nsupdate_server = 127.0.0.1
-hook.nsupdate_port = $PORT
-hook.nsupdate_key = $TSIG
-hook.nsupdate_zone = example.test
-hook.record_dir = $T/rec
-hook.allow_simulated = yes
-
-$(year_vendors "hooks/nsupdate hooks/recorder" \
-    "hooks/nsupdate hooks/recorder hooks/opendkim hooks/webhook" \
-    "hook.opendkim_dir = $T/mta
-hook.opendkim_reload = hooks/reload-rsa
-hook.opendkim_ed25519_reload = hooks/reload-ed25519
-hook.webhook_url = http://127.0.0.1:$WPORT/dkim
-hook.webhook_token_file = token
-hook.webhook_hmac_key_file = hmac.key")
-CONF
+year_knot
 sed -i "s|^keystore = store\$|keystore = etcd://$ETCD_ENDPOINTS/dk/year|" \
     "$CONF"
 check "config (the keystore in etcd)" sh -c "grep -q '^keystore = etcd://' \

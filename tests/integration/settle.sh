@@ -32,22 +32,9 @@ exit 0
 REC
 chmod 755 hooks/*
 writeconf "$CONF" <<CONF
-resolver = 127.0.0.1:$PORT
-dns_timeout = 1s
-hook.nsupdate_server = 127.0.0.1
-hook.nsupdate_port = $PORT
-hook.nsupdate_key = $TSIG
+$(hook_env 1s)
 
-[vendor:mg]
-domain = mg.s.test
-selector = m%n
-algorithms = ed25519
-rotate_every = 30d
-publish_ahead = 1d
-ttl = 2
-overlap = 1d
-revoke_for = 1d
-hooks = hooks/nsupdate hooks/rec
+$(vendor30d mg mg.s.test m%n 2 "hooks/nsupdate hooks/rec")
 
 [vendor:nd]
 domain = nd.s.test

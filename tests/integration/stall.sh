@@ -20,34 +20,12 @@ chmod 755 hooks/*
 # conf [RESOLVER [EXTRA]]: the configuration, mg asking RESOLVER
 conf() {
 	writeconf "$CONF" <<CONF
-resolver = 127.0.0.1:$PORT
-dns_timeout = 1s
-hook.nsupdate_server = 127.0.0.1
-hook.nsupdate_port = $PORT
-hook.nsupdate_key = $TSIG
+$(hook_env 1s)
 
-[vendor:mg]
-domain = mg.c.test
-selector = m%n
-algorithms = ed25519
-rotate_every = 30d
-publish_ahead = 1d
-ttl = 300
-overlap = 1d
-revoke_for = 1d
-hooks = hooks/nsupdate
+$(vendor30d mg mg.c.test m%n 300 hooks/nsupdate)
 resolver = $1
 
-[vendor:ok]
-domain = ok.c.test
-selector = o%n
-algorithms = ed25519
-rotate_every = 30d
-publish_ahead = 1d
-ttl = 300
-overlap = 1d
-revoke_for = 1d
-hooks = hooks/nsupdate
+$(vendor30d ok ok.c.test o%n 300 hooks/nsupdate)
 ${2:-}
 CONF
 }

@@ -105,6 +105,19 @@ cp -p state state.log store/
 check "the real state back: rotate" run 0 dk rotate
 
 # --- a crash between a commit and its audit append is no replay
+# kill_in FAULT: hold and release esp in turn with the crash point FAULT
+# armed, until one is killed there (8 runs at most); $killed: the command
+# killed, empty when none was
+kill_in() {
+	i=0 killed=
+	while [ $i -lt 8 ] && [ -z "$killed" ]; do
+		cmd=hold
+		[ $((i % 2)) -eq 1 ] && cmd=release
+		DKIMKEYS_FAULT=$1:1 "$FDK" -c "$CONF" $cmd esp >/dev/null 2>&1
+		[ $? -eq 137 ] && killed=$cmd
+		i=$((i + 1))
+	done
+}
 if [ -x "$FDK" ]; then
 	check "killed right after a commit (hold)" run 137 \
 	    env DKIMKEYS_FAULT=commit-renamed:1 "$FDK" -c "$CONF" hold esp
@@ -116,15 +129,7 @@ if [ -x "$FDK" ]; then
 	check "  once" test "$(grep -c '"event":"hold"' store/audit.log)" -eq 1
 	# the first commit of a run whose state.log has grown is a checkpoint
 	# (no group written): a few runs get to one that appends a group
-	i=0 killed=
-	while [ $i -lt 8 ] && [ -z "$killed" ]; do
-		cmd=hold
-		[ $((i % 2)) -eq 1 ] && cmd=release
-		DKIMKEYS_FAULT=log-torn:1 "$FDK" -c "$CONF" $cmd esp \
-		    >/dev/null 2>&1
-		[ $? -eq 137 ] && killed=$cmd
-		i=$((i + 1))
-	done
+	kill_in log-torn
 	check "killed in the middle of a commit group ($killed)" \
 	    test -n "$killed"
 	check "  list reads the rest" run 0 dk list
@@ -138,15 +143,7 @@ if [ -x "$FDK" ]; then
 	check "  log --verify" run 0 dk log --verify
 	# a locked open folds state.log into a new checkpoint once it has
 	# grown past a quarter of it: a few runs get there
-	i=0 killed=
-	while [ $i -lt 8 ] && [ -z "$killed" ]; do
-		cmd=hold
-		[ $((i % 2)) -eq 1 ] && cmd=release
-		DKIMKEYS_FAULT=checkpoint-renamed:1 "$FDK" -c "$CONF" $cmd esp \
-		    >/dev/null 2>&1
-		[ $? -eq 137 ] && killed=$cmd
-		i=$((i + 1))
-	done
+	kill_in checkpoint-renamed
 	check "killed after a checkpoint, before its new state.log" \
 	    test -n "$killed"
 	check "  list reads it" run 0 dk list
@@ -192,18 +189,20 @@ elif how == "drop":    # the first commit line removed
 open(dst, "w").write("\n".join(lines) + "\n")
 PY
 }
-tamper edit
-refuse 65 "state.log: damaged: line [0-9]+: checksum mismatch" \
-    "a record edited in the middle: 65" dk list
-tamper swap
-refuse 65 "state.log: damaged: line [0-9]+: commit line out of order" \
-    "two groups reordered: 65" dk list
-tamper records
-refuse 65 "state.log: damaged: line [0-9]+: checksum mismatch" \
+# tampered HOW WHY DESCRIPTION COMMAND...: after tamper HOW, the command
+# refuses the keystore (65) with state.log damaged at a line for WHY
+tampered() {
+	tamper "$1"
+	why=$2
+	shift 2
+	refuse 65 "state.log: damaged: line [0-9]+: $why" "$@"
+}
+tampered edit "checksum mismatch" "a record edited in the middle: 65" dk list
+tampered swap "commit line out of order" "two groups reordered: 65" dk list
+tampered records "checksum mismatch" \
     "two records of a group reordered: 65" dk list
-tamper drop
-refuse 65 "state.log: damaged: line [0-9]+: commit line out of order" \
-    "a commit line removed: 65" dk rotate
+tampered drop "commit line out of order" "a commit line removed: 65" \
+    dk rotate
 cp -p good.log store/state.log
 check "state.log restored: rotate" run 0 dk rotate
 check "  log --verify" run 0 dk log --verify
