@@ -88,6 +88,7 @@ cmd_rotate(struct cli *cli, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
+	r.loud_only = cli->quiet && !cli->json;
 	while ((c = cli_getopt(cli, argc, argv, "n", longopts)) != -1) {
 		if (c == 'n')
 			o.dry_run = true;

@@ -27,6 +27,14 @@ ks_find(struct ks *ks, const char *domain, const char *selector)
 	return i == KSSTATE_NONE ? NULL : ks->st.keys[i];
 }
 
+size_t
+ks_find_index(const struct ks *ks, const char *domain, const char *selector)
+{
+	size_t i = ksstate_find(&ks->st, domain, selector);
+
+	return i == KSSTATE_NONE ? (size_t)-1 : i;
+}
+
 bool
 ks_name_taken(const struct ks *ks, const char *domain, const char *selector)
 {

@@ -20,6 +20,10 @@
 struct ks_key *const *ks_keys(struct ks *ks, size_t *n);
 /* The key at (domain, selector), or NULL. */
 struct ks_key *ks_find(struct ks *ks, const char *domain, const char *selector);
+/* Where ks_keys() has the key at (domain, selector), or (size_t)-1: an
+ * index for arrays of per-key facts (cheaper than a table of names). */
+size_t ks_find_index(const struct ks *ks, const char *domain,
+    const char *selector);
 /* Whether (domain, selector) was ever used (live key or tombstone). */
 bool ks_name_taken(const struct ks *ks, const char *domain,
     const char *selector);

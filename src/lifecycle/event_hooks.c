@@ -15,7 +15,6 @@
 #include "secret/keygen_io.h"
 #include "support/dkim.h"
 #include "support/fault.h"
-#include "support/hmap.h"
 #include "support/log.h"
 
 #define MAX_VARS 64
@@ -234,9 +233,12 @@ struct batch_ctx {
 	const char *const *prev;
 	int *ok;
 	size_t n;
-	struct hmap names; /* (selector, domain) -> first key of that name */
-	size_t *same;	   /* the next key of the same name, or HMAP_NONE */
+	size_t *first; /* by keystore index: the first of keys[] there */
+	size_t nfirst;
+	size_t *same;  /* the next of keys[] with the same key, or NONE */
 };
+
+#define NONE ((size_t)-1)
 
 static void
 json_field(struct buf *b, const char *name, const char *value)
@@ -356,20 +358,27 @@ batch_next(void *ctx, size_t i, struct secret **line)
 	return *line != NULL ? 1 : -1;
 }
 
-/* The keys by record name, built at the first report: a hook reports
- * each key once, so a scan per report would make a batch quadratic. */
+/* The batch's keys by their keystore index, built at the first report:
+ * a hook reports each key once, so a scan per report would make a batch
+ * quadratic (the keystore finds a name by hash). */
 static void
-index_names(struct batch_ctx *c)
+index_keys(struct batch_ctx *c)
 {
-	size_t i, first;
+	size_t i, at;
 
+	(void)ks_keys(c->lc->ks, &c->nfirst);
+	c->first = xmalloc(c->nfirst * sizeof(*c->first) + 1);
+	for (i = 0; i < c->nfirst; i++)
+		c->first[i] = NONE;
 	c->same = xcalloc(c->n, sizeof(*c->same));
 	for (i = c->n; i-- > 0;) {
-		first = hmap_get(&c->names, c->keys[i]->selector,
-		    c->keys[i]->domain);
-		c->same[i] = first;
-		hmap_put(&c->names, c->keys[i]->selector, c->keys[i]->domain,
-		    i);
+		at = ks_find_index(c->lc->ks, c->keys[i]->domain,
+		    c->keys[i]->selector);
+		c->same[i] = NONE;
+		if (at >= c->nfirst)
+			continue;
+		c->same[i] = c->first[at];
+		c->first[at] = i;
 	}
 }
 
@@ -378,22 +387,23 @@ batch_report(void *ctx, const char *key, int ok, const char *reason)
 {
 	static const char mid[] = "._domainkey.";
 	struct batch_ctx *c = ctx;
-	size_t i, len = strlen(key);
-	const char *at;
+	size_t i, at, len = strlen(key);
+	const char *p;
 	char *sel, *dom;
 
 	if (c->same == NULL)
-		index_names(c);
+		index_keys(c);
 	if (len > 0 && key[len - 1] == '.')
 		len--;
 	/* a selector may hold dots, and in theory the label itself:
 	 * try each place the name can split */
-	for (at = key; (at = strstr(at, mid)) != NULL &&
-	    at + sizeof(mid) - 1 <= key + len; at++) {
-		sel = xstrndup(key, (size_t)(at - key));
-		dom = xstrndup(at + sizeof(mid) - 1,
-		    len - (size_t)(at - key) - (sizeof(mid) - 1));
-		for (i = hmap_get(&c->names, sel, dom); i != HMAP_NONE;
+	for (p = key; (p = strstr(p, mid)) != NULL &&
+	    p + sizeof(mid) - 1 <= key + len; p++) {
+		sel = xstrndup(key, (size_t)(p - key));
+		dom = xstrndup(p + sizeof(mid) - 1,
+		    len - (size_t)(p - key) - (sizeof(mid) - 1));
+		at = ks_find_index(c->lc->ks, dom, sel);
+		for (i = at < c->nfirst ? c->first[at] : NONE; i != NONE;
 		    i = c->same[i]) {
 			c->ok[i] = ok ? 1 : -1;
 			if (!ok)
@@ -425,7 +435,7 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
     struct ks_key **keys, const char *const *prev, size_t n, int *ok)
 {
 	int *one = xcalloc(n, sizeof(*one));
-	struct batch_ctx c = { lc, v, ev, keys, prev, one, n, { 0 }, NULL };
+	struct batch_ctx c = { lc, v, ev, keys, prev, one, n, NULL, 0, NULL };
 	struct hook_batch b;
 	struct hook_result res;
 	struct env e;
@@ -480,7 +490,7 @@ lc_batch(struct lc *lc, const struct vendor *v, enum ks_event ev,
 		hook_result_clear(&res);
 	}
 	log_set_vendor(was);
-	hmap_clear(&c.names);
+	free(c.first);
 	free(c.same);
 	free(one);
 	env_free(&e);

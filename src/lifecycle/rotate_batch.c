@@ -9,7 +9,6 @@
 
 #include "event_hooks.h"
 #include "rotate_batch.h"
-#include "support/hmap.h"
 #include "support/log.h"
 
 struct qitem {
@@ -20,22 +19,43 @@ struct qitem {
 	int ok;         /* 1 ok, -1 failed, 0 not reported */
 	bool done;      /* its batch has run */
 	bool consumed;  /* the step committed it */
-	size_t older;   /* the key's item queued before, or HMAP_NONE */
+	size_t older;   /* the key's item queued before, or NONE */
 };
+
+#define NONE ((size_t)-1)
 
 struct batchq {
 	struct qitem *items;
 	size_t n, cap;
-	struct hmap last; /* (selector, domain) -> the key's newest item */
+	size_t *last; /* by keystore index: the key's newest item, or NONE */
+	size_t nlast;
 };
 
-/* The newest item of (k, ev): a key's few items, found by its name. */
-static struct qitem *
-find(struct batchq *q, const struct ks_key *k, enum ks_event ev)
+/* Where q->last keeps k's newest item (grown to the keystore's size). */
+static size_t *
+last_of(struct run *run, struct batchq *q, const struct ks_key *k)
 {
-	size_t i;
+	size_t at = ks_find_index(run->lc->ks, k->domain, k->selector), n;
 
-	for (i = hmap_get(&q->last, k->selector, k->domain); i != HMAP_NONE;
+	if (at == NONE)
+		return NULL;
+	if (at >= q->nlast) {
+		(void)ks_keys(run->lc->ks, &n);
+		q->last = xrealloc(q->last, n * sizeof(*q->last));
+		while (q->nlast < n)
+			q->last[q->nlast++] = NONE;
+	}
+	return &q->last[at];
+}
+
+/* The newest item of (k, ev): a key's few items, found by its index. */
+static struct qitem *
+find(struct run *run, struct batchq *q, const struct ks_key *k,
+    enum ks_event ev)
+{
+	size_t *last = last_of(run, q, k), i;
+
+	for (i = last != NULL ? *last : NONE; i != NONE;
 	    i = q->items[i].older)
 		if (q->items[i].k == k && q->items[i].ev == ev)
 			return &q->items[i];
@@ -48,11 +68,12 @@ run_batched(struct run *run, const struct vendor *v, struct ks_key *k,
 {
 	struct batchq *q;
 	struct qitem *it;
+	size_t *last;
 
 	if (run->batch == NULL)
 		run->batch = xcalloc(1, sizeof(*run->batch));
 	q = run->batch;
-	if ((it = find(q, k, ev)) != NULL) {
+	if ((it = find(run, q, k, ev)) != NULL) {
 		if (!it->done || it->ok != 1 || it->consumed)
 			return false;
 		it->consumed = true;
@@ -68,8 +89,10 @@ run_batched(struct run *run, const struct vendor *v, struct ks_key *k,
 	it->k = k;
 	it->ev = ev;
 	it->prev = prev != NULL ? xstrdup(prev) : NULL;
-	it->older = hmap_get(&q->last, k->selector, k->domain);
-	hmap_put(&q->last, k->selector, k->domain, q->n - 1);
+	last = last_of(run, q, k);
+	it->older = last != NULL ? *last : NONE;
+	if (last != NULL)
+		*last = q->n - 1;
 	run_mark(&run->fresh, &run->nfresh, &run->capfresh, k);
 	return false;
 }
@@ -164,7 +187,7 @@ run_batch_free(struct run *run)
 	for (i = 0; i < run->batch->n; i++)
 		free(run->batch->items[i].prev);
 	free(run->batch->items);
-	hmap_clear(&run->batch->last);
+	free(run->batch->last);
 	free(run->batch);
 	run->batch = NULL;
 }

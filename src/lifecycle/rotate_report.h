@@ -12,7 +12,7 @@ struct ks_key;
 
 /* One line of the report. */
 struct rotate_item {
-	char *vendor;
+	char *vendor; /* one block with the strings below */
 	char *key;    /* record name without the final dot, or NULL */
 	char *what;   /* "generated", "published", "deployed", "waiting", ... */
 	char *detail; /* why, when, or NULL */
@@ -25,6 +25,8 @@ struct rotate_report {
 	size_t n, cap;
 	unsigned generated, transitions, failures;
 	bool repeat; /* a second walk: waiting and late are said already */
+	bool loud_only; /* keep only the loud lines (-q: the rest is never
+			   printed, and an ESP's run has 200,000 of them) */
 };
 
 /* Adds a line (fmt NULL: no detail); a failed one counts in failures. */

@@ -77,7 +77,7 @@ void run_sched(struct run *run, const struct vendor *v, enum dk_alg alg,
     struct policy_sched *s);
 /* The resolver of v, set up on first use; NULL after logging. */
 struct dnsq *run_dns(struct run *run, const struct vendor *v);
-#define RUN_DEFER_MAX 4096
+#define RUN_DEFER_MAX 1024
 
 /* Commits the keystore (not in a dry run, nor while deferred); -1 after
  * logging when the commit failed. */
