@@ -3,7 +3,8 @@
 # the same run (SPEC section 9), written to BENCHMARKS.md (this script's
 # output; never edit that file by hand):
 #   1. key generation at 1 thread and at every CPU: RSA-2048 against
-#      OpenSSL, Ed25519 against libsodium (and libsodium keygen + seal);
+#      OpenSSL, Ed25519 against libsodium (and libsodium keygen + seal,
+#      against the keystore's generate + seal + durable store);
 #   2. `rotate --jobs CPUS` of RSA_KEYS rsa-2048 keys against the library's
 #      rate at the same thread count;
 #   3. the curve: for each size of BENCH_SIZES, an Ed25519 domains_file
@@ -71,12 +72,16 @@ say ""
 
 say "## 1. Key generation against the libraries"
 say ""
-say "\`bench/keygen_bench THREADS $RSA_KEYS $ED_KEYS $REPEATS\`: median of $REPEATS."
+say "\`bench/keygen_bench THREADS $RSA_KEYS $ED_KEYS $REPEATS DIR\`: median of $REPEATS."
+say "\"gen+seal+store\" is the keystore's own path for a new Ed25519 key in a"
+say "real keystore DIR (keygen, XChaCha20-Poly1305 seal, its key file, one"
+say "syncfs per 512 keys), as rotate's workers run it (SPEC section 9: at"
+say "least 0.5 x libsodium keygen + seal, batches of $ED_KEYS)."
 say ""
 say '```'
 for t in 1 $cpus; do
-	./bench/keygen_bench "$t" "$RSA_KEYS" "$ED_KEYS" "$REPEATS" |
-	    tee -a "$R"
+	./bench/keygen_bench "$t" "$RSA_KEYS" "$ED_KEYS" "$REPEATS" \
+	    "$T/ks$t" | tee -a "$R"
 	[ "$cpus" -gt 1 ] || break
 done
 say '```'
@@ -175,6 +180,40 @@ knot_down() {
 	knotpid=
 }
 
+# esp_files D N: folder D with N domains (d0.bench.example ...), the
+# zonefile hook and the (empty, 0600) zone file it writes
+esp_files() {
+	mkdir -p "$1/hooks" "$1/zone"
+	cp hooks/zonefile "$1/hooks/"
+	chmod 755 "$1/hooks/zonefile"
+	awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++)
+	    printf "d%d.bench.example\n", i }' >"$1/domains"
+	: >"$1/zone/dkim.zone"
+	chmod 600 "$1/zone/dkim.zone"
+}
+# esp_conf D KEYSTORE VERIFY_DNS EXTRA: D/dkimkeys.conf, one Ed25519
+# domains_file section published by the batch zonefile hook; EXTRA are
+# more lines of [dkimkeys]
+esp_conf() {
+	cat >"$1/dkimkeys.conf" <<CONF
+[dkimkeys]
+keystore = $2
+passphrase_file = $T/pass
+log = stderr
+hook.zonefile_path = $1/zone/dkim.zone
+$4
+
+[vendor:esp]
+domains_file = domains
+selector = e%Y%m
+algorithms = ed25519
+publish_ahead = 1h
+ttl = 300
+verify_dns = $3
+batch_hooks = hooks/zonefile
+CONF
+}
+
 say "## 3. The curve: Ed25519 domains_file sections, batch zonefile hook"
 say ""
 say "One section of N domains, \`algorithms = ed25519\`, \`verify_dns = yes\`"
@@ -188,36 +227,14 @@ say "|---:|---|---:|---:|---:|---:|"
 ed_per_key=
 for n in $BENCH_SIZES; do
 	d=$T/ed$n
-	mkdir -p "$d/hooks" "$d/zone"
-	cp hooks/zonefile "$d/hooks/"
-	chmod 755 "$d/hooks/zonefile"
-	awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "d%d.bench.example\n", i }' >"$d/domains"
-	: >"$d/zone/dkim.zone"
-	chmod 600 "$d/zone/dkim.zone"
+	esp_files "$d" "$n"
 	verify=no resolver=
 	if knot_up "$d"; then
 		verify=yes
 		resolver="resolver = 127.0.0.1:$kport"
 	fi
-	cat >"$d/dkimkeys.conf" <<CONF
-[dkimkeys]
-keystore = store
-passphrase_file = $T/pass
-log = stderr
-$resolver
-hook.zonefile_path = $d/zone/dkim.zone
-hook.zonefile_reload = $d/reload
-
-[vendor:esp]
-domains_file = domains
-selector = e%Y%m
-algorithms = ed25519
-publish_ahead = 1h
-ttl = 300
-verify_dns = $verify
-batch_hooks = hooks/zonefile
-CONF
+	esp_conf "$d" store "$verify" "$resolver
+hook.zonefile_reload = $d/reload"
 	now=$(date -u -d 2026-06-01T00:00:00Z +%s)
 	export DKIMKEYS_NOW="$now"
 	"$DK" -c "$d/dkimkeys.conf" -q init --kdf interactive \
@@ -331,13 +348,7 @@ else
 	for n in $BENCH_ETCD_SIZES; do
 		for store in folder etcd; do
 			d=$T/etcd$n-$store
-			mkdir -p "$d/hooks" "$d/zone"
-			cp hooks/zonefile "$d/hooks/"
-			chmod 755 "$d/hooks/zonefile"
-			awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
-			    printf "d%d.bench.example\n", i }' >"$d/domains"
-			: >"$d/zone/dkim.zone"
-			chmod 600 "$d/zone/dkim.zone"
+			esp_files "$d" "$n"
 			ks=store
 			if [ "$store" = etcd ]; then
 				etcd_up "$d" || {
@@ -346,22 +357,7 @@ else
 				}
 				ks=etcd://127.0.0.1:$eport/bench
 			fi
-			cat >"$d/dkimkeys.conf" <<CONF
-[dkimkeys]
-keystore = $ks
-passphrase_file = $T/pass
-log = stderr
-hook.zonefile_path = $d/zone/dkim.zone
-
-[vendor:esp]
-domains_file = domains
-selector = e%Y%m
-algorithms = ed25519
-publish_ahead = 1h
-ttl = 300
-verify_dns = no
-batch_hooks = hooks/zonefile
-CONF
+			esp_conf "$d" "$ks" no ""
 			now=$(date -u -d 2026-06-01T00:00:00Z +%s)
 			export DKIMKEYS_NOW="$now"
 			"$DK" -c "$d/dkimkeys.conf" -q init --kdf interactive \
