@@ -1522,7 +1522,8 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_create_open_unlock_round_trip);
 	tcase_add_test(tc, test_unlock_with_wrong_passphrase_is_77);
-	tcase_add_test(tc, test_bulk_keys_are_new_files_made_durable_by_one_sync);
+	tcase_add_test(tc,
+	    test_bulk_keys_are_new_files_made_durable_by_one_sync);
 	tcase_add_test(tc, test_open_refuses_a_damaged_header_with_65);
 	tcase_add_test(tc,
 	    test_open_refuses_bad_kdf_parameters_before_any_derivation);
