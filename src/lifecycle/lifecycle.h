@@ -133,7 +133,8 @@ struct ks_key *lc_add_successor(struct lc *lc, const struct vendor *v,
  * one or the template fails (malloc'd); the metadata of kp as that
  * successor (pointing into v, selector and kp's pub); once
  * ks_put_private wrote its key file, the key added to the state and its
- * event journalled, without a commit (keys/ synced and ks_commit are the caller's, once a group).
+ * event journalled, without a commit (keys/ synced and ks_commit are
+ * the caller's, once a group).
  */
 char *lc_new_selector(struct lc *lc, const struct vendor *v, enum dk_alg alg);
 void lc_successor_meta(const struct lc *lc, const struct vendor *v,
