@@ -89,11 +89,15 @@ run_batched(struct run *run, const struct vendor *v, struct ks_key *k,
 	it->k = k;
 	it->ev = ev;
 	it->prev = prev != NULL ? xstrdup(prev) : NULL;
+	run->touched++;
 	last = last_of(run, q, k);
 	it->older = last != NULL ? *last : NONE;
 	if (last != NULL)
 		*last = q->n - 1;
 	run_mark(&run->fresh, &run->nfresh, &run->capfresh, k);
+	/* a deferred group past RUN_DEFER_MAX keys commits its part */
+	if (run->defer)
+		run_commit(run);
 	return false;
 }
 

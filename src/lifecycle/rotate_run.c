@@ -68,8 +68,10 @@ run_commit(struct run *run)
 	/* deferred: one commit for a whole batch (see rotate_run.h), or
 	 * one every RUN_DEFER_MAX transitions of a large one */
 	if (run->o->dry_run || (run->defer &&
-	    ks_queued(run->lc->ks) < RUN_DEFER_MAX))
+	    ks_queued(run->lc->ks) < RUN_DEFER_MAX &&
+	    run->touched < RUN_DEFER_MAX))
 		return 0;
+	run->touched = 0;
 	if (lc_commit(run->lc) == -1) {
 		run->commit_failed = true;
 		return -1;

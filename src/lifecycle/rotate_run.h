@@ -53,9 +53,13 @@ struct run {
 	 * commit reruns the batch (hooks are at least once) or loses keys
 	 * nothing outside the keystore has seen (SPEC section 7). A group of
 	 * over RUN_DEFER_MAX transitions is committed in parts, so that no
-	 * commit holds (and no memory buffers) a whole ESP's audit entries.
+	 * commit holds (and no memory buffers) a whole ESP's audit entries;
+	 * so is one that queued over RUN_DEFER_MAX keys for batch hooks
+	 * (each may have changed: the lookup before publishing keeps its
+	 * negative TTL), counted in touched.
 	 */
 	bool defer;
+	size_t touched;
 	/* keys published in this run (not checked until the next) */
 	const struct ks_key **fresh;
 	size_t nfresh, capfresh;

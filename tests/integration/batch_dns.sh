@@ -5,12 +5,16 @@
 # sees every record served and deploys the keys makes a few fsyncs, the
 # same at N and at 4 N: each key's "visible" joins one commit made before
 # the batch hook runs. Work is counted (fsyncs under strace), not timed.
+# And the first run of 5,000 domains, whose lookups before publishing
+# change every key of the deferred walk, commits it in parts of at most
+# 1,024 keys: its largest write to state.log holds no more than 1,024
+# key lines and audit entries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/knot.inc"
 need strace
 cd "$T" || exit 1
 mkdir -p knot/zones zone
-for n in 20 80; do
+for n in 20 80 5000; do
 	: >"zone/n$n.zone"
 	{
 		# shellcheck disable=SC2016 # zone file directives
@@ -24,7 +28,7 @@ for n in 20 80; do
 	    "$(command -v knotc)" "$T/knot/run/knot.sock" "$n" >"reload$n"
 	chmod 700 "reload$n"
 done
-knot_primary n20.test n80.test
+knot_primary n20.test n80.test n5000.test
 
 # run N: a keystore of N domains, its first run (generate, publish), the
 # run two days later that sees every record served (under strace), the
@@ -76,6 +80,51 @@ CONF
 	    "$DK" -c "$d/dkimkeys.conf" list 2>/dev/null | grep -c ' active ')"
 }
 
+# first N: "N PUBLISHED LARGEST KEYLINE ENTRY" of the first run of N
+# domains under strace: keys published, the largest write to state.log,
+# the mean octets of a key line (state) and of an audit entry
+first() {
+	d=$T/f$1
+	mkdir -p "$d"
+	(umask 077 && echo 'batch dns passphrase' >"$d/pass")
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+	    printf "d%d.n%d.test\n", i, n }' >"$d/domains"
+	cat >"$d/dkimkeys.conf" <<CONF
+[dkimkeys]
+keystore = store
+passphrase_file = pass
+log = $d/log
+resolver = 127.0.0.1:$PORT
+dns_timeout = 2s
+hook.zonefile_path = $T/zone/n$1.zone
+hook.zonefile_reload = $T/reload$1
+
+[vendor:esp]
+domains_file = domains
+selector = k%Y%m%a
+algorithms = ed25519
+publish_ahead = 1d
+verify_dns = yes
+batch_hooks = $ROOT/hooks/zonefile
+CONF
+	t0=$(date -u -d 2026-03-01T00:00:00Z +%s)
+	DKIMKEYS_NOW=$t0 "$DK" -c "$d/dkimkeys.conf" -q init \
+	    --kdf interactive --new-passphrase-file "$d/pass" >/dev/null \
+	    2>&1 || return 1
+	DKIMKEYS_NOW=$t0 \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -f -qq -y -e trace=write -e abbrev=all -s 0 \
+	    -o "$d/trace" "$DK" -c "$d/dkimkeys.conf" -q rotate \
+	    >/dev/null 2>"$d/err1" || { cat "$d/err1"; return 1; }
+	echo "$1 $(DKIMKEYS_NOW=$t0 "$DK" -c "$d/dkimkeys.conf" list \
+	    2>/dev/null | grep -c ' published ') $(awk '
+	    /state\.log>/ && /= [0-9]+$/ && $NF > m { m = $NF }
+	    END { print m + 0 }' "$d/trace") $(awk '/^key / { n++; c += length }
+	    END { print int(c / n) + 1 }' "$d/store/state") $(awk '
+	    { n++; c += length } END { print int(c / n) + 1 }' \
+	    "$d/store/audit.log")"
+}
+
 small=$(run 20) && ok "20 domains: published, seen, deployed" ||
     not_ok "20 domains: published, seen, deployed"
 large=$(run 80) && ok "80 domains: published, seen, deployed" ||
@@ -90,4 +139,13 @@ check "the fsyncs of the run that sees them do not grow with the domains" \
     awk -v a="$(echo "$small" | cut -d' ' -f2)" \
     -v b="$(echo "$large" | cut -d' ' -f2)" \
     'BEGIN { exit !(a > 0 && b <= a + 4) }'
+big=$(first 5000) && ok "5000 domains: first run" ||
+    not_ok "5000 domains: first run"
+echo "  domains, published, largest state.log write, key line, entry: $big"
+check "  its deferred walk commits in parts of at most 1,024 keys" \
+    awk -v b="$big" 'BEGIN { split(b, a, " ")
+	printf "  largest write: %d octets, bound %d\n", a[3],
+	    1024 * (a[4] + a[5])
+	exit !(a[2] == 5000 && a[3] > 0 && a[3] <= 1024 * (a[4] + a[5]))
+}'
 finish
