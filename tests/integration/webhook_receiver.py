@@ -82,12 +82,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         srv = self.server
         # /proc/net/tcp is read in pieces while other tests open and close
-        # sockets, so an entry can be missed: look again a few times
-        for _ in range(20):
+        # sockets, so an entry can be missed: look again, for up to 5 s (a
+        # loaded machine; the poster waits for the answer meanwhile)
+        for _ in range(100):
             cmdline, environ = peer_process(self.client_address[1])
             if cmdline is not None:
                 break
-            time.sleep(0.025)
+            time.sleep(0.05)
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
         token = b"Bearer " + srv.token
