@@ -183,6 +183,45 @@ START_TEST(test_state_round_trips_byte_for_byte)
 }
 END_TEST
 
+/* etcd's pending entries: one journal line each, read back exactly; any
+ * other text refused. */
+START_TEST(test_one_entry_round_trips_as_its_journal_line)
+{
+	static const char *const bad[] = { "", "journal \n",
+		"journal id=0123 time=- simulated=no event=x\n",
+		"vendor name=x\n" };
+	struct ksstate st, *sp = &st;
+	struct ksstate_entry back;
+	struct buf b = { NULL, 0, 0 }, b2 = { NULL, 0, 0 };
+	char err[200];
+
+	memset(sp, 0, sizeof(st));
+	sample_records(sp);
+	for (size_t i = 0; i < st.njournal; i++) {
+		b.len = b2.len = 0;
+		ksstate_entry_encode(&st.journal[i], &b);
+		ck_assert_int_eq(ksstate_entry_decode(b.data, b.len, &back, err,
+		    sizeof(err)), 0);
+		ck_assert_str_eq(back.id, st.journal[i].id);
+		ck_assert_int_eq(back.time, st.journal[i].time);
+		ksstate_entry_encode(&back, &b2);
+		ck_assert_uint_eq(b2.len, b.len);
+		ck_assert(memcmp(b.data, b2.data, b.len) == 0);
+		ksstate_entry_free(&back);
+	}
+	/* two lines are not one */
+	ksstate_entry_encode(&st.journal[0], &b);
+	ck_assert_int_eq(ksstate_entry_decode(b.data, b.len, &back, err,
+	    sizeof(err)), -1);
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		ck_assert_int_eq(ksstate_entry_decode(bad[i], strlen(bad[i]),
+		    &back, err, sizeof(err)), -1);
+	buf_free(&b);
+	buf_free(&b2);
+	ksstate_free(&st);
+}
+END_TEST
+
 START_TEST(test_state_with_any_edited_byte_or_truncation_is_damaged)
 {
 	struct ksstate st, back;
@@ -1186,6 +1225,7 @@ main(void)
 	tcase_add_test(tc, test_state_streams_in_pieces_as_it_encodes);
 	tcase_add_test(tc,
 	    test_log_edits_reorders_and_foreign_logs_are_refused);
+	tcase_add_test(tc, test_one_entry_round_trips_as_its_journal_line);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -122,8 +122,7 @@ on_alarm(int sig)
 int
 cli_open_keystore(struct cli *cli, const char *keystore, bool lock)
 {
-	bool audits = cli->cmd != NULL && (cli->cmd->flags & CMD_AUDITS);
-	int flags = (lock ? KS_LOCK : 0) | (audits ? KS_AUDIT : 0);
+	int flags = lock ? KS_LOCK : 0;
 	struct sigaction sa;
 	int rc;
 

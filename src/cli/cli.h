@@ -21,8 +21,6 @@
 			   (the clock guard, lc_clock_ok) */
 #define CMD_CHANGES 0x10 /* changes it: not under DKIMKEYS_NOW on a
 			   real-clock keystore (lc_simulation_ok) */
-#define CMD_AUDITS 0x20 /* with CMD_STORE: writes an audit entry (KS_AUDIT:
-			   the lock in etcd) */
 
 struct cli;
 

@@ -28,8 +28,7 @@ static const struct cmd commands[] = {
 	{ "txt", cmd_txt, CMD_CONFIG | CMD_STORE,
 	    "[VENDOR|KEY] [--format zone|value|name-value|json|nsupdate]",
 	    "the DNS records to publish" },
-	{ "export", cmd_export, CMD_CONFIG | CMD_STORE | CMD_CHANGES |
-	    CMD_AUDITS,
+	{ "export", cmd_export, CMD_CONFIG | CMD_STORE | CMD_CHANGES,
 	    "KEY [--format pem|pkcs1|raw] [-o FILE] [--force]",
 	    "write a decrypted private key" },
 	{ "passwd", cmd_passwd, CMD_CONFIG | CMD_LOCKED | CMD_CHANGES,

@@ -81,7 +81,7 @@ ks_close(struct ks *ks)
 	/* etcd: what a changing run left outside its commits, then the copy
 	 * goes and the lease is revoked */
 	if (ks->mirror != NULL && ks->lockfd != -1)
-		(void)ksmirror_push(ks->mirror);
+		(void)ksmirror_push(ks->mirror, false);
 	ksmirror_close(ks->mirror);
 	if (ks->lockfd != -1)
 		close(ks->lockfd);
@@ -350,6 +350,23 @@ stale_temp(const char *name, const void *arg)
 	    strncmp(name, "header.", 7) == 0);
 }
 
+/* One pending entry of etcd into the journal, with its own id and time. */
+static int
+queue_pending(const char *name, const char *text, size_t len, void *arg)
+{
+	struct ks *ks = arg;
+	struct ksstate_entry e;
+	char err[200];
+
+	if (ksstate_entry_decode(text, len, &e, err, sizeof(err)) == -1) {
+		log_fail(EX_DATAERR, "keystore: etcd %s: %s", name, err);
+		return -1;
+	}
+	ksstate_journal_add(&ks->st, &e);
+	ksstate_entry_free(&e);
+	return 0;
+}
+
 int
 ks_open(const char *dir, int flags, struct ks **out)
 {
@@ -359,8 +376,6 @@ ks_open(const char *dir, int flags, struct ks **out)
 	int rc = -1;
 
 	*out = NULL;
-	if (ksmirror_is_etcd(dir) && (flags & KS_AUDIT))
-		flags |= KS_LOCK;
 	/* an etcd keystore never rolls its audit.log (a roll would send a
 	 * whole segment in one transaction); the sealed segments of a folder
 	 * migrated there are kept as they are */
@@ -381,6 +396,11 @@ ks_open(const char *dir, int flags, struct ks **out)
 	/* a commit interrupted between its rename and its audit append */
 	if ((flags & KS_LOCK) && ks->st.njournal > 0 &&
 	    ks_journal_complete(ks) == -1)
+		goto out;
+	/* etcd: the entries of exports made without the lock, for this
+	 * run's first commit (keystore/FORMAT section 12) */
+	if ((flags & KS_LOCK) && ksmirror_pending(ks->mirror, queue_pending,
+	    ks) == -1)
 		goto out;
 	*out = ks;
 	ks = NULL;
@@ -499,7 +519,7 @@ ks_create(const char *dir, enum ks_kdf kdf, const struct secret *pass,
 	    ksfile_sync_parent(dir) == -1)
 		goto out;
 	/* etcd: the new keystore in one transaction under the lock */
-	if (m != NULL && ksmirror_push(m) == -1)
+	if (m != NULL && ksmirror_push(m, false) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -45,10 +45,6 @@
 /* ks_open flags */
 #define KS_LOCK 0x1 /* take the exclusive lock (changing commands) */
 #define KS_WAIT 0x2 /* with KS_LOCK: wait for it instead of failing 75 */
-#define KS_AUDIT 0x4 /* a read-only run that writes an audit entry (export):
-			in a folder an append outside commits, without the
-			lock; in etcd a fenced commit, so there the lock is
-			taken as with KS_LOCK */
 
 /*
  * keystore = etcd://HOSTS/PREFIX: the client TLS files (etcd_ca,

@@ -26,6 +26,7 @@
 #include "ksbackup.h"
 #include "kscore_int.h"
 #include "ksfile.h"
+#include "ksjournal.h"
 #include "support/log.h"
 
 #define BLOCK 512
@@ -273,7 +274,7 @@ ks_backup(struct ks *ks, const char *path)
 	struct tar t = { -1, path };
 	int rc = -1;
 
-	if (ks_need_write(ks, false) == -1)
+	if (ks_need_write(ks, false) == -1 || ks_commit_pending(ks) == -1)
 		return -1;
 	t.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);

@@ -318,10 +318,28 @@ out:
 	/* etcd: the commit's state group, audit entries and key files in
 	 * one transaction fenced by the lock; refused once the lease lapsed */
 	if (ks->mirror != NULL && ks->commits != commits &&
-	    ksmirror_push(ks->mirror) == -1)
+	    ksmirror_push(ks->mirror, true) == -1)
 		rc = -1;
 	if (rc == -1 && ks->commits == commits)
 		st->now = before; /* nothing committed */
+	buf_free(&b);
+	return rc;
+}
+
+/* e as PREFIX "pending/TIME-ID" in etcd: the time first, so that the
+ * keys list in the order the entries were made. */
+static int
+pend(struct ks *ks, const struct ksstate_entry *e)
+{
+	struct buf b = { NULL, 0, 0 };
+	char when[UTIL_TIME_LEN], *name;
+	int rc;
+
+	ksstate_entry_encode(e, &b);
+	util_fmt_time(e->time, when);
+	name = xasprintf("%s-%s", when, e->id);
+	rc = ksmirror_pend(ks->mirror, name, b.data, b.len);
+	free(name);
 	buf_free(&b);
 	return rc;
 }
@@ -347,15 +365,15 @@ ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
 			ksstate_entry_free(&ks->st.journal[--ks->st.njournal]);
 		return rc;
 	}
-	if (ks->mirror != NULL) {
-		/* an entry outside commits would be appended to this run's
-		 * copy only, and lost: without the lock it cannot go to etcd,
-		 * and the copy's chain may be behind etcd's by then */
-		log_fail(EX_CONFIG, "keystore: %s: not yet with a keystore in "
-		    "etcd (its audit entry needs the lock)", event);
-		return -1;
-	}
 	make_entry(&e, now, simulated, event, key, extra_json);
+	if (ks->mirror != NULL) {
+		/* etcd without the lock: a pending entry, durable in etcd
+		 * when this returns; the next run with the lock folds it into
+		 * the chain with its first commit (keystore/FORMAT 12) */
+		rc = pend(ks, &e);
+		ksstate_entry_free(&e);
+		return rc;
+	}
 	head = ks->head;
 	rc = ksaudit_append(ks->dfd, ks->dir, &e, 1, NULL, &head, NULL);
 	ksstate_entry_free(&e);
@@ -364,6 +382,14 @@ ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
 		ks->audited = true;
 	}
 	return rc;
+}
+
+int
+ks_commit_pending(struct ks *ks)
+{
+	if (ks->mirror == NULL || ks->st.njournal == 0)
+		return 0;
+	return ks_commit(ks, ks->st.now);
 }
 
 int

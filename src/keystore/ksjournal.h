@@ -48,10 +48,16 @@ int ks_commit(struct ks *ks, int64_t now);
  * (already JSON-escaped). Durable when it returns. Through a handle opened
  * with KS_LOCK it is journaled and committed (ks_journal, ks_commit with
  * now), so that the state records the head; read-only runs (export)
- * append it directly, and the binding check accepts those events.
+ * append it directly, and the binding check accepts those events; in
+ * etcd they write it as a pending entry that the next run with the lock
+ * commits (keystore/FORMAT section 12).
  */
 int ks_audit(struct ks *ks, int64_t now, bool simulated, const char *event,
     const struct ks_key *key, const char *extra_json);
+/* etcd: commits the entries of exports pending at a locked open (keystore/
+ * FORMAT section 12) if there are any, for the runs that copy the keystore
+ * whole (backup, migrate), so that the copy holds them; 0 when none. */
+int ks_commit_pending(struct ks *ks);
 /* Verifies the chain and that it ends at the recorded head (65 if not). */
 int ks_audit_verify(struct ks *ks, unsigned long *entries);
 /* The audit log's path, for `log` to print. */

@@ -147,7 +147,8 @@ ks_copy(struct ks *ks, const char *to)
 	struct batch b = { NULL, NULL, NULL, 0 };
 	int rc = -1;
 
-	if (ks_need_write(ks, false) == -1 || gather(ks, &b) == -1)
+	if (ks_need_write(ks, false) == -1 || ks_commit_pending(ks) == -1 ||
+	    gather(ks, &b) == -1)
 		goto out;
 	rc = ksmirror_is_etcd(to) ? ksmirror_create_from(to, b.ops, b.n) :
 	    to_folder(to, &b);

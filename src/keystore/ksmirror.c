@@ -58,6 +58,12 @@ struct ksmirror {
 	char *root, *dir, *prefix, *endpoints;
 	struct known *k;
 	size_t nk;
+	/* the pending audit entries read at open (with the lock): names
+	 * "pending/..." and their journal lines, removed by the first push
+	 * of a commit */
+	char **pname;
+	struct buf *ptext;
+	size_t npend;
 };
 
 static char *opt_ca, *opt_cert, *opt_key, *opt_user, *opt_pwfile;
@@ -176,6 +182,40 @@ fetch_one(struct ksmirror *m, const char *name)
 		free(buf);
 	}
 	return r == -1 ? -1 : 0;
+}
+
+/* Pending entries a run takes: their deletes go in the one transaction
+ * of its first commit, within etcd's 128 operations; the rest wait for
+ * the next run. */
+#define PENDING_MAX 64
+
+static int
+add_pending(const char *name, const unsigned char *p, size_t len, void *arg)
+{
+	struct ksmirror *m = arg;
+
+	if (m->npend == PENDING_MAX)
+		return 0;
+	m->pname = xrealloc(m->pname, (m->npend + 1) * sizeof(*m->pname));
+	m->ptext = xrealloc(m->ptext, (m->npend + 1) * sizeof(*m->ptext));
+	m->pname[m->npend] = xasprintf("pending/%s", name);
+	memset(&m->ptext[m->npend], 0, sizeof(m->ptext[0]));
+	buf_add(&m->ptext[m->npend++], p, len);
+	return 0;
+}
+
+static void
+forget_pending(struct ksmirror *m)
+{
+	for (size_t i = 0; i < m->npend; i++) {
+		free(m->pname[i]);
+		buf_free(&m->ptext[i]);
+	}
+	free(m->pname);
+	free(m->ptext);
+	m->pname = NULL;
+	m->ptext = NULL;
+	m->npend = 0;
 }
 
 /* Every object of the prefix at one revision, into the copy: the top
@@ -325,7 +365,8 @@ ksmirror_open(const char *url, bool lock, bool wait, bool create,
 			    strerror(errno));
 			goto fail;
 		}
-		if (fetch(m) == -1)
+		if (fetch(m) == -1 || (lock && ksstore_read_folder(m->st,
+		    "pending", add_pending, m) == -1))
 			goto fail;
 		free(keys);
 		keys = xasprintf("%s/lock", m->dir);
@@ -531,7 +572,30 @@ changes_in(struct ksmirror *m, const char *sub, struct ksstore_op **ops,
 }
 
 int
-ksmirror_push(struct ksmirror *m)
+ksmirror_pending(struct ksmirror *m,
+    int (*fn)(const char *name, const char *text, size_t len, void *arg),
+    void *arg)
+{
+	for (size_t i = 0; m != NULL && i < m->npend; i++)
+		if (fn(m->pname[i], m->ptext[i].data, m->ptext[i].len,
+		    arg) == -1)
+			return -1;
+	return 0;
+}
+
+int
+ksmirror_pend(struct ksmirror *m, const char *name, const char *text,
+    size_t len)
+{
+	char *full = xasprintf("pending/%s", name);
+	int rc = ksstore_create(m->st, full, text, len);
+
+	free(full);
+	return rc;
+}
+
+int
+ksmirror_push(struct ksmirror *m, bool commit)
 {
 	struct ksstore_op *ops = NULL;
 	unsigned char **bufs = NULL;
@@ -581,7 +645,19 @@ ksmirror_push(struct ksmirror *m)
 			m->last, strlen(m->last) };
 		bufs[n++] = NULL;
 	}
+	/* the pending entries are in the journal of this commit: their
+	 * keys go in its transaction (exactly once: phase 1 of
+	 * commit_staged, with the audit.log they are appended to) */
+	for (size_t i = 0; commit && n > 0 && i < m->npend; i++) {
+		ops = xrealloc(ops, (n + 1) * sizeof(*ops));
+		bufs = xrealloc(bufs, (n + 1) * sizeof(*bufs));
+		ops[n] = (struct ksstore_op){ KSSTORE_REMOVE, m->pname[i],
+			NULL, 0 };
+		bufs[n++] = NULL;
+	}
 	rc = n == 0 ? 0 : commit_staged(m, ops, n);
+	if (rc == 0 && commit && n > 0)
+		forget_pending(m);
 	for (size_t i = 0; rc == 0 && i < m->np; i++) {
 		struct known *k = &m->k[m->p[i].ki];
 
@@ -619,6 +695,7 @@ ksmirror_close(struct ksmirror *m)
 	ksstore_close(m->st);
 	(void)kslease_release(m->lock);
 	ksetcd_free(m->c);
+	forget_pending(m);
 	for (size_t i = 0; i < m->nk; i++)
 		free(m->k[i].name);
 	free(m->k);

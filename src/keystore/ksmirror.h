@@ -33,8 +33,22 @@ bool ksmirror_is_etcd(const char *keystore);
 int ksmirror_open(const char *url, bool lock, bool wait, bool create,
     struct ksmirror **out, const char **dir);
 /* The copy's changes since the last push into etcd, in one fenced
- * transaction; nothing to push is 0. */
-int ksmirror_push(struct ksmirror *m);
+ * transaction; nothing to push is 0. commit: the push of a commit whose
+ * journal holds the pending entries (ksmirror_pending): their keys are
+ * deleted in the same transaction, once. */
+int ksmirror_push(struct ksmirror *m, bool commit);
+/*
+ * Audit entries made without the lock (export; keystore/FORMAT section
+ * 12): pend writes one as PREFIX "pending/" name, its journal line in
+ * text (73 if that key exists). A run with the lock reads them at open
+ * (at the revision of the copy); pending gives each to fn, in key order
+ * (name is "pending/...").
+ */
+int ksmirror_pend(struct ksmirror *m, const char *name, const char *text,
+    size_t len);
+int ksmirror_pending(struct ksmirror *m,
+    int (*fn)(const char *name, const char *text, size_t len, void *arg),
+    void *arg);
 /* migrate: the objects of ops (replacements) written into url, which
  * must hold no keystore (73), in one transaction under its lock. */
 struct ksstore_op;

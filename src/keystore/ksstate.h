@@ -217,6 +217,13 @@ bool ksstate_changed(struct ksstate *st);
 int ksstate_log_decode(struct ksstate *st, const char *text, size_t len,
     const char *seed, size_t *good, unsigned long *groups, char *err,
     size_t errlen);
+/* One audit entry as its journal line ("journal id=... time=...\n",
+ * section 5.3), for an entry kept outside the state (etcd's pending
+ * entries, keystore/FORMAT section 12); decode fills e (strings malloc'd:
+ * ksstate_entry_free) from exactly one such line, else -1 with err. */
+void ksstate_entry_encode(const struct ksstate_entry *e, struct buf *out);
+int ksstate_entry_decode(const char *text, size_t len,
+    struct ksstate_entry *e, char *err, size_t errlen);
 /* The first line of a state.log starting at seed. */
 void ksstate_log_header(struct buf *out, const char *seed);
 

@@ -1182,3 +1182,41 @@ ksstate_log_decode(struct ksstate *st, const char *text, size_t len,
 	*groups = n;
 	return 0;
 }
+
+void
+ksstate_entry_encode(const struct ksstate_entry *e, struct buf *out)
+{
+	put_line(out, "journal", entry_fields, ARRAY_LEN(entry_fields), e);
+}
+
+int
+ksstate_entry_decode(const char *text, size_t len, struct ksstate_entry *e,
+    char *err, size_t errlen)
+{
+	struct parser p;
+	const char *why;
+	char *line;
+	int rc = -1;
+
+	memset(e, 0, sizeof(*e));
+	memset(&p, 0, sizeof(p));
+	p.version = KSSTATE_VERSION;
+	p.err = err;
+	p.errlen = errlen;
+	if (len < 9 || memcmp(text, "journal ", 8) != 0 ||
+	    text[len - 1] != '\n' || memchr(text, '\n', len - 1) != NULL ||
+	    memchr(text, '\0', len) != NULL)
+		return fail(&p, "not one journal line");
+	line = xstrndup(text + 8, len - 9);
+	if (parse_fields(&p, entry_fields, ARRAY_LEN(entry_fields), line,
+	    e) == 0) {
+		if ((why = ksstate_entry_invalid(e)) != NULL)
+			fail(&p, "%s", why);
+		else
+			rc = 0;
+	}
+	if (rc == -1)
+		free_fields(entry_fields, ARRAY_LEN(entry_fields), e);
+	free(line);
+	return rc;
+}

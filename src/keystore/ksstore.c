@@ -443,6 +443,37 @@ out:
 	return rc;
 }
 
+static int
+etcd_create(struct ksstore *s, const char *name, const void *data,
+    size_t len)
+{
+	char *key = xasprintf("%s%s#00000000", s->prefix, name);
+	struct ksetcd_cmp cmp = { key, strlen(key), KSETCD_CREATE,
+		KSETCD_EQUAL, 0 };
+	struct ksetcd_op op = { KSETCD_PUT, key, strlen(key), data, len, 0,
+		NULL, 0 };
+	int64_t rev = 0;
+	bool ok = false;
+	int rc = -1;
+
+	if (len > PART_MAX) {
+		log_fail(EX_SOFTWARE, "keystore: etcd %s: too large", key);
+		goto out;
+	}
+	if (ksetcd_txn(s->c, &cmp, 1, &op, 1, NULL, 0, &ok, &rev,
+	    NULL) == -1)
+		goto out;
+	if (!ok) {
+		log_fail(EX_CANTCREAT, "keystore: etcd %s: already exists",
+		    key);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(key);
+	return rc;
+}
+
 /* The parts of a folder's objects, in key order: consecutive per object
  * (NAME "#" sorts before any longer name's next octet in use here). */
 static int
@@ -604,4 +635,16 @@ int
 ksstore_commit(struct ksstore *s, const struct ksstore_op *ops, size_t n)
 {
 	return s->etcd ? etcd_commit(s, ops, n) : dir_commit(s, ops, n);
+}
+
+int
+ksstore_create(struct ksstore *s, const char *name, const void *data,
+    size_t len)
+{
+	if (!s->etcd) {
+		log_fail(EX_SOFTWARE, "keystore: %s: %s: a create outside etcd",
+		    s->dir, name);
+		return -1;
+	}
+	return etcd_create(s, name, data, len);
 }

@@ -67,5 +67,11 @@ int ksstore_read_folder(struct ksstore *s, const char *folder,
     void *arg), void *arg);
 /* Applies the batch (see above). */
 int ksstore_commit(struct ksstore *s, const struct ksstore_op *ops, size_t n);
+/* etcd only: object name (at most 1 MiB) as one part, put in a
+ * transaction of its own whose only compare is that the part does not
+ * exist yet (73 if it does): no lock, so a read-only run may write it
+ * (a pending audit entry, keystore/FORMAT section 12). */
+int ksstore_create(struct ksstore *s, const char *name, const void *data,
+    size_t len);
 
 #endif
