@@ -384,8 +384,9 @@ explicit_selector(struct lc *lc, const struct vendor *v, const char *sel)
 
 /* A new key's metadata: kp's public half, at (v, selector), made now. */
 static void
-meta_for(struct lc *lc, const struct vendor *v, const struct keypair *kp,
-    char *selector, enum ks_state st, struct ks_key *meta)
+meta_for(const struct lc *lc, const struct vendor *v,
+    const struct keypair *kp, char *selector, enum ks_state st,
+    struct ks_key *meta)
 {
 	memset(meta, 0, sizeof(*meta));
 	meta->vendor = v->name;
@@ -450,17 +451,7 @@ void
 lc_successor_meta(const struct lc *lc, const struct vendor *v,
     const struct keypair *kp, char *selector, struct ks_key *meta)
 {
-	memset(meta, 0, sizeof(*meta));
-	meta->vendor = v->name;
-	meta->domain = v->domain;
-	meta->selector = selector;
-	meta->alg = kp->alg;
-	meta->bits = kp->bits;
-	meta->pub = (unsigned char *)(uintptr_t)kp->pub;
-	meta->publen = kp->publen;
-	memcpy(meta->fpr, kp->fpr, sizeof(meta->fpr));
-	meta->state = KS_PENDING;
-	meta->created = lc->now;
+	meta_for(lc, v, kp, selector, KS_PENDING, meta);
 }
 
 struct ks_key *
