@@ -205,6 +205,21 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* A new temp file beside name (O_EXCL, O_NOFOLLOW): its fd, or -1 with
+ * errno; *tmp gets its name (malloc'd) either way. */
+static int
+temp_open(int dfd, const char *name, mode_t mode, char **tmp)
+{
+	unsigned char rnd[TEMP_RAND];
+	char hex[2 * TEMP_RAND + 1];
+
+	randombytes_buf(rnd, sizeof(rnd));
+	util_hex(rnd, sizeof(rnd), hex);
+	*tmp = xasprintf("%s" TEMP_TAG "%s", name, hex);
+	return openat(dfd, *tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode);
+}
+
 /*
  * Writes buf into a new temp file beside name (O_EXCL, O_NOFOLLOW, then
  * mode whatever the umask), fsyncs it and renames it over name. Returns
@@ -215,15 +230,10 @@ static int
 put_quiet(int dfd, const char *name, mode_t mode, const void *buf,
     size_t len, bool *created)
 {
-	unsigned char rnd[TEMP_RAND];
-	char hex[2 * TEMP_RAND + 1], *tmp;
+	char *tmp;
 	int fd, e = 0;
 
-	randombytes_buf(rnd, sizeof(rnd));
-	util_hex(rnd, sizeof(rnd), hex);
-	tmp = xasprintf("%s" TEMP_TAG "%s", name, hex);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, mode);
+	fd = temp_open(dfd, name, mode, &tmp);
 	*created = fd != -1;
 	if (fd == -1) {
 		e = errno;
@@ -310,18 +320,11 @@ int
 ksfile_begin(struct ksfile_new *f, int dfd, const char *name,
     const char *shown)
 {
-	unsigned char rnd[TEMP_RAND];
-	char hex[2 * TEMP_RAND + 1];
-
 	memset(f, 0, sizeof(*f));
 	f->dfd = dfd;
 	f->name = name;
 	f->shown = shown;
-	randombytes_buf(rnd, sizeof(rnd));
-	util_hex(rnd, sizeof(rnd), hex);
-	f->tmp = xasprintf("%s" TEMP_TAG "%s", name, hex);
-	f->fd = openat(dfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	f->fd = temp_open(dfd, name, 0600, &f->tmp);
 	if (f->fd == -1 || fchmod(f->fd, 0600) == -1) {
 		log_fail(EX_IOERR, "keystore: %s: cannot create a temp file: "
 		    "%s", shown, strerror(errno));
