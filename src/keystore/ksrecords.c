@@ -32,7 +32,7 @@ ks_find_index(const struct ks *ks, const char *domain, const char *selector)
 {
 	size_t i = ksstate_find(&ks->st, domain, selector);
 
-	return i == KSSTATE_NONE ? (size_t)-1 : i;
+	return i == KSSTATE_NONE ? KS_INDEX_NONE : i;
 }
 
 bool

@@ -20,8 +20,9 @@
 struct ks_key *const *ks_keys(struct ks *ks, size_t *n);
 /* The key at (domain, selector), or NULL. */
 struct ks_key *ks_find(struct ks *ks, const char *domain, const char *selector);
-/* Where ks_keys() has the key at (domain, selector), or (size_t)-1: an
- * index for arrays of per-key facts (cheaper than a table of names). */
+/* Where ks_keys() has the key at (domain, selector), or KS_INDEX_NONE:
+ * an index for arrays of per-key facts (cheaper than a table of names). */
+#define KS_INDEX_NONE ((size_t)-1)
 size_t ks_find_index(const struct ks *ks, const char *domain,
     const char *selector);
 /* Whether (domain, selector) was ever used (live key or tombstone). */

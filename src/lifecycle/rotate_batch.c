@@ -37,7 +37,7 @@ last_of(struct run *run, struct batchq *q, const struct ks_key *k)
 {
 	size_t at = ks_find_index(run->lc->ks, k->domain, k->selector), n;
 
-	if (at == NONE)
+	if (at == KS_INDEX_NONE)
 		return NULL;
 	if (at >= q->nlast) {
 		(void)ks_keys(run->lc->ks, &n);
