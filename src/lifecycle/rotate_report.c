@@ -19,6 +19,7 @@ rotate_report_add(struct rotate_report *r, const char *vendor,
 	struct rotate_item *it;
 	char *detail = NULL, *p;
 	size_t lv, lk, lw, ld;
+	bool loud = failed || strcmp(what, "stalled") == 0;
 	va_list ap;
 
 	/* walking the schedules again after batches: said already */
@@ -28,7 +29,7 @@ rotate_report_add(struct rotate_report *r, const char *vendor,
 		return;
 	if (failed)
 		r->failures++;
-	if (r->loud_only && !failed && strcmp(what, "stalled") != 0)
+	if (r->loud_only && !loud)
 		return;
 	if (r->n == r->cap) {
 		r->cap = r->cap != 0 ? 2 * r->cap : 16;
@@ -63,7 +64,7 @@ rotate_report_add(struct rotate_report *r, const char *vendor,
 		it->detail = memcpy(p, detail, ld);
 	free(detail);
 	it->failed = failed;
-	it->loud = failed || strcmp(what, "stalled") == 0;
+	it->loud = loud;
 }
 
 void
