@@ -30,18 +30,15 @@ for n in 20 80 5000; do
 done
 knot_primary n20.test n80.test n5000.test
 
-# run N: a keystore of N domains, its first run (generate, publish), the
-# run two days later that sees every record served (under strace), the
-# run that deploys; prints "N FSYNCS VISIBLE ACTIVE"
-run() {
-	d=$T/n$1
+# setup_keystore D N: folder D (also $d) with N domains of n$N.test and
+# the configuration of one Ed25519 section published by the zonefile
+# batch hook into the zone of n$N.test, verify_dns = yes
+setup_keystore() {
+	d=$1
 	mkdir -p "$d"
 	(umask 077 && echo 'batch dns passphrase' >"$d/pass")
-	i=0
-	while [ $i -lt "$1" ]; do
-		echo "d$i.n$1.test"
-		i=$((i + 1))
-	done >"$d/domains"
+	awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++)
+	    printf "d%d.n%d.test\n", i, n }' >"$d/domains"
 	cat >"$d/dkimkeys.conf" <<CONF
 [dkimkeys]
 keystore = store
@@ -49,8 +46,8 @@ passphrase_file = pass
 log = $d/log
 resolver = 127.0.0.1:$PORT
 dns_timeout = 2s
-hook.zonefile_path = $T/zone/n$1.zone
-hook.zonefile_reload = $T/reload$1
+hook.zonefile_path = $T/zone/n$2.zone
+hook.zonefile_reload = $T/reload$2
 
 [vendor:esp]
 domains_file = domains
@@ -60,6 +57,13 @@ publish_ahead = 1d
 verify_dns = yes
 batch_hooks = $ROOT/hooks/zonefile
 CONF
+}
+
+# run N: a keystore of N domains, its first run (generate, publish), the
+# run two days later that sees every record served (under strace), the
+# run that deploys; prints "N FSYNCS VISIBLE ACTIVE"
+run() {
+	setup_keystore "$T/n$1" "$1"
 	t0=$(date -u -d 2026-03-01T00:00:00Z +%s)
 	DKIMKEYS_NOW=$t0 "$DK" -c "$d/dkimkeys.conf" -q init \
 	    --kdf interactive --new-passphrase-file "$d/pass" >/dev/null 2>&1 &&
@@ -84,29 +88,7 @@ CONF
 # domains under strace: keys published, the largest write to state.log,
 # the mean octets of a key line (state) and of an audit entry
 first() {
-	d=$T/f$1
-	mkdir -p "$d"
-	(umask 077 && echo 'batch dns passphrase' >"$d/pass")
-	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
-	    printf "d%d.n%d.test\n", i, n }' >"$d/domains"
-	cat >"$d/dkimkeys.conf" <<CONF
-[dkimkeys]
-keystore = store
-passphrase_file = pass
-log = $d/log
-resolver = 127.0.0.1:$PORT
-dns_timeout = 2s
-hook.zonefile_path = $T/zone/n$1.zone
-hook.zonefile_reload = $T/reload$1
-
-[vendor:esp]
-domains_file = domains
-selector = k%Y%m%a
-algorithms = ed25519
-publish_ahead = 1d
-verify_dns = yes
-batch_hooks = $ROOT/hooks/zonefile
-CONF
+	setup_keystore "$T/f$1" "$1"
 	t0=$(date -u -d 2026-03-01T00:00:00Z +%s)
 	DKIMKEYS_NOW=$t0 "$DK" -c "$d/dkimkeys.conf" -q init \
 	    --kdf interactive --new-passphrase-file "$d/pass" >/dev/null \
