@@ -200,6 +200,18 @@ knot_down() {
 	knotpid=
 }
 
+# row LABEL NAME CMD...: times CMD into $d/NAME and adds the table row
+# "| LABEL | NAME | wall s | µs/key | peak RSS MB | exit |" ($n keys)
+row() {
+	label=$1 name=$2
+	shift 2
+	timed "$d/$name" "$@"
+	read -r secs rss st <"$d/$name"
+	awk -v n="$n" -v l="$label" -v w="$name" -v s="$secs" -v r="$rss" \
+	    -v st="$st" 'BEGIN { printf "| %s | %s | %.3f | %.1f | %.1f | " \
+	    "%s |\n", l, w, s, s * 1e6 / n, r / 1024,
+	    (st == 124 ? "timed out" : st) }' | tee -a "$R"
+}
 # esp_files D N: folder D with N domains (d0.bench.example ...), the
 # zonefile hook and the (empty, 0600) zone file it writes
 esp_files() {
@@ -259,17 +271,7 @@ hook.zonefile_reload = $d/reload"
 	export DKIMKEYS_NOW="$now"
 	"$DK" -c "$d/dkimkeys.conf" -q init --kdf interactive \
 	    --new-passphrase-file "$T/pass" >/dev/null 2>&1
-	step() {
-		name=$1
-		shift
-		timed "$d/$name" "$@"
-		read -r secs rss st <"$d/$name"
-		awk -v n="$n" -v w="$name" -v s="$secs" -v r="$rss" \
-		    -v st="$st" 'BEGIN { printf "| %d | %s | %.3f | %.1f | " \
-		    "%.1f | %s |\n", n, w, s, s * 1e6 / n, r / 1024,
-		    st == 124 ? "timed out" : st }' | tee -a "$R"
-	}
-	step "first-rotate" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
+	row "$n" "first-rotate" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
 	if [ "$(cut -d' ' -f3 "$d/first-rotate")" = 124 ]; then
 		unset DKIMKEYS_NOW
 		continue
@@ -280,10 +282,10 @@ hook.zonefile_reload = $d/reload"
 		# the run that sees every record served, then (publish_ahead
 		# after that) the run that deploys them
 		export DKIMKEYS_NOW=$((now + 2 * 86400))
-		step "seen in DNS, verify_dns = yes" "$DK" -c "$d/dkimkeys.conf" \
+		row "$n" "seen in DNS, verify_dns = yes" "$DK" -c "$d/dkimkeys.conf" \
 		    -q --jobs "$cpus" rotate
 		export DKIMKEYS_NOW=$((now + 2 * 86400 + 7200))
-		step "deploy" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
+		row "$n" "deploy" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
 		if [ "$(cut -d' ' -f3 "$d/deploy")" = 124 ]; then
 			unset DKIMKEYS_NOW
 			knot_down
@@ -293,11 +295,13 @@ hook.zonefile_reload = $d/reload"
 	else
 		export DKIMKEYS_NOW=$((now + 60))
 	fi
-	step "rotate, nothing due" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
-	step "status" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" status
-	step "list" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" list
-	step "txt" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" txt
-	step "log --verify" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" log --verify
+	row "$n" "rotate, nothing due" "$DK" -c "$d/dkimkeys.conf" -q \
+	    --jobs "$cpus" rotate
+	row "$n" "status" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" status
+	row "$n" "list" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" list
+	row "$n" "txt" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" txt
+	row "$n" "log --verify" "$DK" -c "$d/dkimkeys.conf" -q --jobs "$cpus" \
+	    log --verify
 	unset DKIMKEYS_NOW
 	knot_down
 	rm -rf "$d/store"
@@ -382,25 +386,13 @@ else
 			export DKIMKEYS_NOW="$now"
 			"$DK" -c "$d/dkimkeys.conf" -q init --kdf interactive \
 			    --new-passphrase-file "$T/pass" >/dev/null 2>&1
-			estep() {
-				name=$1
-				shift
-				timed "$d/$name" "$@"
-				read -r secs rss st <"$d/$name"
-				awk -v n="$n" -v k="$store" -v w="$name" \
-				    -v s="$secs" -v r="$rss" -v st="$st" 'BEGIN {
-				    printf "| %d | %s | %s | %.3f | %.1f | " \
-				    "%.1f | %s |\n", n, k, w, s, s * 1e6 / n,
-				    r / 1024, st == 124 ? "timed out" : st }' |
-				    tee -a "$R"
-			}
-			estep "first rotate" "$DK" -c "$d/dkimkeys.conf" -q \
+			row "$n | $store" "first rotate" "$DK" -c "$d/dkimkeys.conf" -q \
 			    --jobs "$cpus" rotate
 			if [ "$(cut -d' ' -f3 "$d/first rotate")" != 124 ]; then
 				export DKIMKEYS_NOW=$((now + 60))
-				estep "rotate, nothing due" "$DK" -c \
+				row "$n | $store" "rotate, nothing due" "$DK" -c \
 				    "$d/dkimkeys.conf" -q --jobs "$cpus" rotate
-				estep "status" "$DK" -c "$d/dkimkeys.conf" -q \
+				row "$n | $store" "status" "$DK" -c "$d/dkimkeys.conf" -q \
 				    status
 			fi
 			unset DKIMKEYS_NOW
