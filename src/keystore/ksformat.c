@@ -16,6 +16,7 @@
 
 #define HDR_MAGIC "DKIMKSH" /* with its NUL: 8 octets */
 #define KEY_MAGIC "DKIMKSK"
+#define PACK_MAGIC "DKIMKSP"
 #define MK_AD "dkimkeys/mk/v1"
 #define KEY_AD "dkimkeys/key/v1"
 #define MK_AD_LEN (sizeof(MK_AD) - 1)
@@ -42,6 +43,7 @@ enum {
 _Static_assert(H_SUM + KSF_SUM_LEN == KSF_HEADER_LEN, "header length");
 _Static_assert(sizeof(HDR_MAGIC) == KSF_MAGIC_LEN, "header magic");
 _Static_assert(sizeof(KEY_MAGIC) == KSF_MAGIC_LEN, "key magic");
+_Static_assert(sizeof(PACK_MAGIC) == KSF_MAGIC_LEN, "pack magic");
 _Static_assert(crypto_pwhash_SALTBYTES == KSF_SALT_LEN, "salt");
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == KSF_NONCE_LEN,
     "nonce");
@@ -125,6 +127,8 @@ ksf_strerror(enum ksf_err err)
 		return "out of guarded memory";
 	case KSF_INVALID:
 		return "invalid input";
+	case KSF_ERASED:
+		return "erased";
 	}
 	return "unknown error";
 }
@@ -466,4 +470,81 @@ ksf_key_open(const unsigned char *buf, size_t len, const struct ksf_key *k,
 	}
 	*priv = s;
 	return KSF_OK;
+}
+
+enum ksf_err
+ksf_pack_encode(uint32_t epoch, const unsigned char *const *ent,
+    const size_t *len, size_t n, unsigned char **out, size_t *outlen)
+{
+	size_t i, total = KSF_PACK_HEAD_LEN(n);
+	unsigned char *b;
+
+	*out = NULL;
+	if (n == 0 || n > KS_PACK_SLOTS_MAX)
+		return KSF_INVALID;
+	for (i = 0; i < n; i++)
+		if (len[i] > KSF_KEYFILE_MAX)
+			return KSF_INVALID;
+		else
+			total += len[i];
+	b = xmalloc(total);
+	memcpy(b, PACK_MAGIC, KSF_MAGIC_LEN);
+	st16(b + 8, KSF_VERSION);
+	st32(b + 10, epoch);
+	st16(b + 14, (uint16_t)n);
+	total = KSF_PACK_HEAD_LEN(n);
+	for (i = 0; i < n; i++) {
+		st32(b + KSF_PACK_FIXED + 4 * i, (uint32_t)total);
+		if (len[i] > 0)
+			memcpy(b + total, ent[i], len[i]);
+		total += len[i];
+	}
+	st32(b + KSF_PACK_FIXED + 4 * n, (uint32_t)total);
+	*out = b;
+	*outlen = total;
+	return KSF_OK;
+}
+
+enum ksf_err
+ksf_pack_decode(const unsigned char *head, size_t headlen, uint64_t size,
+    uint32_t epoch, struct ksf_pack *p)
+{
+	uint32_t i, off;
+
+	memset(p, 0, sizeof(*p));
+	if (headlen < KSF_PACK_FIXED || headlen > size)
+		return headlen > size ? KSF_INVALID : KSF_TRUNCATED;
+	if (memcmp(head, PACK_MAGIC, KSF_MAGIC_LEN) != 0)
+		return KSF_DAMAGED;
+	if (ld16(head + 8) != KSF_VERSION)
+		return KSF_NEWER;
+	p->n = ld16(head + 14);
+	if (p->n == 0 || p->n > KS_PACK_SLOTS_MAX)
+		return KSF_DAMAGED;
+	if (ld32(head + 10) != epoch)
+		return KSF_MISMATCH;
+	if (headlen < KSF_PACK_HEAD_LEN(p->n))
+		return KSF_TRUNCATED;
+	for (i = 0; i <= p->n; i++) {
+		off = ld32(head + KSF_PACK_FIXED + 4 * i);
+		if (i == 0 ? off != KSF_PACK_HEAD_LEN(p->n) :
+		    off < p->off[i - 1] ||
+		    off - p->off[i - 1] > KSF_KEYFILE_MAX)
+			return KSF_DAMAGED;
+		p->off[i] = off;
+	}
+	if (p->off[p->n] != size)
+		return p->off[p->n] > size ? KSF_TRUNCATED : KSF_DAMAGED;
+	return KSF_OK;
+}
+
+bool
+ksf_erased(const unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != 0)
+			return false;
+	return true;
 }

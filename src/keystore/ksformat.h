@@ -10,6 +10,8 @@
  *            MK epoch, nonce, sealed MK, BLAKE2b-256 checksum
  *   key file magic, version, the key's plaintext identity, nonce,
  *            ciphertext of the private bytes under MK
+ *   pack     magic, version, epoch, a table of slots, each empty, a key
+ *            file's octets, or zeros (erased in place)
  *
  * The state file's text codec is ksstate.h.
  */
@@ -52,6 +54,7 @@ enum ksf_err {
 	KSF_KDFFAIL,   /* Argon2id could not run (memory) */
 	KSF_NOMEM,     /* guarded memory exhausted (secret_new logged it) */
 	KSF_INVALID,   /* the caller's input cannot be encoded */
+	KSF_ERASED,    /* a pack slot erased (empty or zeros) */
 };
 
 /* The words for an error, e.g. "authentication failed". */
@@ -120,5 +123,36 @@ enum ksf_err ksf_key_seal(const struct ksf_key *k,
 enum ksf_err ksf_key_open(const unsigned char *buf, size_t len,
     const struct ksf_key *k, const unsigned char id[KSF_ID_LEN],
     const struct secret *mk, struct secret **priv);
+
+/* A pack file keys/ID-EPOCH.pack: keys generated together, each slot a
+ * key file's octets as above (keystore/FORMAT section 4.1). */
+#define KSF_PACK_FIXED 16 /* magic, version, epoch, slots */
+#define KSF_PACK_HEAD_LEN(n) (KSF_PACK_FIXED + 4 * ((size_t)(n) + 1))
+#define KSF_PACK_MAX \
+    (KSF_PACK_HEAD_LEN(KS_PACK_SLOTS_MAX) + \
+    (size_t)KS_PACK_SLOTS_MAX * KSF_KEYFILE_MAX)
+
+struct ksf_pack {
+	uint32_t n; /* slots */
+	uint32_t off[KS_PACK_SLOTS_MAX + 1]; /* slot i: [off[i], off[i+1]) */
+};
+
+/* A malloc'd pack of n slots (1..KS_PACK_SLOTS_MAX), slot i holding the
+ * len[i] octets at ent[i] (0: empty). KSF_INVALID for a bad n or an
+ * entry over KSF_KEYFILE_MAX. */
+enum ksf_err ksf_pack_encode(uint32_t epoch, const unsigned char *const *ent,
+    const size_t *len, size_t n, unsigned char **out, size_t *outlen);
+/*
+ * Decodes the slot table of a pack of size octets from its first headlen
+ * octets (at most size; KSF_PACK_HEAD_LEN(KS_PACK_SLOTS_MAX) always
+ * suffice): KSF_TRUNCATED when they or the file end before the table's
+ * end, KSF_DAMAGED for a bad magic, slot count or table, or octets past
+ * the last slot, KSF_NEWER, KSF_MISMATCH for a pack of another epoch.
+ * A slot's octets are then checked by ksf_key_open (or ksf_erased).
+ */
+enum ksf_err ksf_pack_decode(const unsigned char *head, size_t headlen,
+    uint64_t size, uint32_t epoch, struct ksf_pack *p);
+/* Whether a slot's octets are erased: none, or all zero. */
+bool ksf_erased(const unsigned char *buf, size_t len);
 
 #endif

@@ -538,6 +538,8 @@ ksstate_key_invalid(const struct ks_key *k)
 			return "time out of range";
 	if (k->hooks_done >= 1U << KS_EV_COUNT)
 		return "invalid hooks_done";
+	if (k->pack.in_pack && k->pack.slot >= KS_PACK_SLOTS_MAX)
+		return "pack slot out of range";
 	if (!text_ok(k->error, KSSTATE_TEXT_MAX) ||
 	    !text_ok(k->reason, KSSTATE_TEXT_MAX))
 		return "error or reason text too long (use ks_set_error)";

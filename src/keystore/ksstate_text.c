@@ -44,6 +44,7 @@ enum ftype {
 	T_TIME,     /* int64_t: "-" for 0, else YYYY-MM-DDTHH:MM:SSZ */
 	T_TEXT,     /* char *: escaped, at most max octets; empty = NULL */
 	T_HEX,      /* char *: exactly max lowercase hex digits */
+	T_PACK,     /* struct ks_key's pack: 32 hex digits "." slot */
 };
 
 #define F_OPT 0x1 /* may be empty: NULL, none or 0 */
@@ -70,6 +71,7 @@ static const struct field key_fields[] = {
 	KF("compromised", T_BOOL, compromised, 0, 0),
 	KF("fpr", T_FPR, fpr, 0, 0),
 	KF("pub", T_PUB, pub, 0, F_OPT),
+	KF("pack", T_PACK, pack, 0, F_LATER),
 	KF("created", T_TIME, created, 0, 0),
 	KF("published", T_TIME, published, 0, 0),
 	KF("visible", T_TIME, visible, 0, 0),
@@ -197,6 +199,10 @@ put_value(struct buf *out, const struct field *f, const void *obj)
 		util_hex((const unsigned char *)at, KS_FPR_LEN, hex);
 		buf_puts(out, hex);
 		break;
+	case T_PACK:
+		util_hex(k->pack.id, KS_PACK_ID_LEN, hex);
+		buf_printf(out, "%s.%u", hex, (unsigned)k->pack.slot);
+		break;
 	case T_PUB:
 		if (k->publen > 0) {
 			b64 = util_b64_encode(k->pub, k->publen);
@@ -222,8 +228,8 @@ is_empty(const struct field *f, const void *obj)
 		return !*(const bool *)at;
 	if (f->type == T_TIME)
 		return *(const int64_t *)at == 0;
-	if (f->type == T_UINT)
-		return *(const unsigned *)at == 0;
+	if (f->type == T_PACK)
+		return !((const struct ks_key *)obj)->pack.in_pack;
 	return *(const char *const *)at == NULL;
 }
 
@@ -601,6 +607,31 @@ parse_fpr(const char *v, unsigned char out[KS_FPR_LEN])
 	return 0;
 }
 
+/* "HEX.SLOT": a pack id (32 lowercase hex digits) and a slot below
+ * KS_PACK_SLOTS_MAX. */
+static int
+parse_pack(const char *v, struct ks_key *k)
+{
+	char hex[2 * KS_PACK_ID_LEN + 1];
+	uint64_t slot;
+	size_t i;
+
+	if (strlen(v) < sizeof(hex) || v[sizeof(hex) - 1] != '.')
+		return -1;
+	memcpy(hex, v, sizeof(hex) - 1);
+	hex[sizeof(hex) - 1] = '\0';
+	if (!is_hex(hex, 2 * KS_PACK_ID_LEN) ||
+	    util_parse_uint(v + sizeof(hex), 0, KS_PACK_SLOTS_MAX - 1,
+	    &slot) == -1)
+		return -1;
+	for (i = 0; i < KS_PACK_ID_LEN; i++)
+		k->pack.id[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
+		    hexval(hex[2 * i + 1]));
+	k->pack.slot = (uint16_t)slot;
+	k->pack.in_pack = true;
+	return 0;
+}
+
 /* A string field: the value when valid (empty: NULL, if optional). */
 static int
 set_string(const struct field *f, char **s, const char *v)
@@ -665,6 +696,8 @@ set_value(const struct field *f, void *obj, const char *v)
 		return len < 0 ? -1 : 0;
 	case T_TIME:
 		return parse_time(v, (int64_t *)at);
+	case T_PACK:
+		return parse_pack(v, k);
 	default:
 		return set_string(f, (char **)at, v);
 	}

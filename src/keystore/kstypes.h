@@ -14,6 +14,8 @@
 
 #define KS_PUB_MAX 600
 #define KS_FPR_LEN 32
+#define KS_PACK_ID_LEN 16     /* a pack file's random id */
+#define KS_PACK_SLOTS_MAX 512 /* keys a pack file holds at most */
 
 /* An open keystore (keystore.h); its fields are the family's own. */
 struct ks;
@@ -61,6 +63,14 @@ struct ks_key {
 	unsigned char *pub;
 	size_t publen;
 	unsigned char fpr[KS_FPR_LEN];
+	/* where the sealed private key is: slot `slot` of the pack file
+	 * keys/ID-EPOCH.pack when in_pack (keys generated in bulk), else
+	 * its own file keys/FPRHEX-EPOCH.key; never changes */
+	struct {
+		bool in_pack;
+		uint16_t slot;
+		unsigned char id[KS_PACK_ID_LEN];
+	} pack;
 	enum ks_state state;
 	bool compromised;
 	/* times (Unix seconds), 0 = not yet */
