@@ -1,6 +1,7 @@
 /*
  * kscore.c - what the keystore's files share below its driver: names for
- * messages, the write guard, sealing the header, key file names.
+ * messages, the write guard, sealing the header, key file names and
+ * identities.
  *
  * keystore.c (open, create, unlock), ksrecords.c, kskeys.c, ksjournal.c
  * and ksbackup.c call these; nothing here calls them back.
@@ -69,15 +70,46 @@ ks_seal_header(struct ks *ks, struct ksf_header *h, const struct secret *pass,
 	return 0;
 }
 
-bool
-ks_key_file_epoch(const char *name, unsigned long *epoch)
+/* "HEX-EPOCH" + ext, HEX of hexlen digits: its epoch. */
+static bool
+file_epoch(const char *name, size_t hexlen, const char *ext,
+    unsigned long *epoch)
 {
 	char *end;
 
-	if (strspn(name, "0123456789abcdef") != 2 * KS_FPR_LEN ||
-	    name[2 * KS_FPR_LEN] != '-' ||
-	    name[2 * KS_FPR_LEN + 1] < '0' || name[2 * KS_FPR_LEN + 1] > '9')
+	if (strspn(name, "0123456789abcdef") != hexlen ||
+	    name[hexlen] != '-' || name[hexlen + 1] < '0' ||
+	    name[hexlen + 1] > '9')
 		return false;
-	*epoch = strtoul(name + 2 * KS_FPR_LEN + 1, &end, 10);
-	return strcmp(end, ".key") == 0;
+	*epoch = strtoul(name + hexlen + 1, &end, 10);
+	return strcmp(end, ext) == 0;
+}
+
+bool
+ks_key_file_epoch(const char *name, unsigned long *epoch)
+{
+	return file_epoch(name, 2 * KS_FPR_LEN, ".key", epoch) ||
+	    file_epoch(name, 2 * KS_PACK_ID_LEN, ".pack", epoch);
+}
+
+void
+ks_pack_name(const unsigned char id[KS_PACK_ID_LEN], uint32_t epoch,
+    char out[KS_KEYNAME_LEN])
+{
+	char hex[2 * KS_PACK_ID_LEN + 1];
+
+	util_hex(id, KS_PACK_ID_LEN, hex);
+	snprintf(out, KS_KEYNAME_LEN, "%s-%lu.pack", hex,
+	    (unsigned long)epoch);
+}
+
+void
+ks_key_identity(const struct ks_key *key, uint32_t epoch, struct ksf_key *k)
+{
+	k->alg = key->alg;
+	k->bits = key->bits;
+	k->epoch = epoch;
+	k->domain = key->domain;
+	k->selector = key->selector;
+	memcpy(k->fpr, key->fpr, KS_FPR_LEN);
 }

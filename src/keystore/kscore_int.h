@@ -5,6 +5,7 @@
  * keystore.c: open, lock, create, unlock (the driver, on top)
  * ksrecords.c: the records kept in the state
  * kskeys.c: key files: add, decrypt, erase; passwd and rekey
+ * kspack.c: pack files, many keys in one file (for kskeys.c)
  * ksjournal.c: event ids, the journal, commit, audit entries
  * ksbackup.c: the ustar snapshot
  * Below them: kscore.c (this header), ksformat.c (header and key file
@@ -61,7 +62,35 @@ void ks_crypto_failed(struct ks *ks, enum ksf_err err);
 int ks_seal_header(struct ks *ks, struct ksf_header *h,
     const struct secret *pass, const struct secret *mk,
     unsigned char out[KSF_HEADER_LEN]);
-/* "HEX-EPOCH.key": whether name is a key file, with its epoch. */
+/* "HEX-EPOCH.key" or "ID-EPOCH.pack": whether name is a key or pack
+ * file, with its epoch. */
 bool ks_key_file_epoch(const char *name, unsigned long *epoch);
+/* A key's identity at epoch, as its key file states it. */
+void ks_key_identity(const struct ks_key *key, uint32_t epoch,
+    struct ksf_key *k);
+
+/* kskeys.c: opens the key file octets buf as key k under mk (the failure
+ * logged naming shown: 65). */
+int ks_key_opened(struct ks *ks, const unsigned char *buf, size_t len,
+    const struct ksf_key *k, const struct secret *mk, const char *shown,
+    struct secret **out);
+
+/* "ID-EPOCH.pack", a pack file's name. */
+void ks_pack_name(const unsigned char id[KS_PACK_ID_LEN], uint32_t epoch,
+    char out[KS_KEYNAME_LEN]);
+
+/* kspack.c */
+/* The octets of a packed key's slot at epoch (malloc'd) and the slot's
+ * name for messages (malloc'd, also on failure): 0, or 1 when the slot
+ * is erased; -1 after logging (65 for a damaged or missing pack). */
+int ks_pack_read(struct ks *ks, const struct ks_key *key, uint32_t epoch,
+    unsigned char **buf, size_t *len, char **shown);
+/* Erases a packed key: its slot zeroed in place and synced, or the pack
+ * removed (and keys/ synced) when no other slot holds a key. Erasing
+ * again is no error. */
+int ks_pack_erase(struct ks *ks, const struct ks_key *key);
+/* rekey: every pack that holds a live key written again under mk at
+ * epoch, same id and slots (the folder not synced). */
+int ks_pack_reseal(struct ks *ks, const struct secret *mk, uint32_t epoch);
 
 #endif

@@ -276,44 +276,51 @@ ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
 }
 
 int
-ksfile_put_lazy(int dfd, const char *name, const char *shown,
-    const void *buf, size_t len)
+ksfile_pread(int fd, void *buf, size_t len, off_t off, const char *shown)
 {
-	int fd, e = 0;
+	unsigned char *p = buf;
+	ssize_t r;
 
-	/* a new name: no temp file, nothing to replace (O_EXCL) */
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd == -1) {
-		if (errno == EEXIST)
-			log_fail(EX_DATAERR, "keystore: %s: already there",
-			    shown);
-		else
-			log_fail(EX_IOERR, "keystore: %s: cannot create: %s",
-			    shown, strerror(errno));
-		return -1;
+	while (len > 0) {
+		if ((r = pread(fd, p, len, off)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				log_fail(EX_DATAERR, "keystore: %s: truncated",
+				    shown);
+			else
+				log_fail(EX_IOERR, "keystore: %s: %s", shown,
+				    strerror(errno));
+			return -1;
+		}
+		p += r;
+		len -= (size_t)r;
+		off += r;
 	}
-	if (fchmod(fd, 0600) == -1 || write_all(fd, buf, len) == -1)
-		e = errno;
-	if (close(fd) == -1 && e == 0)
-		e = errno;
-	if (e == 0)
-		return 0;
-	unlinkat(dfd, name, 0);
-	log_fail(EX_IOERR, "keystore: %s: cannot write: %s", shown,
-	    strerror(e));
-	return -1;
+	return 0;
 }
 
 int
-ksfile_sync_fs(int dfd, const char *shown)
+ksfile_pwrite_sync(int fd, const void *buf, size_t len, off_t off,
+    const char *shown)
 {
-	if (syncfs(dfd) == -1) {
-		log_fail(EX_IOERR, "keystore: %s: cannot sync its file "
-		    "system: %s", shown, strerror(errno));
-		return -1;
+	const unsigned char *p = buf;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = pwrite(fd, p, len, off)) == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		len -= (size_t)w;
+		off += w;
 	}
-	return ksfile_sync_dir(dfd, shown);
+	if (len == 0 && fdatasync(fd) == 0)
+		return 0;
+	log_fail(EX_IOERR, "keystore: %s: cannot write: %s", shown,
+	    strerror(errno));
+	return -1;
 }
 
 int

@@ -34,18 +34,12 @@ int ksfile_read(int dfd, const char *name, const char *shown, size_t max,
  */
 int ksfile_put(int dfd, const char *name, const char *shown, const void *buf,
     size_t len);
-/*
- * A new file name (O_EXCL: one already there is 65 "already there"),
- * written in place without a temp file or fsync: for many new files made
- * durable together by one ksfile_sync_fs before anything refers to them
- * (a crash before it may leave one empty or torn under its name). On a
- * failure the file is removed (74).
- */
-int ksfile_put_lazy(int dfd, const char *name, const char *shown,
-    const void *buf, size_t len);
-/* syncfs(2) of dfd's file system, then fsync of the folder dfd: every
- * file written before it is durable under its name. */
-int ksfile_sync_fs(int dfd, const char *shown);
+/* Reads exactly len octets at off of the open file fd (a short file is
+ * 65 "truncated"). */
+int ksfile_pread(int fd, void *buf, size_t len, off_t off, const char *shown);
+/* Writes len octets at off of fd in place, then fdatasync(2). */
+int ksfile_pwrite_sync(int fd, const void *buf, size_t len, off_t off,
+    const char *shown);
 /*
  * ksfile_replace in pieces, for a file too large to hold in memory:
  * ksfile_begin creates the temp file, ksfile_write appends (its first

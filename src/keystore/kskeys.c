@@ -42,24 +42,12 @@ key_file_name(const unsigned char fpr[KS_FPR_LEN], uint32_t epoch,
 	snprintf(out, KS_KEYNAME_LEN, "%s-%lu.key", hex, (unsigned long)epoch);
 }
 
-static void
-key_identity(const struct ks_key *key, uint32_t epoch, struct ksf_key *k)
-{
-	k->alg = key->alg;
-	k->bits = key->bits;
-	k->epoch = epoch;
-	k->domain = key->domain;
-	k->selector = key->selector;
-	memcpy(k->fpr, key->fpr, KS_FPR_LEN);
-}
-
-/* Seals priv into keys/NAME under mk (the folder is not synced; with
- * lazy, nor the file); shown names the file in messages. Changes nothing
- * in ks. */
+/* Seals priv into keys/NAME under mk (the folder is not synced); shown
+ * names the file in messages. Changes nothing in ks. */
 static int
 seal_into(const struct ks *ks, const struct ks_key *key,
     const struct secret *mk, uint32_t epoch, const struct secret *priv,
-    const char *name, const char *shown, bool lazy)
+    const char *name, const char *shown)
 {
 	unsigned char *buf = NULL;
 	struct ksf_key k;
@@ -67,15 +55,14 @@ seal_into(const struct ks *ks, const struct ks_key *key,
 	size_t len;
 	int rc = -1;
 
-	key_identity(key, epoch, &k);
+	ks_key_identity(key, epoch, &k);
 	if ((err = ksf_key_seal(&k, ks->hdr.id, mk, priv, &buf, &len)) !=
 	    KSF_OK) {
 		log_fail(EX_DATAERR, "keystore: %s: cannot seal: %s", shown,
 		    ksf_strerror(err));
 		goto out;
 	}
-	rc = lazy ? ksfile_put_lazy(ks->kfd, name, shown, buf, len) :
-	    ksfile_put(ks->kfd, name, shown, buf, len);
+	rc = ksfile_put(ks->kfd, name, shown, buf, len);
 out:
 	free(buf);
 	return rc;
@@ -90,31 +77,52 @@ seal_key(struct ks *ks, const struct ks_key *key, const struct secret *mk,
 
 	key_file_name(key->fpr, epoch, name);
 	return seal_into(ks, key, mk, epoch, priv, name,
-	    at_key(ks, name, key), false);
+	    at_key(ks, name, key));
 }
 
-/* Opens keys/FPR-EPOCH.key of key under mk. */
+int
+ks_key_opened(struct ks *ks, const unsigned char *buf, size_t len,
+    const struct ksf_key *k, const struct secret *mk, const char *shown,
+    struct secret **out)
+{
+	enum ksf_err err = ksf_key_open(buf, len, k, ks->hdr.id, mk, out);
+
+	if (err != KSF_OK && err != KSF_NOMEM)
+		log_fail(EX_DATAERR, "keystore: %s: %s", shown,
+		    ksf_strerror(err));
+	return err == KSF_OK ? 0 : -1;
+}
+
+/* Opens key (its own file or its pack's slot) at epoch under mk. */
 static int
 open_key(struct ks *ks, const struct ks_key *key, const struct secret *mk,
     uint32_t epoch, struct secret **out)
 {
-	char name[KS_KEYNAME_LEN];
+	char name[KS_KEYNAME_LEN], *shown = NULL;
 	unsigned char *buf = NULL;
 	struct ksf_key k;
-	enum ksf_err err;
 	size_t len;
+	int rc = -1, r;
 
-	key_file_name(key->fpr, epoch, name);
-	if (ksfile_read(ks->kfd, name, at_key(ks, name, key), KSF_KEYFILE_MAX,
-	    &buf, &len) == -1)
-		return -1;
-	key_identity(key, epoch, &k);
-	err = ksf_key_open(buf, len, &k, ks->hdr.id, mk, out);
+	if (key->pack.in_pack) {
+		if ((r = ks_pack_read(ks, key, epoch, &buf, &len, &shown)) ==
+		    1)
+			log_fail(EX_DATAERR, "keystore: %s: erased", shown);
+		if (r != 0)
+			goto out;
+	} else {
+		key_file_name(key->fpr, epoch, name);
+		shown = xstrdup(at_key(ks, name, key));
+		if (ksfile_read(ks->kfd, name, shown, KSF_KEYFILE_MAX, &buf,
+		    &len) == -1)
+			goto out;
+	}
+	ks_key_identity(key, epoch, &k);
+	rc = ks_key_opened(ks, buf, len, &k, mk, shown, out);
+out:
 	free(buf);
-	if (err != KSF_OK && err != KSF_NOMEM)
-		log_fail(EX_DATAERR, "keystore: %s: %s", at_key(ks, name, key),
-		    ksf_strerror(err));
-	return err == KSF_OK ? 0 : -1;
+	free(shown);
+	return rc;
 }
 
 /* Refuses (65) a key ks_add cannot store. */
@@ -178,10 +186,8 @@ ks_put_private(const struct ks *ks, const struct ks_key *meta,
 		log_fail(EX_SOFTWARE, "keystore: %s: used before ks_unlock",
 		    shown);
 	else
-		/* a new random key cannot have a file yet (O_EXCL: 65 when
-		 * it has): ks_add decides */
 		rc = seal_into(ks, meta, ks->mk, ks->hdr.epoch, priv, name,
-		    shown, true);
+		    shown);
 	free(shown);
 	return rc;
 }
@@ -191,7 +197,7 @@ ks_sync_keys(struct ks *ks)
 {
 	if (ks_need_write(ks, false) == -1)
 		return -1;
-	return ksfile_sync_fs(ks->kfd, ks_at(ks, "keys"));
+	return ksfile_sync_dir(ks->kfd, ks_at(ks, "keys"));
 }
 
 struct ks_key *
@@ -213,10 +219,14 @@ ks_add_stored(struct ks *ks, const struct ks_key *meta)
 		    meta->selector, meta->domain);
 	else
 		k = ksstate_append(&ks->st, meta);
-	if (k == NULL && unlinkat(ks->kfd, name, 0) == -1 && errno != ENOENT)
+	if (k != NULL)
+		return k;
+	if (meta->pack.in_pack)
+		ks_pack_erase(ks, meta);
+	else if (unlinkat(ks->kfd, name, 0) == -1 && errno != ENOENT)
 		log_warn("keystore: %s: cannot remove: %s",
 		    at_key(ks, name, meta), strerror(errno));
-	return k;
+	return NULL;
 }
 
 int
@@ -261,11 +271,14 @@ ks_erase_private(struct ks *ks, const struct ks_key *key)
 
 	if (ks_need_write(ks, false) == -1)
 		return -1;
+	if (key->pack.in_pack)
+		return ks_pack_erase(ks, key);
 	util_hex(key->fpr, KS_FPR_LEN, hex);
 	return ksfile_prune(ks->kfd, ks_at(ks, "keys"), prunable, &p);
 }
 
-/* Writes every live key again under mk at epoch, then syncs keys/. */
+/* Writes every live key again under mk at epoch (a packed key in its
+ * pack's new file), then syncs keys/. */
 static int
 reseal_all(struct ks *ks, const struct secret *mk, uint32_t epoch)
 {
@@ -277,7 +290,7 @@ reseal_all(struct ks *ks, const struct secret *mk, uint32_t epoch)
 
 	for (i = 0; i < ks->st.nkeys; i++) {
 		key = ks->st.keys[i];
-		if (key->state == KS_DESTROYED)
+		if (key->state == KS_DESTROYED || key->pack.in_pack)
 			continue;
 		/* a crash between erase and the commit marking it destroyed */
 		key_file_name(key->fpr, ks->hdr.epoch, name);
@@ -295,6 +308,8 @@ reseal_all(struct ks *ks, const struct secret *mk, uint32_t epoch)
 		if (rc == -1)
 			return -1;
 	}
+	if (ks_pack_reseal(ks, mk, epoch) == -1)
+		return -1;
 	return ksfile_sync_dir(ks->kfd, ks_at(ks, "keys"));
 }
 

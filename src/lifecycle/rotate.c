@@ -107,16 +107,18 @@ struct pool {
 	const struct lc *lc;
 	struct gen *g;
 	size_t n, next;
+	bool packed; /* the keys sealed into packs, a pack per worker */
 	pthread_mutex_t mu;
 };
 
 /*
- * One key: generated, sealed and written to its key file in the worker,
- * so the decrypted key lives only here: at most jobs of them at once,
- * and only the sealed file and the public half leave the thread.
+ * One key: generated and sealed in the worker, into its own key file or
+ * into the worker's pack, so the decrypted key lives only here: at most
+ * jobs of them at once, and only the sealed octets and the public half
+ * leave the thread.
  */
 static int
-make_one(const struct lc *lc, struct gen *g)
+make_one(const struct lc *lc, struct gen *g, struct ks_pack *pack)
 {
 	struct keypair kp;
 	int rc;
@@ -126,15 +128,30 @@ make_one(const struct lc *lc, struct gen *g)
 	lc_successor_meta(lc, g->v, &kp, g->sel, &g->meta);
 	memcpy(g->pub, kp.pub, kp.publen);
 	g->meta.pub = g->pub;
-	rc = ks_put_private(lc->ks, &g->meta, kp.priv);
+	rc = pack != NULL ? ks_pack_add(pack, &g->meta, kp.priv) :
+	    ks_put_private(lc->ks, &g->meta, kp.priv);
 	keypair_clear(&kp);
 	return rc;
+}
+
+/* A worker's pack written; its keys failed when it could not be. */
+static void
+pack_done(struct pool *p, struct ks_pack *pack, const size_t *idx)
+{
+	size_t i, n = ks_pack_count(pack);
+
+	if (ks_pack_write(pack) == -1)
+		for (i = 0; i < n; i++)
+			p->g[idx[i]].rc = -1;
+	ks_pack_free(pack);
 }
 
 static void *
 worker(void *arg)
 {
 	struct pool *p = arg;
+	struct ks_pack *pack = NULL;
+	size_t idx[KS_PACK_SLOTS_MAX];
 	size_t i;
 
 	for (;;) {
@@ -142,18 +159,36 @@ worker(void *arg)
 		i = p->next++;
 		pthread_mutex_unlock(&p->mu);
 		if (i >= p->n)
-			return NULL;
+			break;
+		if (p->packed && pack != NULL &&
+		    ks_pack_count(pack) == KS_PACK_SLOTS_MAX) {
+			pack_done(p, pack, idx);
+			pack = NULL;
+		}
+		if (p->packed && pack == NULL)
+			pack = ks_pack_new(p->lc->ks);
 		p->g[i].rc = p->g[i].sel == NULL ? -1 :
-		    make_one(p->lc, &p->g[i]);
+		    make_one(p->lc, &p->g[i], pack);
+		if (pack != NULL && p->g[i].rc == 0)
+			idx[ks_pack_count(pack) - 1] = i;
 	}
+	if (pack != NULL)
+		pack_done(p, pack, idx);
+	return NULL;
 }
+
+/* Keys generated in a chunk of at least this many go into packs; fewer
+ * get a file each, the layout an operator with a handful of vendors
+ * knows. */
+#define PACK_MIN 32
 
 /* Generates and seals g[0..n) over jobs threads. */
 static void
 generate(const struct lc *lc, struct gen *g, size_t n, unsigned jobs)
 {
 	pthread_t tid[64];
-	struct pool p = { lc, g, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct pool p = { lc, g, n, 0, n >= PACK_MIN,
+		PTHREAD_MUTEX_INITIALIZER };
 	unsigned i, started = 0;
 
 	if (jobs > 64)
@@ -317,10 +352,12 @@ plan(struct run *run, const struct vendor *v, const struct alg_spec *spec,
 
 /*
  * The successors due now, generated and sealed in chunks of CHUNK keys a
- * worker (a thread start costs more than a key), each chunk added to the
- * state before the next chooses its selectors; the key files made durable
- * together and the state committed once per GROUP keys. The workers seal
- * each key before taking the next: at most jobs decrypted keys at once.
+ * worker (a thread start costs more than a key), each worker's keys of a
+ * chunk sealed into one pack file (one write and fsync for up to CHUNK
+ * keys), each chunk added to the state before the next chooses its
+ * selectors; keys/ synced and the state committed once per GROUP keys.
+ * The workers seal each key before taking the next: at most jobs
+ * decrypted keys at once.
  */
 static int
 generate_due(struct run *run)
