@@ -13,9 +13,10 @@
  * timed with the seal a keystore adds (XChaCha20-Poly1305 of the seed
  * under a 32-byte key): the reference for an end-to-end rotate; and
  * with KEYSTORE_DIR (a fifth argument, a folder that must not exist), the
- * keystore's own path end to end: keygen_generate, sealed into its key
- * file in a real keystore (ks_put_private, in the threads), made durable
- * (ks_sync_keys) once per 512 keys, as rotate does. Nothing is asserted.
+ * keystore's own path end to end: keygen_generate, sealed into a pack
+ * file of a real keystore (ks_pack_add, in the threads; a pack of 256
+ * keys a thread written with its fsync), keys/ synced (ks_sync_keys)
+ * once per 512 keys, as rotate does. Nothing is asserted.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -57,9 +58,9 @@ seal(const unsigned char *sk)
 
 static struct ks *ks; /* lib 3's keystore, unlocked */
 
-/* A new key into the keystore's key files, as rotate's workers do. */
+/* A new key into the thread's pack, as rotate's workers do. */
 static void
-store_one(void)
+store_one(struct ks_pack *pack)
 {
 	struct keypair kp;
 	struct ks_key meta;
@@ -78,12 +79,12 @@ store_one(void)
 	meta.publen = kp.publen;
 	memcpy(meta.fpr, kp.fpr, sizeof(meta.fpr));
 	meta.state = KS_PENDING;
-	ks_put_private(ks, &meta, kp.priv);
+	ks_pack_add(pack, &meta, kp.priv);
 	keypair_clear(&kp);
 }
 
 static void
-one(const struct job *j)
+one(const struct job *j, struct ks_pack **pack)
 {
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
@@ -92,7 +93,14 @@ one(const struct job *j)
 	EVP_PKEY *key = NULL;
 
 	if (j->lib == 3) {
-		store_one();
+		if (*pack == NULL)
+			*pack = ks_pack_new(ks);
+		store_one(*pack);
+		if (ks_pack_count(*pack) == 256) {
+			ks_pack_write(*pack);
+			ks_pack_free(*pack);
+			*pack = NULL;
+		}
 		return;
 	}
 	if (!j->lib) {
@@ -119,6 +127,7 @@ static void *
 worker(void *arg)
 {
 	struct job *j = arg;
+	struct ks_pack *pack = NULL;
 	unsigned i;
 
 	for (;;) {
@@ -126,11 +135,16 @@ worker(void *arg)
 		i = j->next++;
 		pthread_mutex_unlock(&j->mu);
 		if (i >= j->n)
-			return NULL;
-		one(j);
+			break;
+		one(j, &pack);
 		if (j->lib == 3 && (i + 1) % 512 == 0)
 			ks_sync_keys(ks);
 	}
+	if (pack != NULL) {
+		ks_pack_write(pack);
+		ks_pack_free(pack);
+	}
+	return NULL;
 }
 
 /* Keys per second for one timed run. */

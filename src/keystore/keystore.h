@@ -10,7 +10,8 @@
  *     state.log   the commits since: groups of changed records, chained
  *     lock        flock(2) target for changing runs
  *     audit.log   hash-chained JSON lines; audit.head holds the head
- *     keys/       one sealed private key per file, FPRHEX-EPOCH.key
+ *     keys/       one sealed private key per file, FPRHEX-EPOCH.key, or
+ *                 the keys generated together in a pack, ID-EPOCH.pack
  *
  * The exact format is keystore/FORMAT; the pure encoders are ksformat.h.
  * This header is the family's public face: it declares what keystore.c

@@ -348,7 +348,7 @@ plan(struct run *run, const struct vendor *v, const struct alg_spec *spec,
 /* Keys generated and stored between two commits: one fsync of keys/
  * and one commit for them all (SPEC section 7, Durability). */
 #define GROUP 512
-#define CHUNK 128
+#define CHUNK 256
 
 /*
  * The successors due now, generated and sealed in chunks of CHUNK keys a
