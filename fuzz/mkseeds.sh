@@ -2,16 +2,17 @@
 # fuzz/mkseeds.sh - regenerates the seed corpora of fuzz/corpus/ from real
 # outputs: the keystore files (header, key files, state after each step of
 # a lifecycle) of ./dkimkeys runs, the key files and configs of the tests,
-# the DNS record values of tests/golden/, and DNS replies built by
-# dnspython. Needs make dkimkeys fuzz/bin/mkseeds. Inputs the fuzzers found
-# (crash-*, named by what they hit) are kept; everything else is rewritten.
+# the DNS record values of tests/golden/, DNS replies built by dnspython,
+# and packs of sealed keys (fuzz_kspack). Needs make dkimkeys
+# fuzz/bin/mkseeds. Inputs the fuzzers found (crash-*, named by what they
+# hit) are kept; everything else is rewritten.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 C=$ROOT/fuzz/corpus
 T=$(mktemp -d /tmp/dkimkeys-seeds-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-for n in config dnsrec dnswire keyimport ksformat ksstate; do
+for n in config dnsrec dnswire keyimport ksformat kspack ksstate; do
 	mkdir -p "$C/$n"
 	find "$C/$n" -type f ! -name 'crash-*' -delete
 done
@@ -87,8 +88,9 @@ done
 cp dkimkeys.conf "$C/config/lifecycle.conf"
 cd "$ROOT"
 
-# key files sealed as fuzz_ksformat's fixed key
-fuzz/bin/mkseeds "$C/ksformat" tests/data/keys/ed25519-pkcs8.pem \
+# key files sealed as fuzz_ksformat's fixed key, and packs of them
+fuzz/bin/mkseeds -p "$C/kspack" "$C/ksformat" \
+    tests/data/keys/ed25519-pkcs8.pem \
     tests/data/keys/rsa2048-pkcs8.pem tests/data/vectors/rfc8463-ed25519.key
 
 # import: every key file of the tests
@@ -174,6 +176,6 @@ r.use_edns(0, 0, 1232, options=[dns.edns.GenericOption(10, b"12345678")])
 r.flags |= dns.flags.TC
 save("truncated-edns", r)
 PY
-for n in config dnsrec dnswire keyimport ksformat ksstate; do
+for n in config dnsrec dnswire keyimport ksformat kspack ksstate; do
 	echo "fuzz/corpus/$n: $(find "$C/$n" -type f | wc -l) files"
 done

@@ -1,7 +1,7 @@
 /*
  * check_ksformat.c - the keystore's pure encoders and decoders of the
- * header and key files (ksformat.c). No files. The state's codec is
- * check_ksstate.c.
+ * header, key files and pack files (ksformat.c). No files. The state's
+ * codec is check_ksstate.c.
  */
 #include <sodium.h>
 
@@ -544,6 +544,351 @@ START_TEST(test_key_seal_refuses_what_it_cannot_encode)
 }
 END_TEST
 
+/* Pack files: n slots, slot i empty when i % 3 == 1, else i % 50 + 1
+ * random octets; the last of 512 slots is as long as a key file gets. */
+static size_t
+slot_len(size_t i, size_t n)
+{
+	if (n == KS_PACK_SLOTS_MAX && i == n - 1)
+		return KSF_KEYFILE_MAX;
+	return i % 3 == 1 ? 0 : i % 50 + 1;
+}
+
+static void
+st16le(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void
+st32le(unsigned char *p, uint32_t v)
+{
+	st16le(p, v);
+	st16le(p + 2, v >> 16);
+}
+
+static uint32_t
+ld32le(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static const size_t pack_sizes[] = { 1, 3, KS_PACK_SLOTS_MAX };
+
+START_TEST(test_pack_of_1_3_and_512_slots_round_trips)
+{
+	static const unsigned char *ent[KS_PACK_SLOTS_MAX];
+	static size_t len[KS_PACK_SLOTS_MAX];
+	static struct ksf_pack p;
+	size_t n = pack_sizes[_i], i, outlen, total, headlen;
+	unsigned char *out, *data;
+
+	total = KSF_PACK_HEAD_LEN(n);
+	for (i = 0; i < n; i++) {
+		len[i] = slot_len(i, n);
+		total += len[i];
+		data = len[i] > 0 ? xmalloc(len[i]) : NULL;
+		if (len[i] > 0)
+			randombytes_buf(data, len[i]);
+		ent[i] = data;
+	}
+	ck_assert_int_eq(ksf_pack_encode(0x01020304, ent, len, n, &out,
+	    &outlen), KSF_OK);
+	ck_assert_uint_eq(outlen, total);
+	ck_assert_int_eq(memcmp(out, "DKIMKSP", 8), 0);
+	ck_assert_uint_eq(out[8], 1); /* version */
+	ck_assert_uint_eq(out[9], 0);
+	ck_assert_uint_eq(out[10], 0x04); /* epoch */
+	ck_assert_uint_eq(out[13], 0x01);
+	ck_assert_uint_eq(out[14] | out[15] << 8, n);
+	ck_assert_uint_eq(ld32le(out + 16), KSF_PACK_HEAD_LEN(n));
+	ck_assert_uint_eq(ld32le(out + 16 + 4 * n), outlen);
+	/* the whole pack, and its table alone as a reader reads it first */
+	headlen = outlen < KSF_PACK_HEAD_LEN(KS_PACK_SLOTS_MAX) ? outlen :
+	    KSF_PACK_HEAD_LEN(KS_PACK_SLOTS_MAX);
+	ck_assert_int_eq(ksf_pack_decode(out, KSF_PACK_HEAD_LEN(n), outlen,
+	    0x01020304, &p), KSF_OK);
+	ck_assert_int_eq(ksf_pack_decode(out, headlen, outlen, 0x01020304,
+	    &p), KSF_OK);
+	ck_assert_int_eq(ksf_pack_decode(out, outlen, outlen, 0x01020304, &p),
+	    KSF_OK);
+	ck_assert_uint_eq(p.n, n);
+	ck_assert_uint_eq(p.off[0], KSF_PACK_HEAD_LEN(n));
+	ck_assert_uint_eq(p.off[n], outlen);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(p.off[i + 1] - p.off[i] == len[i],
+		    "slot %zu: %u octets, not %zu", i,
+		    (unsigned)(p.off[i + 1] - p.off[i]), len[i]);
+		if (len[i] > 0)
+			ck_assert_msg(memcmp(out + p.off[i], ent[i], len[i]) ==
+			    0, "slot %zu octets", i);
+		free((void *)(uintptr_t)ent[i]);
+	}
+	free(out);
+}
+END_TEST
+
+/* Every case edits the pack of three slots below (0 to 3 integers written
+ * little-endian), then decodes headlen of its octets (-1: all) as a file of
+ * size octets (-1: the pack's) under epoch. */
+#define PACK_EPOCH 7
+#define PACK_LEN (KSF_PACK_HEAD_LEN(3) + 10 + 0 + 20) /* 62 */
+#define OFF(i) (KSF_PACK_FIXED + 4 * (i))
+
+static const struct {
+	const char *what;
+	struct {
+		size_t at;
+		unsigned width;
+		uint32_t v;
+	} ed[3];
+	long headlen;
+	long long size;
+	uint32_t epoch;
+	enum ksf_err want;
+} pack_cases[] = {
+	{ "good", { { 0 } }, -1, -1, PACK_EPOCH, KSF_OK },
+	{ "its table only", { { 0 } }, KSF_PACK_HEAD_LEN(3), -1, PACK_EPOCH,
+	    KSF_OK },
+	{ "head of 15 octets", { { 0 } }, 15, -1, PACK_EPOCH, KSF_TRUNCATED },
+	{ "head of 0 octets", { { 0 } }, 0, -1, PACK_EPOCH, KSF_TRUNCATED },
+	{ "bad magic", { { 0, 1, 'X' } }, -1, -1, PACK_EPOCH, KSF_DAMAGED },
+	{ "magic without its NUL", { { 7, 1, 'x' } }, -1, -1, PACK_EPOCH,
+	    KSF_DAMAGED },
+	{ "key file magic", { { 6, 1, 'K' } }, -1, -1, PACK_EPOCH,
+	    KSF_DAMAGED },
+	{ "version 2", { { 8, 2, 2 } }, -1, -1, PACK_EPOCH, KSF_NEWER },
+	{ "version 0", { { 8, 2, 0 } }, -1, -1, PACK_EPOCH, KSF_NEWER },
+	{ "0 slots", { { 14, 2, 0 } }, -1, -1, PACK_EPOCH, KSF_DAMAGED },
+	{ "513 slots", { { 14, 2, 513 } }, -1, -1, PACK_EPOCH, KSF_DAMAGED },
+	{ "65535 slots", { { 14, 2, 65535 } }, -1, -1, PACK_EPOCH,
+	    KSF_DAMAGED },
+	{ "another epoch", { { 0 } }, -1, -1, PACK_EPOCH + 1, KSF_MISMATCH },
+	{ "epoch 0", { { 0 } }, -1, -1, 0, KSF_MISMATCH },
+	{ "head of 16 octets", { { 0 } }, 16, -1, PACK_EPOCH, KSF_TRUNCATED },
+	{ "head 1 short of the table", { { 0 } }, KSF_PACK_HEAD_LEN(3) - 1, -1,
+	    PACK_EPOCH, KSF_TRUNCATED },
+	{ "512 slots in a head of 3", { { 14, 2, 512 } }, -1, -1, PACK_EPOCH,
+	    KSF_TRUNCATED },
+	{ "first offset past the table", { { OFF(0), 4,
+	    KSF_PACK_HEAD_LEN(3) + 1 } }, -1, -1, PACK_EPOCH, KSF_DAMAGED },
+	{ "first offset inside the table", { { OFF(0), 4,
+	    KSF_PACK_HEAD_LEN(3) - 1 } }, -1, -1, PACK_EPOCH, KSF_DAMAGED },
+	{ "first offset 0", { { OFF(0), 4, 0 } }, -1, -1, PACK_EPOCH,
+	    KSF_DAMAGED },
+	{ "decreasing offsets", { { OFF(2), 4, KSF_PACK_HEAD_LEN(3) + 9 } },
+	    -1, -1, PACK_EPOCH, KSF_DAMAGED },
+	{ "an offset wrapping", { { OFF(1), 4, UINT32_MAX } }, -1, -1,
+	    PACK_EPOCH, KSF_DAMAGED },
+	{ "a slot of KSF_KEYFILE_MAX octets", { { OFF(1), 4,
+	    KSF_PACK_HEAD_LEN(3) + KSF_KEYFILE_MAX }, { OFF(2), 4,
+	    KSF_PACK_HEAD_LEN(3) + KSF_KEYFILE_MAX }, { OFF(3), 4,
+	    KSF_PACK_HEAD_LEN(3) + KSF_KEYFILE_MAX } }, KSF_PACK_HEAD_LEN(3),
+	    KSF_PACK_HEAD_LEN(3) + KSF_KEYFILE_MAX, PACK_EPOCH, KSF_OK },
+	{ "a slot of KSF_KEYFILE_MAX + 1 octets", { { OFF(1), 4,
+	    KSF_PACK_HEAD_LEN(3) + KSF_KEYFILE_MAX + 1 }, { OFF(2), 4,
+	    KSF_PACK_HEAD_LEN(3) + KSF_KEYFILE_MAX + 1 }, { OFF(3), 4,
+	    KSF_PACK_HEAD_LEN(3) + KSF_KEYFILE_MAX + 1 } },
+	    KSF_PACK_HEAD_LEN(3), KSF_PACK_HEAD_LEN(3) + KSF_KEYFILE_MAX + 1,
+	    PACK_EPOCH, KSF_DAMAGED },
+	{ "last offset past the end", { { OFF(3), 4, PACK_LEN + 1 } }, -1, -1,
+	    PACK_EPOCH, KSF_TRUNCATED },
+	{ "file cut 1 short", { { 0 } }, PACK_LEN - 1, PACK_LEN - 1,
+	    PACK_EPOCH, KSF_TRUNCATED },
+	{ "file cut to its table", { { 0 } }, KSF_PACK_HEAD_LEN(3),
+	    KSF_PACK_HEAD_LEN(3), PACK_EPOCH, KSF_TRUNCATED },
+	{ "last offset before the end", { { OFF(3), 4, PACK_LEN - 1 } }, -1,
+	    -1, PACK_EPOCH, KSF_DAMAGED },
+	{ "an octet past the last slot", { { 0 } }, -1, PACK_LEN + 1,
+	    PACK_EPOCH, KSF_DAMAGED },
+	{ "a head longer than the file", { { 0 } }, -1, PACK_LEN - 1,
+	    PACK_EPOCH, KSF_INVALID },
+	{ "a short head longer than the file", { { 0 } }, 10, 5, PACK_EPOCH,
+	    KSF_INVALID },
+};
+
+/* The pack of pack_cases: slots of 10, 0 and 20 octets under PACK_EPOCH. */
+static unsigned char *
+pack3(size_t *outlen)
+{
+	static const unsigned char a[10] = "0123456789";
+	static const unsigned char c[20] = "abcdefghijklmnopqrst";
+	const unsigned char *ent[3] = { a, NULL, c };
+	const size_t len[3] = { sizeof(a), 0, sizeof(c) };
+	unsigned char *out;
+
+	ck_assert_int_eq(ksf_pack_encode(PACK_EPOCH, ent, len, 3, &out,
+	    outlen), KSF_OK);
+	ck_assert_uint_eq(*outlen, PACK_LEN);
+	return out;
+}
+
+START_TEST(test_pack_decode_refuses_each_fault_with_its_error)
+{
+	struct ksf_pack p;
+	unsigned char *b;
+	size_t len, headlen, j;
+	uint64_t size;
+	enum ksf_err err;
+
+	b = pack3(&len);
+	for (j = 0; j < ARRAY_LEN(pack_cases[_i].ed); j++)
+		if (pack_cases[_i].ed[j].width == 1)
+			b[pack_cases[_i].ed[j].at] =
+			    (unsigned char)pack_cases[_i].ed[j].v;
+		else if (pack_cases[_i].ed[j].width == 2)
+			st16le(b + pack_cases[_i].ed[j].at,
+			    pack_cases[_i].ed[j].v);
+		else if (pack_cases[_i].ed[j].width == 4)
+			st32le(b + pack_cases[_i].ed[j].at,
+			    pack_cases[_i].ed[j].v);
+	headlen = pack_cases[_i].headlen < 0 ? len :
+	    (size_t)pack_cases[_i].headlen;
+	size = pack_cases[_i].size < 0 ? len :
+	    (uint64_t)pack_cases[_i].size;
+	ck_assert_uint_le(headlen, len);
+	err = ksf_pack_decode(b, headlen, size, pack_cases[_i].epoch, &p);
+	ck_assert_msg(err == pack_cases[_i].want, "%s: %s, not %s",
+	    pack_cases[_i].what, ksf_strerror(err),
+	    ksf_strerror(pack_cases[_i].want));
+	free(b);
+}
+END_TEST
+
+/* A flipped bit of the fixed head, the first or the last offset never
+ * decodes (a middle offset may: only the slots' own checks see that). */
+START_TEST(test_pack_with_a_flipped_bit_in_its_head_or_ends_is_refused)
+{
+	struct ksf_pack p;
+	unsigned char *b;
+	size_t len, off;
+	int bit;
+
+	b = pack3(&len);
+	for (off = 0; off < KSF_PACK_HEAD_LEN(3); off++) {
+		if (off >= OFF(1) && off < OFF(3))
+			continue;
+		for (bit = 0; bit < 8; bit++) {
+			b[off] ^= (unsigned char)(1U << bit);
+			ck_assert_msg(ksf_pack_decode(b, len, len, PACK_EPOCH,
+			    &p) != KSF_OK, "offset %zu bit %d accepted", off,
+			    bit);
+			b[off] ^= (unsigned char)(1U << bit);
+		}
+	}
+	ck_assert_int_eq(ksf_pack_decode(b, len, len, PACK_EPOCH, &p), KSF_OK);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_pack_encode_refuses_what_it_cannot_encode)
+{
+	static const unsigned char *ent[KS_PACK_SLOTS_MAX + 1];
+	static size_t len[KS_PACK_SLOTS_MAX + 1];
+	unsigned char *big = xcalloc(1, KSF_KEYFILE_MAX + 1), *out;
+	size_t outlen;
+
+	ck_assert_int_eq(ksf_pack_encode(1, ent, len, 0, &out, &outlen),
+	    KSF_INVALID);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(ksf_pack_encode(1, ent, len, KS_PACK_SLOTS_MAX + 1,
+	    &out, &outlen), KSF_INVALID);
+	ck_assert_ptr_null(out);
+	ent[1] = big;
+	len[1] = KSF_KEYFILE_MAX + 1;
+	ck_assert_int_eq(ksf_pack_encode(1, ent, len, 3, &out, &outlen),
+	    KSF_INVALID);
+	ck_assert_ptr_null(out);
+	/* 512 empty slots and one of KSF_KEYFILE_MAX are fine */
+	len[1] = KSF_KEYFILE_MAX;
+	ck_assert_int_eq(ksf_pack_encode(1, ent, len, KS_PACK_SLOTS_MAX, &out,
+	    &outlen), KSF_OK);
+	ck_assert_uint_eq(outlen, KSF_PACK_HEAD_LEN(KS_PACK_SLOTS_MAX) +
+	    KSF_KEYFILE_MAX);
+	free(out);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_erased_is_empty_or_all_zeros)
+{
+	unsigned char b[64];
+	size_t i;
+
+	memset(b, 0, sizeof(b));
+	ck_assert(ksf_erased(b, 0));
+	ck_assert(ksf_erased(b, 1));
+	ck_assert(ksf_erased(b, sizeof(b)));
+	for (i = 0; i < sizeof(b); i++) {
+		b[i] = (unsigned char)(i % 2 == 0 ? 1 : 0x80);
+		ck_assert_msg(!ksf_erased(b, sizeof(b)), "octet %zu", i);
+		ck_assert(ksf_erased(b, i));
+		b[i] = 0;
+	}
+	ck_assert_str_eq(ksf_strerror(KSF_ERASED), "erased");
+}
+END_TEST
+
+/* A pack's slot is a key file: it opens from the slot's octets; erased in
+ * place (zeros), the table still decodes, the slot is erased and no longer
+ * opens, and the other slots still do. */
+START_TEST(test_pack_slot_holds_a_sealed_key_that_opens_and_erases)
+{
+	struct secret *out = NULL;
+	const unsigned char *ent[3];
+	struct sealed s, t;
+	struct ksf_pack p;
+	unsigned char *b;
+	size_t len[3], blen, i;
+
+	sealed_key(&s);
+	t = s;
+	t.priv = random_secret(32);
+	ck_assert_int_eq(ksf_key_seal(&t.k, t.id, t.mk, t.priv, &t.file,
+	    &t.len), KSF_OK);
+	ent[0] = s.file;
+	len[0] = s.len;
+	ent[1] = NULL;
+	len[1] = 0;
+	ent[2] = t.file;
+	len[2] = t.len;
+	ck_assert_int_eq(ksf_pack_encode(s.k.epoch, ent, len, 3, &b, &blen),
+	    KSF_OK);
+	ck_assert_int_eq(ksf_pack_decode(b, blen, blen, s.k.epoch, &p), KSF_OK);
+	ck_assert_uint_eq(p.off[1] - p.off[0], s.len);
+	ck_assert(!ksf_erased(b + p.off[0], s.len));
+	ck_assert_int_eq(ksf_key_open(b + p.off[0], p.off[1] - p.off[0], &s.k,
+	    s.id, s.mk, &out), KSF_OK);
+	ck_assert_uint_eq(out->len, s.priv->len);
+	ck_assert_int_eq(memcmp(out->data, s.priv->data, out->len), 0);
+	secret_free(out);
+	out = NULL;
+	ck_assert(ksf_erased(b + p.off[1], p.off[2] - p.off[1]));
+	ck_assert_int_ne(ksf_key_open(b + p.off[1], p.off[2] - p.off[1], &s.k,
+	    s.id, s.mk, &out), KSF_OK);
+	ck_assert_ptr_null(out);
+	/* erased in place */
+	memset(b + p.off[0], 0, p.off[1] - p.off[0]);
+	ck_assert_int_eq(ksf_pack_decode(b, blen, blen, s.k.epoch, &p), KSF_OK);
+	ck_assert(ksf_erased(b + p.off[0], p.off[1] - p.off[0]));
+	ck_assert_int_eq(ksf_key_open(b + p.off[0], p.off[1] - p.off[0], &s.k,
+	    s.id, s.mk, &out), KSF_DAMAGED);
+	ck_assert_ptr_null(out);
+	for (i = 0; i < p.off[1] - p.off[0]; i++)
+		ck_assert_uint_eq(b[p.off[0] + i], 0);
+	ck_assert_int_eq(ksf_key_open(b + p.off[2], p.off[3] - p.off[2], &t.k,
+	    t.id, t.mk, &out), KSF_OK);
+	ck_assert_int_eq(memcmp(out->data, t.priv->data, 32), 0);
+	secret_free(out);
+	secret_free(t.priv);
+	free(t.file);
+	free(b);
+	sealed_free(&s);
+}
+END_TEST
+
 static void
 setup(void)
 {
@@ -556,6 +901,7 @@ main(void)
 	Suite *s = suite_create("ksformat");
 	TCase *hdr = tcase_create("header");
 	TCase *key = tcase_create("keyfile");
+	TCase *pack = tcase_create("pack");
 
 	tcase_add_checked_fixture(hdr, setup, NULL);
 	tcase_add_checked_fixture(key, setup, NULL);
@@ -578,7 +924,21 @@ main(void)
 	tcase_add_test(key,
 	    test_key_file_is_bound_to_its_identity_and_keystore);
 	tcase_add_test(key, test_key_seal_refuses_what_it_cannot_encode);
+	tcase_add_checked_fixture(pack, setup, NULL);
+	tcase_set_timeout(pack, 60);
+	tcase_add_loop_test(pack, test_pack_of_1_3_and_512_slots_round_trips, 0,
+	    (int)ARRAY_LEN(pack_sizes));
+	tcase_add_loop_test(pack,
+	    test_pack_decode_refuses_each_fault_with_its_error, 0,
+	    (int)ARRAY_LEN(pack_cases));
+	tcase_add_test(pack,
+	    test_pack_with_a_flipped_bit_in_its_head_or_ends_is_refused);
+	tcase_add_test(pack, test_pack_encode_refuses_what_it_cannot_encode);
+	tcase_add_test(pack, test_erased_is_empty_or_all_zeros);
+	tcase_add_test(pack,
+	    test_pack_slot_holds_a_sealed_key_that_opens_and_erases);
 	suite_add_tcase(s, hdr);
 	suite_add_tcase(s, key);
+	suite_add_tcase(s, pack);
 	return tu_run(s);
 }

@@ -266,6 +266,7 @@ END_TEST
 #define HEAD "dkimkeys-state 1\nnow -\n"
 #define HEAD2 "dkimkeys-state 2\nnow -\n"
 #define X10 "xxxxxxxxxx"
+#define PACKID "00112233445566778899aabbccddeeff"
 #define X100 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
 
 static const struct {
@@ -352,6 +353,39 @@ static const struct {
 	{ HEAD2 K2 " record_ttl=301 record_testing=yes\n", 0, NULL },
 	{ HEAD2 K2 " record_ttl=x\n", -1, "invalid record_ttl" },
 	{ HEAD2 K2 " record_testing=maybe\n", -1, "invalid record_testing" },
+	/* a key in a pack file: pack=ID.SLOT, came later */
+	{ HEAD2 K2 " pack=" PACKID ".0\n", 0, NULL },
+	{ HEAD2 K2 " pack=" PACKID ".511\n", 0, NULL },
+	{ HEAD K1 " pack=" PACKID ".3\n", 0, NULL },
+	{ HEAD2 K2 " pack=00112233445566778899AABBCCDDEEFF.1\n", -1,
+	    "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=00112233445566778899aabbccddeeF.1\n", -1,
+	    "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=00112233445566778899aabbccddeeg.1\n", -1,
+	    "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=00112233445566778899aabbccddeef.1\n", -1,
+	    "line 3: invalid pack" }, /* 31 digits */
+	{ HEAD2 K2 " pack=" PACKID "0.1\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID "1\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID "\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ",1\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".512\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".65536\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".18446744073709551617\n", -1,
+	    "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".+1\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".-1\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".1x\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".0x1\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".1.2\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID "..1\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=." PACKID "\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=\n", -1, "line 3: invalid pack" },
+	{ HEAD2 K2 " pack=" PACKID ".1 pack=" PACKID ".1\n", -1,
+	    "line 3: repeated field \"pack\"" },
+	{ HEAD2 K2 "\n" K2 " pack=" PACKID ".5x\n", -1,
+	    "line 4: invalid pack" },
 	{ HEAD K1 " record_ttl=301\n", 0, NULL },
 	{ HEAD2 V "\n" V "\n", -1, "line 4: vendor mailgun listed twice" },
 	{ HEAD2 "vendor name=mailgun hold=maybe decommission=no error_at=- "
@@ -582,6 +616,105 @@ START_TEST(test_the_last_run_and_rotations_are_optional_and_round_trip)
 	    "ok=no\n"));
 	ck_assert_ptr_nonnull(strstr(b.data, O " rotations=2\n"));
 	buf_free(&in);
+	ksstate_free(&st);
+	buf_free(&b);
+}
+END_TEST
+
+/* A key in a pack file: pack=ID.SLOT is read into key->pack, written
+ * where the table puts it (after pub) and read back the same; a key in a
+ * file of its own writes no pack field, so older states stay as they
+ * were. */
+START_TEST(test_a_key_pack_field_round_trips_and_is_absent_otherwise)
+{
+	static const char with[] = HEAD2 K2 " pack=" PACKID ".511\n";
+	static const unsigned char id[KS_PACK_ID_LEN] = { 0x00, 0x11, 0x22,
+		0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc,
+		0xdd, 0xee, 0xff };
+	struct ksstate st, back;
+	struct buf in, b = { NULL, 0, 0 }, b2 = { NULL, 0, 0 };
+	char err[200] = "";
+
+	framed(&in, with);
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), 0);
+	buf_free(&in);
+	ck_assert_uint_eq(st.nkeys, 1);
+	ck_assert(st.keys[0]->pack.in_pack);
+	ck_assert_uint_eq(st.keys[0]->pack.slot, 511);
+	ck_assert_int_eq(memcmp(st.keys[0]->pack.id, id, sizeof(id)), 0);
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, " fpr=" FPR " pub= pack=" PACKID
+	    ".511 created=2025-11-29T07:06:40Z "));
+	ck_assert_int_eq(ksstate_decode(b.data, b.len, &back, err,
+	    sizeof(err)), 0);
+	ck_assert(back.keys[0]->pack.in_pack);
+	ck_assert_uint_eq(back.keys[0]->pack.slot, 511);
+	ck_assert_int_eq(memcmp(back.keys[0]->pack.id, id, sizeof(id)), 0);
+	ck_assert_int_eq(ksstate_encode(&back, &b2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.len, b2.len);
+	ck_assert_int_eq(memcmp(b.data, b2.data, b.len), 0);
+	ksstate_free(&back);
+	buf_free(&b2);
+	/* slot 0 is a slot too, and not "no pack" */
+	st.keys[0]->pack.slot = 0;
+	b.len = 0;
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, " pub= pack=" PACKID ".0 "));
+	/* not in a pack: no field, whatever the other pack members hold */
+	st.keys[0]->pack.in_pack = false;
+	st.keys[0]->pack.slot = 7;
+	b.len = 0;
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_null(strstr(b.data, "pack="));
+	ck_assert_ptr_nonnull(strstr(b.data, " pub= created="));
+	ksstate_free(&st);
+	buf_free(&b);
+	/* an older state: no pack, and none written */
+	framed(&in, HEAD2 K2 "\n");
+	ck_assert_int_eq(ksstate_decode(in.data, in.len, &st, err,
+	    sizeof(err)), 0);
+	buf_free(&in);
+	ck_assert(!st.keys[0]->pack.in_pack);
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), 0);
+	ck_assert_ptr_null(strstr(b.data, "pack="));
+	ksstate_free(&st);
+	buf_free(&b);
+	sample_state(&st, &b);
+	ck_assert_ptr_null(strstr(b.data, "pack="));
+	ksstate_free(&st);
+	buf_free(&b);
+}
+END_TEST
+
+/* The slot of a key in a pack is below KS_PACK_SLOTS_MAX: the encoder
+ * refuses another as it could not read it back. */
+START_TEST(test_a_pack_slot_out_of_range_is_refused)
+{
+	struct ksstate st;
+	struct ks_key k;
+	struct buf b = { NULL, 0, 0 };
+	char err[200] = "";
+
+	fill_key(&k, "mailgun", "mg.example.com", "s1");
+	ck_assert_ptr_null(ksstate_key_invalid(&k));
+	k.pack.in_pack = true;
+	k.pack.slot = KS_PACK_SLOTS_MAX - 1;
+	ck_assert_ptr_null(ksstate_key_invalid(&k));
+	k.pack.slot = KS_PACK_SLOTS_MAX;
+	ck_assert_str_eq(ksstate_key_invalid(&k), "pack slot out of range");
+	k.pack.slot = UINT16_MAX;
+	ck_assert_str_eq(ksstate_key_invalid(&k), "pack slot out of range");
+	/* out of a pack, the slot means nothing */
+	k.pack.in_pack = false;
+	ck_assert_ptr_null(ksstate_key_invalid(&k));
+	memset(&st, 0, sizeof(st));
+	k.pack.in_pack = true;
+	k.pack.slot = KS_PACK_SLOTS_MAX;
+	ck_assert_ptr_nonnull(ksstate_append(&st, &k));
+	ck_assert_int_eq(ksstate_encode(&st, &b, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "key s1._domainkey.mg.example.com: pack slot "
+	    "out of range");
 	ksstate_free(&st);
 	buf_free(&b);
 }
@@ -1029,6 +1162,9 @@ sample_log(struct ksstate *st, struct buf *ckpt, struct buf *log,
 	randombytes_buf(k.pub, 32);
 	crypto_hash_sha256(k.fpr, k.pub, 32);
 	k.created = 1764400200;
+	k.pack.in_pack = true;
+	k.pack.slot = 511;
+	memset(k.pack.id, 0xa5, sizeof(k.pack.id));
 	ck_assert_ptr_nonnull(ksstate_append(st, &k));
 	st->run_at = 1764400200;
 	st->run_ok = true;
@@ -1057,7 +1193,7 @@ START_TEST(test_log_groups_carry_only_the_changes_and_replay_exactly)
 {
 	struct buf ckpt, log;
 	struct ksstate st, back;
-	char seed[65], err[300] = "";
+	char seed[65], err[300] = "", *pack;
 	unsigned long groups;
 	size_t mid, good;
 
@@ -1073,6 +1209,11 @@ START_TEST(test_log_groups_carry_only_the_changes_and_replay_exactly)
 	ck_assert_ptr_nonnull(strstr(log.data + mid, "\nrun at="));
 	ck_assert_ptr_nonnull(strstr(log.data + mid, "\nsimulated since="));
 	ck_assert_ptr_nonnull(strstr(log.data + mid, " record_ttl=3601"));
+	/* the new key's pack, the only one */
+	ck_assert_ptr_nonnull(pack = strstr(log.data,
+	    " pack=a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5.511 "));
+	ck_assert(pack > log.data + mid);
+	ck_assert_ptr_null(strstr(pack + 6, "pack="));
 	ck_assert_int_eq(ksstate_decode(ckpt.data, ckpt.len, &back, err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(ksstate_log_decode(&back, log.data, log.len, seed,
@@ -1080,6 +1221,10 @@ START_TEST(test_log_groups_carry_only_the_changes_and_replay_exactly)
 	ck_assert_str_eq(err, "");
 	ck_assert_uint_eq(good, log.len);
 	ck_assert_uint_eq(groups, 2);
+	ck_assert(back.keys[2]->pack.in_pack);
+	ck_assert_uint_eq(back.keys[2]->pack.slot, 511);
+	ck_assert_uint_eq(back.keys[2]->pack.id[15], 0xa5);
+	ck_assert(!back.keys[0]->pack.in_pack);
 	ck_assert_str_eq(back.logsum, st.logsum);
 	ck_assert_uint_eq(back.audit_seq, 7);
 	ck_assert_uint_eq(back.njournal, 0); /* the last group's: none */
@@ -1203,6 +1348,9 @@ main(void)
 	tcase_add_test(tc,
 	    test_version_1_state_is_read_then_written_as_version_3);
 	tcase_add_test(tc, test_a_vendor_stall_is_optional_and_round_trips);
+	tcase_add_test(tc,
+	    test_a_key_pack_field_round_trips_and_is_absent_otherwise);
+	tcase_add_test(tc, test_a_pack_slot_out_of_range_is_refused);
 	tcase_add_test(tc,
 	    test_vendor_decommission_algs_is_optional_and_round_trips);
 	tcase_add_test(tc,
