@@ -74,9 +74,10 @@ say "## 1. Key generation against the libraries"
 say ""
 say "\`bench/keygen_bench THREADS $RSA_KEYS $ED_KEYS $REPEATS DIR\`: median of $REPEATS."
 say "\"gen+seal+store\" is the keystore's own path for a new Ed25519 key in a"
-say "real keystore DIR (keygen, XChaCha20-Poly1305 seal, its key file, one"
-say "syncfs per 512 keys), as rotate's workers run it (SPEC section 9: at"
-say "least 0.5 x libsodium keygen + seal, batches of $ED_KEYS)."
+say "real keystore DIR (keygen, XChaCha20-Poly1305 seal into a pack file of"
+say "256 keys a thread written with its fsync, keys/ synced per 512 keys), as"
+say "rotate's workers run it (SPEC section 9: at least 0.5 x libsodium"
+say "keygen + seal, batches of $ED_KEYS)."
 say ""
 say '```'
 for t in 1 $cpus; do

@@ -41,36 +41,10 @@ header(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(size == KSF_HEADER_LEN && memcmp(out, data, size) == 0);
 }
 
-static void
-keyfile(const uint8_t *data, size_t size)
-{
-	struct ksf_key k;
-	struct secret *priv = NULL, *again = NULL;
-	unsigned char id[KSF_ID_LEN], *sealed = NULL;
-	size_t sealedlen = 0;
-
-	fuzz_key(&k, id);
-	if (ksf_key_open(data, size, &k, id, mk, &priv) != KSF_OK) {
-		FUZZ_ASSERT(priv == NULL);
-		return;
-	}
-	FUZZ_ASSERT(priv != NULL && priv->len > 0);
-	FUZZ_ASSERT(ksf_key_seal(&k, id, mk, priv, &sealed, &sealedlen) ==
-	    KSF_OK);
-	FUZZ_ASSERT(sealedlen == size);
-	FUZZ_ASSERT(ksf_key_open(sealed, sealedlen, &k, id, mk, &again) ==
-	    KSF_OK);
-	FUZZ_ASSERT(again->len == priv->len &&
-	    memcmp(again->data, priv->data, priv->len) == 0);
-	secret_free(again);
-	secret_free(priv);
-	free(sealed);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	header(data, size);
-	keyfile(data, size);
+	fuzz_key_reopens(data, size, 1, mk);
 	return 0;
 }
