@@ -1071,6 +1071,38 @@ START_TEST(test_rekey_rewrites_each_pack_under_the_new_epoch_slot_for_slot)
 }
 END_TEST
 
+/*
+ * A crash between the erase of a pack's last live key (the pack removed
+ * with it) and the commit marking that key destroyed leaves it withdrawn
+ * with no pack: a rekey skips it, as it skips a withdrawn key's missing
+ * key file.
+ */
+START_TEST(test_rekey_skips_a_withdrawn_key_whose_pack_went_with_it)
+{
+	struct secret *p[3];
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p);
+	char *f = pack_path(k[0], 1);
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(ks_erase_private(ks, k[i]), 0);
+	ck_assert_int_ne(access(f, F_OK), 0);
+	k[0]->state = KS_DESTROYED;
+	k[1]->state = KS_DESTROYED;
+	k[2]->state = KS_WITHDRAWN;
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ck_assert_int_eq(ks_passwd(ks, pass2, true), 0);
+	ck_assert(logged("slot 2 (p2._domainkey.mg.example.com): already "
+	    "erased; skipped"));
+	ck_assert_uint_eq(files_in_keys(""), 0);
+	ck_assert_int_eq(log_status(), 0);
+	ks_close(ks);
+	free(f);
+	free_three(p);
+}
+END_TEST
+
 START_TEST(test_a_full_pack_refuses_another_key)
 {
 	struct ks *ks = open_unlocked(pass1);
@@ -1921,6 +1953,8 @@ main(void)
 	    test_add_stored_refusing_a_packed_key_zeroes_its_slot);
 	tcase_add_test(tc,
 	    test_rekey_rewrites_each_pack_under_the_new_epoch_slot_for_slot);
+	tcase_add_test(tc,
+	    test_rekey_skips_a_withdrawn_key_whose_pack_went_with_it);
 	tcase_add_test(tc, test_a_full_pack_refuses_another_key);
 	tcase_add_test(tc, test_tombstones_survive_reopen);
 	tcase_add_test(tc, test_counters_persist_across_commit_and_reopen);
