@@ -16,7 +16,10 @@
 #  - once the first generation is destroyed its packs are gone, and every
 #    pack left holds a live key;
 #  - a damaged slot is 65 naming the pack and the slot, and another key of
-#    the same pack still exports.
+#    the same pack still exports;
+#  - a rotate killed right after the erase of a pack's last key (the pack
+#    gone with it, the key not yet marked destroyed) is followed by a
+#    rekey that skips that key and a rotate, both ending 0.
 . "$(dirname "$0")/lib.sh"
 need openssl
 cd "$T" || exit 1
@@ -330,6 +333,30 @@ for point in pack-written:1 pack-written:3 commit-renamed:1; do
 	    "$PY" packs.py check "$dir/store" 2 exact
 	check "  a key of each pack exports" sample "$dir"
 done
+
+# --- killed right after erasing the last key of a pack (the pack goes
+# with it), before the commit marking that key destroyed: daily runs of 40
+# domains (one pack) with the crash point armed at the 40th erase
+X=$T/erase
+esp "$X" 40 ed25519
+k=0 rc=0
+while [ $k -le 40 ] && [ $rc -ne 137 ]; do
+	DKIMKEYS_NOW=$((start + k * DAY)) DKIMKEYS_FAULT=erased:40 "$FDK" \
+	    -c "$X/dkimkeys.conf" -q --jobs 1 rotate >/dev/null 2>&1
+	rc=$?
+	k=$((k + 1))
+done
+export DKIMKEYS_NOW=$((start + (k - 1) * DAY + 600))
+check "a rotate killed after erasing the last key of a pack" \
+    test "$rc" -eq 137
+check "  then passwd --rekey ends 0" \
+    run 0 "$DK" -c "$X/dkimkeys.conf" passwd --rekey \
+    --new-passphrase-file "$X/pass"
+check "  saying that key was already erased and skipped" \
+    grep -q 'already erased; skipped' "$T/err"
+check "  and a rotate ends 0" run 0 "$DK" -c "$X/dkimkeys.conf" -q rotate
+check "  every pack left holds a live key, every live key's pack is there" \
+    "$PY" packs.py check "$X/store" 2 exact
 
 # --- 40 RSA-1024 domains
 R=$T/rsa
