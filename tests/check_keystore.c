@@ -72,6 +72,28 @@ flip(const char *file, long off)
 	free(buf);
 }
 
+/* How many files of keys/ end in suffix ("" for all). */
+static size_t
+files_in_keys(const char *suffix)
+{
+	char *p = path("keys");
+	DIR *d = opendir(p);
+	struct dirent *e;
+	size_t n = 0, l, sl = strlen(suffix);
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		l = strlen(e->d_name);
+		if (l >= sl && strcmp(e->d_name + l - sl, suffix) == 0)
+			n++;
+	}
+	closedir(d);
+	free(p);
+	return n;
+}
+
 START_TEST(test_create_open_unlock_round_trip)
 {
 	struct ks *ks = NULL;
@@ -99,13 +121,13 @@ START_TEST(test_create_open_unlock_round_trip)
 }
 END_TEST
 
-START_TEST(test_bulk_keys_are_new_files_made_durable_by_one_sync)
+START_TEST(test_a_bulk_key_file_is_written_0600_replaced_whole_and_read_back)
 {
 	struct ks *ks = NULL;
 	struct ks_key meta, *k;
 	struct secret *priv, *back = NULL;
 	struct stat sb;
-	char hex[2 * KS_FPR_LEN + 1], *p, *name;
+	char *p;
 	size_t n = 0;
 
 	ck_assert_int_eq(ks_open(store, KS_LOCK, &ks), 0);
@@ -115,19 +137,22 @@ START_TEST(test_bulk_keys_are_new_files_made_durable_by_one_sync)
 	randombytes_buf(priv->data, 32);
 	/* the file is there at once, under its own name, mode 0600 */
 	ck_assert_int_eq(ks_put_private(ks, &meta, priv), 0);
-	util_hex(meta.fpr, KS_FPR_LEN, hex);
-	name = xasprintf("keys/%s-1.key", hex);
-	p = path(name);
+	p = key_path(&meta, 1);
 	ck_assert_int_eq(stat(p, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
-	/* a second one for the same key: 65, the first file untouched */
-	ck_assert_int_eq(ks_put_private(ks, &meta, priv), -1);
-	ck_assert_int_eq(log_status(), EX_DATAERR);
-	ck_assert(logged("already there"));
-	log_status_reset();
+	/* a leftover of a crashed run by that name is replaced whole, and
+	 * no temp file stays behind */
+	tu_spit(p, "leftover", 8, 0644);
+	ck_assert_int_eq(ks_put_private(ks, &meta, priv), 0);
+	ck_assert_int_eq(stat(p, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	ck_assert_int_gt(sb.st_size, 8);
+	ck_assert_uint_eq(files_in_keys(".key"), 1);
+	ck_assert_uint_eq(files_in_keys(""), 1);
 	/* synced, added, committed: read back as it was sealed */
 	ck_assert_int_eq(ks_sync_keys(ks), 0);
 	ck_assert_ptr_nonnull(k = ks_add_stored(ks, &meta));
+	ck_assert(!k->pack.in_pack);
 	ck_assert_int_eq(ks_commit(ks, NOW), 0);
 	ck_assert_int_eq(ks_private(ks, k, &back), 0);
 	ck_assert_uint_eq(back->len, 32);
@@ -137,7 +162,6 @@ START_TEST(test_bulk_keys_are_new_files_made_durable_by_one_sync)
 	secret_free(back);
 	secret_free(priv);
 	free(p);
-	free(name);
 	ks_close(ks);
 	ck_assert_int_eq(log_status(), 0);
 }
@@ -736,6 +760,371 @@ START_TEST(test_erase_private_removes_every_epoch_and_is_idempotent)
 	free(f1b);
 	secret_free(p1);
 	secret_free(p2);
+}
+END_TEST
+
+/* The pack file of a packed key at epoch, malloc'd. */
+static char *
+pack_path(const struct ks_key *key, unsigned epoch)
+{
+	char hex[2 * KS_PACK_ID_LEN + 1];
+
+	ck_assert(key->pack.in_pack);
+	util_hex(key->pack.id, KS_PACK_ID_LEN, hex);
+	return xasprintf("%s/keys/%s-%u.pack", store, hex, epoch);
+}
+
+static uint32_t
+le32(const unsigned char *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[3] << 24;
+}
+
+/* Slot s of a pack file, by its table: its offset and length. */
+static void
+slot_at(const char *file, unsigned s, size_t *off, size_t *len)
+{
+	size_t flen;
+	unsigned char *b = (unsigned char *)tu_slurp(file, &flen);
+
+	ck_assert_uint_ge(flen, KSF_PACK_FIXED);
+	ck_assert_uint_lt(s, (unsigned)(b[14] | b[15] << 8));
+	*off = le32(b + KSF_PACK_FIXED + 4 * s);
+	*len = le32(b + KSF_PACK_FIXED + 4 * (s + 1)) - *off;
+	ck_assert_uint_le(*off + *len, flen);
+	free(b);
+}
+
+static const char *const packsel[3] = { "p0", "p1", "p2" };
+
+/*
+ * Keys p0, p1, p2 sealed into one pack (64 random private octets each),
+ * written, synced, added and committed, as rotate does; k and p get the
+ * stored keys and their private octets. Returns the open handle.
+ */
+static struct ks *
+three_packed(struct ks_key *k[3], struct secret *p[3])
+{
+	struct ks *ks = open_unlocked(pass1);
+	struct ks_pack *pack = ks_pack_new(ks);
+	struct ks_key meta[3];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		make_meta(&meta[i], packsel[i]);
+		p[i] = secret_new(64, 64);
+		randombytes_buf(p[i]->data, 64);
+		ck_assert_int_eq(ks_pack_add(pack, &meta[i], p[i]), 0);
+		ck_assert(meta[i].pack.in_pack);
+		ck_assert_uint_eq(meta[i].pack.slot, i);
+	}
+	ck_assert_uint_eq(ks_pack_count(pack), 3);
+	ck_assert_int_eq(ks_pack_write(pack), 0);
+	ks_pack_free(pack);
+	ck_assert_int_eq(ks_sync_keys(ks), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_ptr_nonnull(ks_add_stored(ks, &meta[i]));
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	for (i = 0; i < 3; i++) {
+		k[i] = ks_find(ks, domain_name, packsel[i]);
+		ck_assert_ptr_nonnull(k[i]);
+		ck_assert(k[i]->pack.in_pack);
+		ck_assert_uint_eq(k[i]->pack.slot, i);
+		ck_assert_mem_eq(k[i]->pack.id, meta[0].pack.id,
+		    KS_PACK_ID_LEN);
+	}
+	ck_assert_int_eq(log_status(), 0);
+	return ks;
+}
+
+static void
+free_three(struct secret *p[3])
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		secret_free(p[i]);
+}
+
+START_TEST(test_a_pack_of_three_keys_reads_each_back_also_after_reopen)
+{
+	struct secret *p[3];
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p);
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		assert_private(ks, k[i], p[i]);
+	ks_close(ks);
+	/* the slot comes back from the state's pack= field */
+	ks = open_unlocked(pass1);
+	for (i = 0; i < 3; i++) {
+		k[i] = ks_find(ks, domain_name, packsel[i]);
+		ck_assert_ptr_nonnull(k[i]);
+		ck_assert(k[i]->pack.in_pack);
+		ck_assert_uint_eq(k[i]->pack.slot, i);
+		assert_private(ks, k[i], p[i]);
+	}
+	ks_close(ks);
+	ck_assert_int_eq(log_status(), 0);
+	free_three(p);
+}
+END_TEST
+
+START_TEST(test_a_pack_is_one_id_epoch_pack_file_0600_and_no_key_file)
+{
+	struct secret *p[3];
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p);
+	char *f = pack_path(k[0], 1), *base;
+	struct stat sb;
+
+	ck_assert_int_eq(stat(f, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	base = strrchr(f, '/') + 1;
+	ck_assert_uint_eq(strlen(base), 32 + strlen("-1.pack"));
+	ck_assert_uint_eq(strspn(base, "0123456789abcdef"), 32);
+	ck_assert_uint_eq(files_in_keys(".pack"), 1);
+	ck_assert_uint_eq(files_in_keys(".key"), 0);
+	ck_assert_uint_eq(files_in_keys(""), 1);
+	ks_close(ks);
+	free(f);
+	free_three(p);
+}
+END_TEST
+
+START_TEST(test_erasing_a_packed_key_zeroes_only_its_slot_others_still_read)
+{
+	struct secret *p[3], *got = NULL;
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p);
+	char *f = pack_path(k[1], 1), *before, *after, *again;
+	size_t off, len, blen, alen, i;
+
+	slot_at(f, 1, &off, &len);
+	ck_assert_uint_gt(len, 64);
+	before = tu_slurp(f, &blen);
+	ck_assert_int_eq(ks_erase_private(ks, k[1]), 0);
+	after = tu_slurp(f, &alen);
+	ck_assert_uint_eq(alen, blen);
+	for (i = 0; i < alen; i++)
+		if (i >= off && i < off + len)
+			ck_assert_int_eq(after[i], 0);
+		else
+			ck_assert_int_eq(after[i], before[i]);
+	assert_private(ks, k[0], p[0]);
+	assert_private(ks, k[2], p[2]);
+	/* erased, not yet marked destroyed (a crash before the commit) */
+	log_status_reset();
+	ck_assert_int_eq(ks_private(ks, k[1], &got), -1);
+	ck_assert_ptr_null(got);
+	ck_assert_int_eq(log_status(), EX_DATAERR);
+	ck_assert(logged("slot 1 (p1._domainkey.mg.example.com): erased"));
+	/* erasing again is no error and changes nothing */
+	log_status_reset();
+	ck_assert_int_eq(ks_erase_private(ks, k[1]), 0);
+	again = tu_slurp(f, NULL);
+	ck_assert_mem_eq(again, after, alen);
+	ck_assert_int_eq(log_status(), 0);
+	ks_close(ks);
+	free(again);
+	free(after);
+	free(before);
+	free(f);
+	free_three(p);
+}
+END_TEST
+
+START_TEST(test_erasing_the_last_live_slot_removes_the_pack)
+{
+	struct secret *p[3];
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p);
+	char *f = pack_path(k[0], 1);
+
+	ck_assert_int_eq(ks_erase_private(ks, k[2]), 0);
+	ck_assert_int_eq(ks_erase_private(ks, k[0]), 0);
+	ck_assert_int_eq(access(f, F_OK), 0);
+	assert_private(ks, k[1], p[1]);
+	ck_assert_int_eq(ks_erase_private(ks, k[1]), 0);
+	ck_assert_int_ne(access(f, F_OK), 0);
+	ck_assert_uint_eq(files_in_keys(""), 0);
+	/* and again, the pack gone: no error */
+	ck_assert_int_eq(ks_erase_private(ks, k[1]), 0);
+	ck_assert_int_eq(ks_erase_private(ks, k[0]), 0);
+	ck_assert_int_eq(log_status(), 0);
+	ks_close(ks);
+	free(f);
+	free_three(p);
+}
+END_TEST
+
+START_TEST(test_a_flipped_octet_in_a_slot_is_65_naming_the_slot_others_read)
+{
+	struct secret *p[3];
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p);
+	char *f = pack_path(k[2], 1), *want;
+	size_t off, len;
+
+	slot_at(f, 2, &off, &len);
+	flip(f, (long)(off + len - 1));
+	assert_private_fails(ks, k[2], EX_DATAERR);
+	want = xasprintf("%s slot 2 (p2._domainkey.mg.example.com): "
+	    "authentication failed", f);
+	ck_assert(logged(want));
+	assert_private(ks, k[0], p[0]);
+	assert_private(ks, k[1], p[1]);
+	/* one in the middle of a slot */
+	slot_at(f, 0, &off, &len);
+	flip(f, (long)(off + len / 2));
+	assert_private_fails(ks, k[0], EX_DATAERR);
+	ck_assert(logged("slot 0 (p0._domainkey.mg.example.com)"));
+	assert_private(ks, k[1], p[1]);
+	ks_close(ks);
+	free(want);
+	free(f);
+	free_three(p);
+}
+END_TEST
+
+START_TEST(test_add_stored_refusing_a_packed_key_zeroes_its_slot)
+{
+	struct ks *ks = open_unlocked(pass1);
+	struct ks_pack *pack = ks_pack_new(ks);
+	struct ks_key meta[2], *k;
+	struct secret *taken, *p[2];
+	char *f, *buf;
+	size_t off, len, i;
+
+	add_key(ks, "s1", 64, &taken);
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	make_meta(&meta[0], "q0");
+	make_meta(&meta[1], "s1"); /* the name is taken */
+	for (i = 0; i < 2; i++) {
+		p[i] = secret_new(64, 64);
+		randombytes_buf(p[i]->data, 64);
+		ck_assert_int_eq(ks_pack_add(pack, &meta[i], p[i]), 0);
+	}
+	ck_assert_int_eq(ks_pack_write(pack), 0);
+	ks_pack_free(pack);
+	ck_assert_int_eq(ks_sync_keys(ks), 0);
+	ck_assert_ptr_nonnull(k = ks_add_stored(ks, &meta[0]));
+	ck_assert_ptr_null(ks_add_stored(ks, &meta[1]));
+	ck_assert_int_eq(log_status(), EX_DATAERR);
+	ck_assert(logged("name already used"));
+	f = pack_path(&meta[1], 1);
+	slot_at(f, 1, &off, &len);
+	ck_assert_uint_gt(len, 0);
+	buf = tu_slurp(f, NULL);
+	for (i = off; i < off + len; i++)
+		ck_assert_int_eq(buf[i], 0);
+	log_status_reset();
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	assert_private(ks, ks_find(ks, domain_name, "q0"), p[0]);
+	assert_private(ks, ks_find(ks, domain_name, "s1"), taken);
+	ks_close(ks);
+	free(buf);
+	free(f);
+	secret_free(taken);
+	secret_free(p[0]);
+	secret_free(p[1]);
+}
+END_TEST
+
+START_TEST(test_rekey_rewrites_each_pack_under_the_new_epoch_slot_for_slot)
+{
+	struct secret *p[3];
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p);
+	char *old = pack_path(k[0], 1), *new = pack_path(k[0], 2);
+	size_t off, len, i;
+
+	ck_assert_int_eq(ks_erase_private(ks, k[1]), 0);
+	k[1]->state = KS_DESTROYED;
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ck_assert_int_eq(ks_passwd(ks, pass2, true), 0);
+	ck_assert_int_ne(access(old, F_OK), 0);
+	ck_assert_int_eq(access(new, F_OK), 0);
+	ck_assert_uint_eq(files_in_keys(""), 1);
+	/* the same slots: the erased one empty */
+	slot_at(new, 1, &off, &len);
+	ck_assert_uint_eq(len, 0);
+	slot_at(new, 0, &off, &len);
+	ck_assert_uint_gt(len, 0);
+	slot_at(new, 2, &off, &len);
+	ck_assert_uint_gt(len, 0);
+	assert_private(ks, k[0], p[0]);
+	assert_private(ks, k[2], p[2]);
+	ks_close(ks);
+	ks = open_unlocked(pass2);
+	for (i = 0; i < 3; i += 2) {
+		k[i] = ks_find(ks, domain_name, packsel[i]);
+		assert_private(ks, k[i], p[i]);
+	}
+	ks_close(ks);
+	ck_assert_int_eq(log_status(), 0);
+	free(old);
+	free(new);
+	free_three(p);
+}
+END_TEST
+
+/*
+ * A crash between the erase of a pack's last live key (the pack removed
+ * with it) and the commit marking that key destroyed leaves it withdrawn
+ * with no pack: a rekey skips it, as it skips a withdrawn key's missing
+ * key file.
+ */
+START_TEST(test_rekey_skips_a_withdrawn_key_whose_pack_went_with_it)
+{
+	struct secret *p[3];
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p);
+	char *f = pack_path(k[0], 1);
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(ks_erase_private(ks, k[i]), 0);
+	ck_assert_int_ne(access(f, F_OK), 0);
+	k[0]->state = KS_DESTROYED;
+	k[1]->state = KS_DESTROYED;
+	k[2]->state = KS_WITHDRAWN;
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	ck_assert_int_eq(ks_passwd(ks, pass2, true), 0);
+	ck_assert(logged("slot 2 (p2._domainkey.mg.example.com): already "
+	    "erased; skipped"));
+	ck_assert_uint_eq(files_in_keys(""), 0);
+	ck_assert_int_eq(log_status(), 0);
+	ks_close(ks);
+	free(f);
+	free_three(p);
+}
+END_TEST
+
+START_TEST(test_a_full_pack_refuses_another_key)
+{
+	struct ks *ks = open_unlocked(pass1);
+	struct ks_pack *pack = ks_pack_new(ks);
+	struct secret *priv = secret_new(64, 64);
+	struct ks_key meta;
+	size_t i;
+
+	randombytes_buf(priv->data, 64);
+	for (i = 0; i < KS_PACK_SLOTS_MAX; i++) {
+		make_meta(&meta, "f");
+		ck_assert_int_eq(ks_pack_add(pack, &meta, priv), 0);
+	}
+	ck_assert_uint_eq(ks_pack_count(pack), 512);
+	make_meta(&meta, "f");
+	ck_assert_int_eq(ks_pack_add(pack, &meta, priv), -1);
+	ck_assert(!meta.pack.in_pack);
+	ck_assert_int_eq(log_status(), EX_SOFTWARE);
+	ck_assert_uint_eq(ks_pack_count(pack), 512);
+	ks_pack_free(pack);
+	ks_close(ks);
+	secret_free(priv);
 }
 END_TEST
 
@@ -1523,7 +1912,7 @@ main(void)
 	tcase_add_test(tc, test_create_open_unlock_round_trip);
 	tcase_add_test(tc, test_unlock_with_wrong_passphrase_is_77);
 	tcase_add_test(tc,
-	    test_bulk_keys_are_new_files_made_durable_by_one_sync);
+	    test_a_bulk_key_file_is_written_0600_replaced_whole_and_read_back);
 	tcase_add_test(tc, test_open_refuses_a_damaged_header_with_65);
 	tcase_add_test(tc,
 	    test_open_refuses_bad_kdf_parameters_before_any_derivation);
@@ -1551,6 +1940,22 @@ main(void)
 	tcase_add_test(tc, test_locked_open_removes_temp_files_left_by_a_crash);
 	tcase_add_test(tc,
 	    test_erase_private_removes_every_epoch_and_is_idempotent);
+	tcase_add_test(tc,
+	    test_a_pack_of_three_keys_reads_each_back_also_after_reopen);
+	tcase_add_test(tc,
+	    test_a_pack_is_one_id_epoch_pack_file_0600_and_no_key_file);
+	tcase_add_test(tc,
+	    test_erasing_a_packed_key_zeroes_only_its_slot_others_still_read);
+	tcase_add_test(tc, test_erasing_the_last_live_slot_removes_the_pack);
+	tcase_add_test(tc,
+	    test_a_flipped_octet_in_a_slot_is_65_naming_the_slot_others_read);
+	tcase_add_test(tc,
+	    test_add_stored_refusing_a_packed_key_zeroes_its_slot);
+	tcase_add_test(tc,
+	    test_rekey_rewrites_each_pack_under_the_new_epoch_slot_for_slot);
+	tcase_add_test(tc,
+	    test_rekey_skips_a_withdrawn_key_whose_pack_went_with_it);
+	tcase_add_test(tc, test_a_full_pack_refuses_another_key);
 	tcase_add_test(tc, test_tombstones_survive_reopen);
 	tcase_add_test(tc, test_counters_persist_across_commit_and_reopen);
 	tcase_add_test(tc, test_state_tampering_is_detected_with_65);

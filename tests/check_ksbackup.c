@@ -150,6 +150,81 @@ START_TEST(test_backup_is_an_archive_tar_lists_and_extracts_byte_for_byte)
 }
 END_TEST
 
+/*
+ * A backup of a keystore whose keys are in a pack (and a pack of another
+ * epoch beside it, which a backup leaves out) holds keys/ID-EPOCH.pack
+ * byte for byte, and the restored keystore reads every packed key.
+ */
+START_TEST(test_backup_holds_the_pack_files_of_the_epoch_and_restores_them)
+{
+	char *out = xasprintf("%s/backup.tar", tmp);
+	char *list = xasprintf("%s/list", tmp), *text, *name, *want, *a, *b;
+	char *into = xasprintf("%s/restore", tmp);
+	char *restored = xasprintf("%s/store", into);
+	const char *tv[] = { "tar", "-tf", out, NULL };
+	const char *tx[] = { "tar", "-xpf", out, "-C", into, NULL };
+	static const char *const sel[3] = { "p0", "p1", "p2" };
+	char hex[2 * KS_PACK_ID_LEN + 1];
+	struct ks *ks = open_unlocked(pass1), *back = NULL;
+	struct ks_pack *pack = ks_pack_new(ks);
+	struct secret *p[3], *got = NULL;
+	struct ks_key meta[3];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		make_meta(&meta[i], sel[i]);
+		p[i] = secret_new(64, 64);
+		randombytes_buf(p[i]->data, 64);
+		ck_assert_int_eq(ks_pack_add(pack, &meta[i], p[i]), 0);
+	}
+	ck_assert_int_eq(ks_pack_write(pack), 0);
+	ks_pack_free(pack);
+	ck_assert_int_eq(ks_sync_keys(ks), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_ptr_nonnull(ks_add_stored(ks, &meta[i]));
+	ck_assert_int_eq(ks_commit(ks, NOW), 0);
+	util_hex(meta[0].pack.id, KS_PACK_ID_LEN, hex);
+	name = xasprintf("keys/%s-1.pack", hex);
+	a = xasprintf("%s/keys/%s-9.pack", store, hex);
+	tu_spit(a, "old epoch", 9, 0600);
+	free(a);
+	ck_assert_int_eq(ks_backup(ks, out), 0);
+	ks_close(ks);
+	ck_assert_int_eq(run(tv, list), 0);
+	text = tu_slurp(list, NULL);
+	want = xasprintf("store/%s\n", name);
+	ck_assert_msg(strstr(text, want) != NULL, "no %s in:\n%s", name,
+	    text);
+	ck_assert_ptr_null(strstr(text, "-9.pack"));
+	ck_assert_ptr_null(strstr(text, ".key\n"));
+	free(text);
+	ck_assert_int_eq(mkdir(into, 0700), 0);
+	ck_assert_int_eq(run(tx, list), 0);
+	a = path(name);
+	b = xasprintf("%s/%s", restored, name);
+	assert_same_file(a, b);
+	ck_assert_int_eq(ks_open(restored, KS_LOCK, &back), 0);
+	ck_assert_int_eq(ks_unlock(back, pass1), 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(ks_private(back, ks_find(back, domain_name,
+		    sel[i]), &got), 0);
+		ck_assert_uint_eq(got->len, 64);
+		ck_assert_mem_eq(got->data, p[i]->data, 64);
+		secret_free(got);
+		secret_free(p[i]);
+	}
+	ks_close(back);
+	free(a);
+	free(b);
+	free(want);
+	free(name);
+	free(out);
+	free(list);
+	free(into);
+	free(restored);
+}
+END_TEST
+
 static uint64_t
 octal_field(const unsigned char *f, size_t len)
 {
@@ -301,6 +376,8 @@ main(void)
 	    test_backup_refuses_an_existing_file_or_link_with_73);
 	tcase_add_test(tc, test_backup_needs_the_lock);
 	tcase_add_test(tc, test_failed_backup_leaves_no_file);
+	tcase_add_test(tc,
+	    test_backup_holds_the_pack_files_of_the_epoch_and_restores_them);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

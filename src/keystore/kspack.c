@@ -274,6 +274,28 @@ out:
 	return rc;
 }
 
+/*
+ * Whether key is withdrawn and its pack gone: the pack went with its last
+ * key, and a crash came before the commit marking that key destroyed (a
+ * warning says it is skipped).
+ */
+static bool
+erased_with_pack(struct ks *ks, const struct ks_key *key)
+{
+	char name[KS_KEYNAME_LEN], *shown;
+
+	if (key->state != KS_WITHDRAWN)
+		return false;
+	ks_pack_name(key->pack.id, ks->hdr.epoch, name);
+	if (faccessat(ks->kfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
+		return false;
+	shown = shown_slot(ks, name, key);
+	log_warn("keystore: %s: already erased; skipped", shown);
+	free(shown);
+	return true;
+}
+
 static int
 by_pack(const void *a, const void *b)
 {
@@ -302,6 +324,8 @@ reseal_pack(struct ks *ks, struct ks_key *const *k, size_t n,
 	int r, rc = -1;
 
 	for (i = 0; i < n; i++) {
+		if (erased_with_pack(ks, k[i]))
+			continue;
 		if ((r = ks_pack_read(ks, k[i], ks->hdr.epoch, &buf, &blen,
 		    &shown)) == 1 && k[i]->state == KS_WITHDRAWN) {
 			/* a crash between erase and the commit marking it
