@@ -8,7 +8,7 @@
 #   sh tests/integration/run.sh [TEST...]    (default: every test)
 cd "$(dirname "$0")/../.." || exit 1
 JOBS=${JOBS:-2}
-LONG="crash_kill9.sh lifecycle_knot.sh lifecycle_powerdns.sh esp_sim.sh lifecycle_etcd.sh"
+LONG="crash_kill9.sh lifecycle_knot.sh lifecycle_powerdns.sh esp_sim.sh lifecycle_etcd.sh packs.sh"
 out=$(mktemp -d /tmp/dkimkeys-run-XXXXXX) || exit 1
 trap 'rm -rf "$out"' EXIT
 trap 'exit 1' INT TERM HUP
