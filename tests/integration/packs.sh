@@ -286,7 +286,7 @@ check "  another key of the same pack still exports" run 0 \
 
 # --- crashes: killed right after a pack's rename or a commit's, rerun
 # crash POINT: a keystore of 300 domains whose first rotate (one worker:
-# three packs of 128, 128 and 44 keys) is killed at POINT, then rerun
+# two packs of 256 and 44 keys, one commit) is killed at POINT, then rerun
 crash() {
 	cd_=$T/c${1%%:*}${1##*:}
 	esp "$cd_" 300 ed25519 || return 1
@@ -320,7 +320,7 @@ sample() {
 	echo "  $(wc -l <"$1/sample") keys exported"
 }
 
-for point in pack-written:1 pack-written:3 commit-renamed:1; do
+for point in pack-written:1 pack-written:2 commit-renamed:1; do
 	dir=$T/c${point%%:*}${point##*:}
 	check "a rotate killed at $point, then rerun: exit 0" crash "$point"
 	check "  one key for each of the 300 domains" one_each "$dir"
