@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include "etcdtest.h"
 #include "kstest.h"
+#include "keystore/kscore_int.h"
 #include "keystore/ksfile.h"
 #include "keystore/ksformat.h"
 #include "keystore/ksstate.h"
@@ -1103,6 +1105,73 @@ START_TEST(test_rekey_skips_a_withdrawn_key_whose_pack_went_with_it)
 }
 END_TEST
 
+/* The copy's pack file of key in an etcd keystore: its path (malloc'd). */
+static char *
+copy_pack(struct ks *ks, const struct ks_key *key)
+{
+	char name[KS_KEYNAME_LEN];
+
+	ks_pack_name(key->pack.id, 1, name);
+	return xasprintf("%s/keys/%s", ks->path, name);
+}
+
+/*
+ * In etcd the run's copy is pushed by what changed, judged by size, inode
+ * and mtime; a slot zeroed in place keeps the first two, and within the
+ * clock's tick of the fetch the third: the erase must reach etcd anyway.
+ */
+START_TEST(test_a_slot_zeroed_in_place_reaches_etcd_within_a_clock_tick)
+{
+	char *p = prefix("pack"), *url, *file;
+	struct ks_key *k[3];
+	struct secret *priv[3];
+	struct ksf_pack t;
+	struct ks *ks;
+	struct stat sb;
+	struct timespec ts[2];
+	unsigned char *buf;
+	size_t len;
+
+	p[strlen(p) - 1] = '\0';
+	url = xasprintf("etcd://%s%s", endpoints(), p);
+	free(store);
+	store = url;
+	ck_assert_int_eq(ks_create(store, KS_KDF_INTERACTIVE, pass1, NOW,
+	    false), 0);
+	ks = three_packed(k, priv);
+	ks_close(ks);
+	/* a fresh copy; slot 1 zeroed with the file's times put back */
+	ks = open_unlocked(pass1);
+	k[1] = ks_find(ks, domain_name, packsel[1]);
+	file = copy_pack(ks, k[1]);
+	ck_assert_int_eq(stat(file, &sb), 0);
+	ts[0] = sb.st_atim;
+	ts[1] = sb.st_mtim;
+	ck_assert_int_eq(ks_erase_private(ks, k[1]), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, file, ts, 0), 0);
+	k[1]->state = KS_DESTROYED;
+	k[1]->destroyed = NOW + 1;
+	ck_assert_int_eq(ks_commit(ks, NOW + 1), 0);
+	ks_close(ks);
+	free(file);
+	/* what etcd holds: slot 1 erased, slots 0 and 2 not */
+	ks = open_unlocked(pass1);
+	k[0] = ks_find(ks, domain_name, packsel[0]);
+	file = copy_pack(ks, k[0]);
+	buf = (unsigned char *)tu_slurp(file, &len);
+	ck_assert_int_eq(ksf_pack_decode(buf, len, len, 1, &t), KSF_OK);
+	ck_assert(ksf_erased(buf + t.off[1], t.off[2] - t.off[1]));
+	ck_assert(!ksf_erased(buf + t.off[0], t.off[1] - t.off[0]));
+	assert_private(ks, k[0], priv[0]);
+	ks_close(ks);
+	free(buf);
+	free(file);
+	free(p);
+	free_three(priv);
+	ck_assert_int_eq(log_status(), 0);
+}
+END_TEST
+
 START_TEST(test_a_full_pack_refuses_another_key)
 {
 	struct ks *ks = open_unlocked(pass1);
@@ -1983,5 +2052,11 @@ main(void)
 	tcase_add_test(tc,
 	    test_state_log_torn_group_is_cut_and_edited_one_refused);
 	suite_add_tcase(s, tc);
+	if ((tc = etcd_tcase()) != NULL) {
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc,
+		    test_a_slot_zeroed_in_place_reaches_etcd_within_a_clock_tick);
+		suite_add_tcase(s, tc);
+	}
 	return tu_run(s);
 }

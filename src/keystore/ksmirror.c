@@ -485,6 +485,16 @@ ksmirror_create_from(const char *url, const struct ksstore_op *ops, size_t n)
 
 /* One file of the copy: its change since, as an op (data malloc'd in
  * *data), or none. 1 an op, 0 none, -1 failed. */
+void
+ksmirror_changed(struct ksmirror *m, const char *name)
+{
+	struct known *k = known_of(m, name);
+
+	/* no file has inode 0: the next push reads it again */
+	memset(&k->mtime, 0, sizeof(k->mtime));
+	k->ino = 0;
+}
+
 static int
 change_of(struct ksmirror *m, int dfd, const char *name, const char *base,
     struct ksstore_op *op, unsigned char **data)

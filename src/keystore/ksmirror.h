@@ -37,6 +37,10 @@ int ksmirror_open(const char *url, bool lock, bool wait, bool create,
  * journal holds the pending entries (ksmirror_pending): their keys are
  * deleted in the same transaction, once. */
 int ksmirror_push(struct ksmirror *m, bool commit);
+/* The copy's file name ("keys/...") was written in place: the next push
+ * sends it whatever its size and times (a slot zeroed within the clock's
+ * tick of the last write would keep both). */
+void ksmirror_changed(struct ksmirror *m, const char *name);
 /*
  * Audit entries made without the lock (export; keystore/FORMAT section
  * 12): pend writes one as PREFIX "pending/" name, its journal line in

@@ -22,6 +22,7 @@
 #include "kscore_int.h"
 #include "ksfile.h"
 #include "kskeys.h"
+#include "ksmirror.h"
 #include "support/fault.h"
 #include "support/log.h"
 
@@ -201,6 +202,16 @@ out:
 	return rc;
 }
 
+/* Tells the etcd mirror that keys/name changed in place. */
+static void
+mark_changed(struct ks *ks, const char *name)
+{
+	char *full = xasprintf("keys/%s", name);
+
+	ksmirror_changed(ks->mirror, full);
+	free(full);
+}
+
 /* Whether a slot other than skip of the pack in buf holds a key. */
 static bool
 pack_live(const unsigned char *buf, const struct ksf_pack *t, uint32_t skip)
@@ -265,6 +276,8 @@ ks_pack_erase(struct ks *ks, const struct ks_key *key)
 	zero = xcalloc(1, len);
 	if ((fd = ksfile_open(ks->kfd, name, shown, O_WRONLY)) != -1)
 		rc = ksfile_pwrite_sync(fd, zero, len, t.off[s], shown);
+	if (rc == 0 && ks->mirror != NULL)
+		mark_changed(ks, name);
 out:
 	if (fd != -1)
 		close(fd);

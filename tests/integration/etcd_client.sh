@@ -4,13 +4,15 @@
 # range, transactions, a dead member skipped, the lock taken by one run and
 # refused (75) or waited for by another, the lease renewed, a run stopped
 # past its lease committing nothing), tests/check_ksstore's (the keystore's
-# objects in etcd as in a folder, batches fenced), then check_ksetcd again
-# with the leader killed.
+# objects in etcd as in a folder, batches fenced), tests/check_keystore's
+# (a pack slot zeroed in place reaches etcd), then check_ksetcd again with
+# the leader killed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.inc"
 SUITE=$ROOT/tests/check_ksetcd
 STORE=$ROOT/tests/check_ksstore
-for s in "$SUITE" "$STORE"; do
+KEYS=$ROOT/tests/check_keystore
+for s in "$SUITE" "$STORE" "$KEYS"; do
 	[ -x "$s" ] || { echo "build $s first"; exit 1; }
 done
 
@@ -21,6 +23,10 @@ check "check_ksetcd against the cluster" \
 grep -q '100%' "$T/out" || sed 's/^/  /' "$T/out"
 check "check_ksstore against the cluster (objects, batches, fencing)" \
     run 0 env ETCD_ENDPOINTS="$ETCD_ENDPOINTS" CK_DEFAULT_TIMEOUT=60 "$STORE"
+check "check_keystore's etcd case (a slot zeroed in place reaches etcd)" \
+    run 0 env ETCD_ENDPOINTS="$ETCD_ENDPOINTS" CK_RUN_CASE=etcd \
+    CK_DEFAULT_TIMEOUT=60 "$KEYS"
+grep -q '100%: Checks: 1,' "$T/out" || sed 's/^/  /' "$T/out"
 
 # the leader killed: the client goes on with the members left
 lead=$(etcd_leader)
