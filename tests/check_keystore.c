@@ -1120,7 +1120,7 @@ copy_pack(struct ks *ks, const struct ks_key *key)
  * and mtime; a slot zeroed in place keeps the first two, and within the
  * clock's tick of the fetch the third: the erase must reach etcd anyway.
  */
-START_TEST(test_a_slot_zeroed_in_place_reaches_etcd_within_a_clock_tick)
+START_TEST(test_a_slot_zeroed_in_place_reaches_etcd_within_a_tick)
 {
 	char *p = prefix("pack"), *url, *file;
 	struct ks_key *k[3];
@@ -2055,7 +2055,7 @@ main(void)
 	if ((tc = etcd_tcase()) != NULL) {
 		tcase_add_checked_fixture(tc, setup, teardown);
 		tcase_add_test(tc,
-		    test_a_slot_zeroed_in_place_reaches_etcd_within_a_clock_tick);
+		    test_a_slot_zeroed_in_place_reaches_etcd_within_a_tick);
 		suite_add_tcase(s, tc);
 	}
 	return tu_run(s);
