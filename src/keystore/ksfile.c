@@ -332,13 +332,17 @@ ksfile_begin(struct ksfile_new *f, int dfd, const char *name,
 	f->name = name;
 	f->shown = shown;
 	f->fd = temp_open(dfd, name, 0600, &f->tmp);
-	if (f->fd == -1 || fchmod(f->fd, 0600) == -1) {
-		log_fail(EX_IOERR, "keystore: %s: cannot create a temp file: "
-		    "%s", shown, strerror(errno));
-		ksfile_abort(f);
-		return -1;
+	if (f->fd != -1 && fchmod(f->fd, 0600) == 0)
+		return 0;
+	log_fail(EX_IOERR, "keystore: %s: cannot create a temp file: %s",
+	    shown, strerror(errno));
+	if (f->fd == -1) {
+		/* not created: nothing of ours by that name to remove */
+		free(f->tmp);
+		f->tmp = NULL;
 	}
-	return 0;
+	ksfile_abort(f);
+	return -1;
 }
 
 int
