@@ -1,7 +1,7 @@
 /*
  * kscore.c - what the keystore's files share below its driver: names for
  * messages, the write guard, sealing the header, key file names and
- * identities.
+ * identities, opening a key file's octets.
  *
  * keystore.c (open, create, unlock), ksrecords.c, kskeys.c, ksjournal.c
  * and ksbackup.c call these; nothing here calls them back.
@@ -112,4 +112,17 @@ ks_key_identity(const struct ks_key *key, uint32_t epoch, struct ksf_key *k)
 	k->domain = key->domain;
 	k->selector = key->selector;
 	memcpy(k->fpr, key->fpr, KS_FPR_LEN);
+}
+
+int
+ks_key_opened(struct ks *ks, const unsigned char *buf, size_t len,
+    const struct ksf_key *k, const struct secret *mk, const char *shown,
+    struct secret **out)
+{
+	enum ksf_err err = ksf_key_open(buf, len, k, ks->hdr.id, mk, out);
+
+	if (err != KSF_OK && err != KSF_NOMEM)
+		log_fail(EX_DATAERR, "keystore: %s: %s", shown,
+		    ksf_strerror(err));
+	return err == KSF_OK ? 0 : -1;
 }

@@ -69,8 +69,8 @@ bool ks_key_file_epoch(const char *name, unsigned long *epoch);
 void ks_key_identity(const struct ks_key *key, uint32_t epoch,
     struct ksf_key *k);
 
-/* kskeys.c: opens the key file octets buf as key k under mk (the failure
- * logged naming shown: 65). */
+/* Opens the key file octets buf as key k under mk (the failure logged
+ * naming shown: 65). */
 int ks_key_opened(struct ks *ks, const unsigned char *buf, size_t len,
     const struct ksf_key *k, const struct secret *mk, const char *shown,
     struct secret **out);

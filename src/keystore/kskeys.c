@@ -80,19 +80,6 @@ seal_key(struct ks *ks, const struct ks_key *key, const struct secret *mk,
 	    at_key(ks, name, key));
 }
 
-int
-ks_key_opened(struct ks *ks, const unsigned char *buf, size_t len,
-    const struct ksf_key *k, const struct secret *mk, const char *shown,
-    struct secret **out)
-{
-	enum ksf_err err = ksf_key_open(buf, len, k, ks->hdr.id, mk, out);
-
-	if (err != KSF_OK && err != KSF_NOMEM)
-		log_fail(EX_DATAERR, "keystore: %s: %s", shown,
-		    ksf_strerror(err));
-	return err == KSF_OK ? 0 : -1;
-}
-
 /* Opens key (its own file or its pack's slot) at epoch under mk. */
 static int
 open_key(struct ks *ks, const struct ks_key *key, const struct secret *mk,
