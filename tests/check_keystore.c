@@ -798,57 +798,6 @@ slot_at(const char *file, unsigned s, size_t *off, size_t *len)
 	free(b);
 }
 
-static const char *const packsel[3] = { "p0", "p1", "p2" };
-
-/*
- * Keys p0, p1, p2 sealed into one pack (64 random private octets each),
- * written, synced, added and committed, as rotate does; k and p get the
- * stored keys and their private octets. Returns the open handle.
- */
-static struct ks *
-three_packed(struct ks_key *k[3], struct secret *p[3])
-{
-	struct ks *ks = open_unlocked(pass1);
-	struct ks_pack *pack = ks_pack_new(ks);
-	struct ks_key meta[3];
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		make_meta(&meta[i], packsel[i]);
-		p[i] = secret_new(64, 64);
-		randombytes_buf(p[i]->data, 64);
-		ck_assert_int_eq(ks_pack_add(pack, &meta[i], p[i]), 0);
-		ck_assert(meta[i].pack.in_pack);
-		ck_assert_uint_eq(meta[i].pack.slot, i);
-	}
-	ck_assert_uint_eq(ks_pack_count(pack), 3);
-	ck_assert_int_eq(ks_pack_write(pack), 0);
-	ks_pack_free(pack);
-	ck_assert_int_eq(ks_sync_keys(ks), 0);
-	for (i = 0; i < 3; i++)
-		ck_assert_ptr_nonnull(ks_add_stored(ks, &meta[i]));
-	ck_assert_int_eq(ks_commit(ks, NOW), 0);
-	for (i = 0; i < 3; i++) {
-		k[i] = ks_find(ks, domain_name, packsel[i]);
-		ck_assert_ptr_nonnull(k[i]);
-		ck_assert(k[i]->pack.in_pack);
-		ck_assert_uint_eq(k[i]->pack.slot, i);
-		ck_assert_mem_eq(k[i]->pack.id, meta[0].pack.id,
-		    KS_PACK_ID_LEN);
-	}
-	ck_assert_int_eq(log_status(), 0);
-	return ks;
-}
-
-static void
-free_three(struct secret *p[3])
-{
-	size_t i;
-
-	for (i = 0; i < 3; i++)
-		secret_free(p[i]);
-}
-
 START_TEST(test_a_pack_of_three_keys_reads_each_back_also_after_reopen)
 {
 	struct secret *p[3];

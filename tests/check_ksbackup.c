@@ -163,27 +163,13 @@ START_TEST(test_backup_holds_the_pack_files_of_the_epoch_and_restores_them)
 	char *restored = xasprintf("%s/store", into);
 	const char *tv[] = { "tar", "-tf", out, NULL };
 	const char *tx[] = { "tar", "-xpf", out, "-C", into, NULL };
-	static const char *const sel[3] = { "p0", "p1", "p2" };
 	char hex[2 * KS_PACK_ID_LEN + 1];
-	struct ks *ks = open_unlocked(pass1), *back = NULL;
-	struct ks_pack *pack = ks_pack_new(ks);
 	struct secret *p[3], *got = NULL;
-	struct ks_key meta[3];
+	struct ks_key *k[3];
+	struct ks *ks = three_packed(k, p), *back = NULL;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
-		make_meta(&meta[i], sel[i]);
-		p[i] = secret_new(64, 64);
-		randombytes_buf(p[i]->data, 64);
-		ck_assert_int_eq(ks_pack_add(pack, &meta[i], p[i]), 0);
-	}
-	ck_assert_int_eq(ks_pack_write(pack), 0);
-	ks_pack_free(pack);
-	ck_assert_int_eq(ks_sync_keys(ks), 0);
-	for (i = 0; i < 3; i++)
-		ck_assert_ptr_nonnull(ks_add_stored(ks, &meta[i]));
-	ck_assert_int_eq(ks_commit(ks, NOW), 0);
-	util_hex(meta[0].pack.id, KS_PACK_ID_LEN, hex);
+	util_hex(k[0]->pack.id, KS_PACK_ID_LEN, hex);
 	name = xasprintf("keys/%s-1.pack", hex);
 	a = xasprintf("%s/keys/%s-9.pack", store, hex);
 	tu_spit(a, "old epoch", 9, 0600);
@@ -207,12 +193,12 @@ START_TEST(test_backup_holds_the_pack_files_of_the_epoch_and_restores_them)
 	ck_assert_int_eq(ks_unlock(back, pass1), 0);
 	for (i = 0; i < 3; i++) {
 		ck_assert_int_eq(ks_private(back, ks_find(back, domain_name,
-		    sel[i]), &got), 0);
+		    packsel[i]), &got), 0);
 		ck_assert_uint_eq(got->len, 64);
 		ck_assert_mem_eq(got->data, p[i]->data, 64);
 		secret_free(got);
-		secret_free(p[i]);
 	}
+	free_three(p);
 	ks_close(back);
 	free(a);
 	free(b);
