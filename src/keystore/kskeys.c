@@ -2,9 +2,10 @@
  * kskeys.c - the keystore's key files: add, decrypt, erase; passwd and
  * rekey (which re-seal them under a new master key epoch).
  *
- * keys/FPRHEX-EPOCH.key holds one key sealed under MK (ksformat.c); only
- * files of the header's epoch are read. The order of writes is
- * keystore/FORMAT section 7.
+ * keys/FPRHEX-EPOCH.key holds one key sealed under MK (ksformat.c); a key
+ * generated in bulk is a slot of a pack instead (kspack.c), which this
+ * file hands it to. Only files of the header's epoch are read. The order
+ * of writes is keystore/FORMAT section 7.
  */
 #include <sys/stat.h>
 
