@@ -241,10 +241,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	/* a copy of exactly the input's length, so ASan sees any overread */
-	copy = malloc(size - 1 > 0 ? size - 1 : 1);
-	FUZZ_ASSERT(copy != NULL);
-	memcpy(copy, data + 1, size - 1);
+	copy = fuzz_copy(data + 1, size - 1);
 	switch (data[0] % 4) {
 	case 0:
 		one_json(copy, size - 1);
